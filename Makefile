@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# rdmaip top-level Makefile.
+#
+#   make                 build rdmaip.ko (against KDIR; default: the lab kernel,
+#                        built and cached on first use by kernel/build.sh)
+#   make install         modules_install + depmod into KDIR's module tree
+#                        (INSTALL_MOD_PATH is honoured), so `modprobe rdmaip`
+#                        finds it
+#   make lab-install     install into the lab kernel's module staging tree,
+#                        which the lab VMs mount as /lib/modules
+#   make check           the whole test suite (installs what it needs)
+#   make demo            build everything, run the failover demo in the lab
+#   make clean
+
+RUSTC_KERNEL ?= /usr/bin/rustc
+SHELL := /bin/bash
+# KDIR may be given; otherwise the lab kernel is built (or found in the cache).
+KDIR_CMD = $(if $(KDIR),echo $(KDIR),bash kernel/build.sh)
+BINDGEN_CMD = source tools/lib.sh && echo $$BINDGEN
+KMAKE = $(MAKE) -C "$$kdir" M=$(CURDIR) RUSTC=$(RUSTC_KERNEL) BINDGEN="$$bindgen"
+
+.PHONY: all modules deps install lab-install check demo clean
+
+all: modules
+
+deps:
+	bash tools/install-deps.sh
+
+modules: deps
+	@kdir=$$($(KDIR_CMD)) && bindgen=$$($(BINDGEN_CMD)) && $(KMAKE) modules
+
+install: modules
+	@kdir=$$($(KDIR_CMD)) && bindgen=$$($(BINDGEN_CMD)) && $(KMAKE) modules_install
+
+lab-install: modules
+	@source tools/lib.sh && lab_kernel_paths && \
+	  $(MAKE) install KDIR="$$KDIR" INSTALL_MOD_PATH="$$KMODS" INSTALL_MOD_DIR=extra
+
+check: deps
+	bash selftests/run.sh
+
+demo: deps
+	bash tools/demo.sh
+
+clean:
+	@if [ -n "$(KDIR)" ] || ls $${RDMAIP_CACHE:-$$HOME/.cache/rdmaip}/kernel-*/built.stamp >/dev/null 2>&1; then \
+	  kdir=$$($(KDIR_CMD)) && $(MAKE) -C "$$kdir" M=$(CURDIR) clean; fi
+	rm -f rdmaip/bindings_generated.rs rdmaip/.bindings_generated.rs.cmd
+	cargo clean

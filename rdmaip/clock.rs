@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Wall-clock timestamps for logs and events (wraps `ktime_get_real_ns()`).
+//!
+//! Wall-clock time, not monotonic, so that a timestamp in rdmaip's log can be
+//! compared with `date +%s.%N` taken by a test or an operator on the node.
+
+use crate::ffi;
+use core::fmt;
+
+/// Nanoseconds since the Unix epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WallTime(pub u64);
+
+impl WallTime {
+    /// Now.
+    pub fn now() -> Self {
+        // SAFETY: reads the clock; callable from any context.
+        WallTime(unsafe { ffi::rdmaip_ktime_get_real_ns() })
+    }
+}
+
+impl fmt::Display for WallTime {
+    /// `seconds.nanoseconds`, as `date +%s.%N` prints it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:09}", self.0 / 1_000_000_000, self.0 % 1_000_000_000)
+    }
+}

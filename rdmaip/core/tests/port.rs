@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Port health: unit tests and properties over random input sequences.
+
+use proptest::prelude::*;
+use rdmaip_core::port::{FailReason, Health, PortInput, PortStatus, RdmaState};
+
+fn up_port() -> PortStatus {
+    let mut p = PortStatus::new();
+    p.apply(PortInput::Rdma(RdmaState::Active));
+    p.apply(PortInput::AdminUp(true));
+    p.apply(PortInput::Carrier(true));
+    p
+}
+
+#[test]
+fn new_port_is_down_until_every_layer_is_seen() {
+    let mut p = PortStatus::new();
+    assert!(!p.health().is_up());
+    assert_eq!(p.apply(PortInput::Rdma(RdmaState::Active)), None);
+    // The reason moves to the next layer down: still a change worth logging.
+    let change = p.apply(PortInput::AdminUp(true)).unwrap();
+    assert_eq!(change.to, Health::Down(FailReason::NoCarrier));
+    let change = p.apply(PortInput::Carrier(true)).expect("came up");
+    assert_eq!(change.to, Health::Up);
+}
+
+#[test]
+fn carrier_loss_fails_the_port_and_restore_brings_it_back() {
+    let mut p = up_port();
+    let down = p.apply(PortInput::Carrier(false)).unwrap();
+    assert_eq!((down.from, down.to), (Health::Up, Health::Down(FailReason::NoCarrier)));
+    // rxe reports PORT_ERR right after the carrier loss: same health, no change.
+    assert_eq!(p.apply(PortInput::Rdma(RdmaState::Inactive)), None);
+    assert_eq!(p.apply(PortInput::Carrier(true)), Some(health_change(
+        Health::Down(FailReason::NoCarrier),
+        Health::Down(FailReason::RdmaInactive),
+    )));
+    assert_eq!(p.apply(PortInput::Rdma(RdmaState::Active)).unwrap().to, Health::Up);
+}
+
+#[test]
+fn the_lowest_failed_layer_is_the_reason() {
+    let mut p = up_port();
+    p.apply(PortInput::Rdma(RdmaState::Inactive));
+    p.apply(PortInput::Carrier(false));
+    p.apply(PortInput::AdminUp(false));
+    assert_eq!(p.health(), Health::Down(FailReason::AdminDown));
+    p.apply(PortInput::NetdevGone);
+    assert_eq!(p.health(), Health::Down(FailReason::NetdevGone));
+}
+
+#[test]
+fn a_gone_netdev_never_comes_back() {
+    let mut p = up_port();
+    p.apply(PortInput::NetdevGone);
+    for input in [PortInput::AdminUp(true), PortInput::Carrier(true), PortInput::Rdma(RdmaState::Active)] {
+        assert_eq!(p.apply(input), None);
+    }
+    assert_eq!(p.health(), Health::Down(FailReason::NetdevGone));
+}
+
+#[test]
+fn display_is_stable_for_log_parsers() {
+    let mut p = up_port();
+    assert_eq!(p.to_string(), "rdma ACTIVE admin up carrier on");
+    assert_eq!(p.health().to_string(), "UP");
+    p.apply(PortInput::Carrier(false));
+    assert_eq!(p.health().to_string(), "DOWN (no-carrier)");
+}
+
+fn health_change(from: Health, to: Health) -> rdmaip_core::port::HealthChange {
+    rdmaip_core::port::HealthChange { from, to }
+}
+
+fn any_input() -> impl Strategy<Value = PortInput> {
+    prop_oneof![
+        4 => prop_oneof![Just(RdmaState::Active), Just(RdmaState::Inactive), Just(RdmaState::Unknown)]
+            .prop_map(PortInput::Rdma),
+        4 => any::<bool>().prop_map(PortInput::AdminUp),
+        4 => any::<bool>().prop_map(PortInput::Carrier),
+        1 => Just(PortInput::NetdevGone),
+    ]
+}
+
+/// A reference model: the latest value of each input, kept independently.
+#[derive(Default)]
+struct Model {
+    rdma_active: bool,
+    admin: bool,
+    carrier: bool,
+    gone: bool,
+}
+
+impl Model {
+    fn apply(&mut self, i: PortInput) {
+        match i {
+            PortInput::Rdma(s) => self.rdma_active = s == RdmaState::Active,
+            PortInput::AdminUp(b) => self.admin = b,
+            PortInput::Carrier(b) => self.carrier = b,
+            PortInput::NetdevGone => self.gone = true,
+        }
+    }
+    fn up(&self) -> bool {
+        self.rdma_active && self.admin && self.carrier && !self.gone
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Health is the conjunction of the latest inputs, whatever their order,
+    /// and a change is reported exactly when health changes.
+    #[test]
+    fn health_follows_latest_inputs(inputs in prop::collection::vec(any_input(), 0..64)) {
+        let mut port = PortStatus::new();
+        let mut model = Model::default();
+        let mut reported = port.health();
+        for i in inputs {
+            let before = port.health();
+            let change = port.apply(i);
+            model.apply(i);
+            prop_assert_eq!(port.health().is_up(), model.up());
+            match change {
+                Some(c) => {
+                    prop_assert_eq!(c.from, before);
+                    prop_assert_eq!(c.to, port.health());
+                    prop_assert_ne!(c.from, c.to);
+                    reported = c.to;
+                }
+                None => prop_assert_eq!(before, port.health()),
+            }
+            // The reported changes alone reconstruct the current health.
+            prop_assert_eq!(reported, port.health());
+        }
+    }
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Input to rdmaip's own bindgen run (see Kbuild): the kernel's 6.12
+ * `kernel::bindings` has none of ib_core, netdevice notifiers or rtnl, so the
+ * module generates the few declarations it needs itself. Only what is
+ * allowlisted in Kbuild ends up in Rust.
+ */
+#include <linux/netdevice.h>
+#include <linux/notifier.h>
+#include <linux/rtnetlink.h>
+#include <rdma/ib_verbs.h>
+#include <rdma/ib_cache.h>
+
+#include "shim.h"

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Network devices and their references (wraps `netdev_hold()` /
+//! `netdev_put()` with reference trackers, `netif_running()`,
+//! `netif_carrier_ok()`, and `rtnl_lock()` from `include/linux/netdevice.h`
+//! and `include/linux/rtnetlink.h`).
+
+use crate::ffi;
+use crate::names::IfName;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+use kernel::types::Opaque;
+
+/// Proof that the caller holds `rtnl_lock`: given to netdev notifier
+/// callbacks, or made by [`RtnlGuard`]. Some netdev fields (the name) may
+/// only be read under it.
+pub struct Rtnl {
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl Rtnl {
+    /// # Safety
+    ///
+    /// The caller must hold `rtnl_lock` for the lifetime of the result.
+    pub(crate) unsafe fn assume_held() -> Self {
+        Rtnl { _not_send: PhantomData }
+    }
+}
+
+/// Holds `rtnl_lock` until dropped. Take it only to snapshot netdev state,
+/// never around anything that sends rtnetlink messages or calls consumers.
+pub struct RtnlGuard(Rtnl);
+
+impl RtnlGuard {
+    /// Takes `rtnl_lock` (sleeps).
+    pub fn lock() -> Self {
+        // SAFETY: plain mutex acquisition in process context.
+        unsafe { ffi::rtnl_lock() };
+        // SAFETY: we hold it until `drop`.
+        RtnlGuard(unsafe { Rtnl::assume_held() })
+    }
+
+    /// The proof of holding the lock.
+    pub fn token(&self) -> &Rtnl {
+        &self.0
+    }
+}
+
+impl Drop for RtnlGuard {
+    fn drop(&mut self) {
+        // SAFETY: taken in `lock`.
+        unsafe { ffi::rtnl_unlock() };
+    }
+}
+
+/// A network device (`struct net_device`).
+///
+/// # Invariants
+///
+/// A `&NetDevice` is only handed out while the device is known to be valid:
+/// inside a netdev notifier callback for it, or behind a [`NetDevRef`].
+#[repr(transparent)]
+pub struct NetDevice(Opaque<ffi::net_device>);
+
+impl NetDevice {
+    /// # Safety
+    ///
+    /// `ptr` must point to a `net_device` that stays valid for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut ffi::net_device) -> &'a Self {
+        // SAFETY: transparent wrapper; validity from the caller.
+        unsafe { &*ptr.cast::<Self>() }
+    }
+
+    fn as_ptr(&self) -> *mut ffi::net_device {
+        self.0.get()
+    }
+
+    /// Whether `self` and `other` are the same device.
+    pub fn is(&self, other: &NetDevice) -> bool {
+        core::ptr::eq(self, other)
+    }
+
+    /// Administratively up (`IFF_UP`, i.e. opened).
+    pub fn is_running(&self) -> bool {
+        // SAFETY: valid by the type invariant; reads an atomic state bit.
+        unsafe { ffi::rdmaip_netdev_running(self.as_ptr()) }
+    }
+
+    /// Has carrier.
+    pub fn carrier_ok(&self) -> bool {
+        // SAFETY: valid by the type invariant; reads an atomic state bit.
+        unsafe { ffi::rdmaip_netdev_carrier_ok(self.as_ptr()) }
+    }
+
+    /// The interface index.
+    pub fn ifindex(&self) -> i32 {
+        // SAFETY: valid by the type invariant; the index never changes
+        // while the device is registered in one namespace.
+        unsafe { ffi::rdmaip_netdev_ifindex(self.as_ptr()) }
+    }
+
+    /// A copy of the name; renames happen under rtnl, which the caller holds.
+    pub fn name(&self, _rtnl: &Rtnl) -> IfName {
+        let mut name = IfName::empty();
+        let buf = name.buffer();
+        // SAFETY: valid device, writable buffer of `buf.len()` bytes, rtnl
+        // held (proved by the token).
+        unsafe { ffi::rdmaip_netdev_name(self.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+        name
+    }
+}
+
+/// A counted, tracked reference to a network device. With
+/// `CONFIG_NET_DEV_REFCNT_TRACKER` a leaked one is reported, with the stack
+/// that took it, when the device is unregistered.
+///
+/// # Invariants
+///
+/// `dev` is valid and this object owns one reference on it, recorded in
+/// `tracker`.
+pub struct NetDevRef {
+    dev: NonNull<NetDevice>,
+    tracker: ffi::netdevice_tracker,
+}
+
+// SAFETY: netdev references may be taken and dropped on any CPU, and the
+// tracker is only touched by `drop`, which has `&mut self`.
+unsafe impl Send for NetDevRef {}
+// SAFETY: shared access only reads device state through atomic accessors.
+unsafe impl Sync for NetDevRef {}
+
+impl NetDevRef {
+    /// Adopts a reference taken with plain `dev_hold()` (as
+    /// `ib_device_get_netdev()` returns) and attaches a tracker to it.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be valid and carry one untracked reference, which the new
+    /// object takes over.
+    pub(crate) unsafe fn from_held(dev: NonNull<ffi::net_device>) -> Self {
+        let mut tracker = empty_tracker();
+        // SAFETY: `dev` is valid and referenced; `tracker` is writable.
+        unsafe {
+            ffi::rdmaip_netdev_track(dev.as_ptr(), core::ptr::from_mut(&mut tracker).cast())
+        };
+        // INVARIANT: we own the adopted reference, now tracked.
+        NetDevRef { dev: dev.cast(), tracker }
+    }
+
+    /// Takes a new reference on a device the caller can see.
+    pub fn new(dev: &NetDevice) -> Self {
+        let mut tracker = empty_tracker();
+        // SAFETY: `dev` is valid; `tracker` is writable.
+        unsafe { ffi::rdmaip_netdev_hold(dev.as_ptr(), core::ptr::from_mut(&mut tracker).cast()) };
+        // INVARIANT: we own the reference just taken.
+        NetDevRef { dev: NonNull::from(dev), tracker }
+    }
+}
+
+/// A tracker slot holding nothing yet.
+fn empty_tracker() -> ffi::netdevice_tracker {
+    // SAFETY: `netdevice_tracker` is either a pointer (tracking on) or an
+    // empty struct (tracking off); all-zero is the empty state of both.
+    unsafe { core::mem::zeroed() }
+}
+
+impl core::ops::Deref for NetDevRef {
+    type Target = NetDevice;
+    fn deref(&self) -> &NetDevice {
+        // SAFETY: valid while referenced, by the type invariant.
+        unsafe { self.dev.as_ref() }
+    }
+}
+
+impl Drop for NetDevRef {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference recorded in `tracker`.
+        unsafe {
+            ffi::rdmaip_netdev_put(
+                self.dev.as_ref().as_ptr(),
+                core::ptr::from_mut(&mut self.tracker).cast(),
+            )
+        };
+    }
+}

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The RDMA ports rdmaip knows about, and their health.
+//!
+//! Every port of every RDMA device is tracked from the moment ib_core tells
+//! us about the device until it goes away. A port's health is recomputed
+//! from the live state of each layer whenever any layer reports a change
+//! (see `logic::port`), and every change of health is logged with a
+//! wall-clock timestamp.
+//!
+//! Locking: one mutex over the table. It is taken from IB event handlers
+//! (ib_core's event rwsem held), netdev notifiers (rtnl held) and ib_client
+//! callbacks (which take rtnl first), so the order is always
+//! rtnl -> table and ib event rwsem -> table; nothing is called with the
+//! table locked that could take either of those.
+
+use crate::clock::WallTime;
+use crate::ib::{IbDevice, IbPortState, LinkLayer};
+use crate::ib_event::IbEvent;
+use crate::logic::port::{HealthChange, PortInput, PortStatus, RdmaState};
+use crate::names::{DevName, IfName};
+use crate::netdev::{NetDevRef, NetDevice, Rtnl, RtnlGuard};
+use crate::netdev_notifier::NetdevEvent;
+use kernel::new_mutex;
+use kernel::prelude::*;
+use kernel::sync::Mutex;
+
+/// One RDMA port and the netdev behind it.
+struct Port {
+    dev_index: u32,
+    dev_name: DevName,
+    port: u32,
+    link_layer: LinkLayer,
+    /// Held so the netdev cannot go away under us; dropped on
+    /// `NETDEV_UNREGISTER` so that unregistration does not wait for us.
+    netdev: Option<NetDevRef>,
+    netdev_name: IfName,
+    status: PortStatus,
+}
+
+impl Port {
+    fn is(&self, dev_index: u32, port: u32) -> bool {
+        self.dev_index == dev_index && self.port == port
+    }
+
+    fn has_netdev(&self, dev: &NetDevice) -> bool {
+        self.netdev.as_ref().is_some_and(|n| n.is(dev))
+    }
+
+    /// Applies `inputs` together and reports the net change of health.
+    fn update(&mut self, inputs: &[PortInput]) -> Option<HealthChange> {
+        let from = self.status.health();
+        for &input in inputs {
+            self.status.apply(input);
+        }
+        let to = self.status.health();
+        (from != to).then_some(HealthChange { from, to })
+    }
+
+    /// Reads every layer's live state (after discovery, when no event can
+    /// be trusted to have been seen yet).
+    fn refresh(&mut self, dev: &IbDevice) -> Option<HealthChange> {
+        let rdma = rdma_state(dev, self.port);
+        let (admin, carrier) = match &self.netdev {
+            Some(n) => (n.is_running(), n.carrier_ok()),
+            None => (false, false),
+        };
+        let mut inputs = [PortInput::Rdma(rdma), PortInput::AdminUp(admin), PortInput::Carrier(carrier)];
+        if self.netdev.is_none() {
+            inputs[0] = PortInput::NetdevGone;
+        }
+        self.update(&inputs)
+    }
+
+    fn log_change(&self, change: HealthChange, at: WallTime) {
+        pr_info!(
+            "port {}/{} netdev {}: {} -> {} [{}] at {}\n",
+            self.dev_name,
+            self.port,
+            self.netdev_name,
+            change.from,
+            change.to,
+            self.status,
+            at
+        );
+    }
+}
+
+fn rdma_state(dev: &IbDevice, port: u32) -> RdmaState {
+    match dev.cached_port_state(port) {
+        Ok(IbPortState::Active) => RdmaState::Active,
+        Ok(IbPortState::NotActive) => RdmaState::Inactive,
+        Err(_) => RdmaState::Unknown,
+    }
+}
+
+/// Every RDMA port of every RDMA device in the system.
+#[pin_data]
+pub struct PortRegistry {
+    /// Slots are emptied on removal and reused: 6.12's `KVec` cannot remove
+    /// elements, and the table is small.
+    #[pin]
+    ports: Mutex<KVec<Option<Port>>>,
+}
+
+impl PortRegistry {
+    /// An empty registry.
+    pub fn new() -> impl PinInit<Self> {
+        pin_init!(Self { ports <- new_mutex!(KVec::new(), "rdmaip_ports") })
+    }
+
+    /// Starts tracking every port of `dev`.
+    pub fn add_device(&self, dev: &IbDevice, dev_name: &DevName) -> Result {
+        // Netdev state and names are snapshotted under rtnl, and the ports
+        // are inserted before rtnl is released, so no netdev event can fall
+        // between the snapshot and the insertion.
+        let rtnl = RtnlGuard::lock();
+        let mut new_ports = KVec::new();
+        for port in dev.ports() {
+            let netdev = dev.netdev(port);
+            let netdev_name = match &netdev {
+                Some(n) => n.name(rtnl.token()),
+                None => IfName::empty(),
+            };
+            new_ports.push(
+                Port {
+                    dev_index: dev.index(),
+                    dev_name: *dev_name,
+                    port,
+                    link_layer: dev.link_layer(port),
+                    netdev,
+                    netdev_name,
+                    status: PortStatus::new(),
+                },
+                GFP_KERNEL,
+            )?;
+        }
+        let mut ports = self.ports.lock();
+        let free = ports.iter().filter(|s| s.is_none()).count();
+        ports.reserve(new_ports.len().saturating_sub(free), GFP_KERNEL)?;
+        let now = WallTime::now();
+        for mut port in new_ports {
+            pr_info!(
+                "port {}/{} added: link-layer {} netdev {} at {}\n",
+                port.dev_name,
+                port.port,
+                port.link_layer.name(),
+                port.netdev_name,
+                now
+            );
+            if let Some(change) = port.refresh(dev) {
+                port.log_change(change, now);
+            }
+            match ports.iter_mut().find(|s| s.is_none()) {
+                Some(slot) => *slot = Some(port),
+                // Cannot fail: reserved above.
+                None => ports.push(Some(port), GFP_KERNEL)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops tracking the ports of device `dev_index` and drops their
+    /// references.
+    pub fn remove_device(&self, dev_index: u32) {
+        let mut ports = self.ports.lock();
+        for slot in ports.iter_mut() {
+            if slot.as_ref().is_some_and(|p| p.dev_index == dev_index) {
+                if let Some(port) = slot.take() {
+                    pr_info!("port {}/{} removed at {}\n", port.dev_name, port.port, WallTime::now());
+                }
+            }
+        }
+    }
+
+    /// Device `dev_index` is now called `name`.
+    pub fn rename_device(&self, dev_index: u32, name: &DevName) {
+        let mut ports = self.ports.lock();
+        for port in ports.iter_mut().flatten().filter(|p| p.dev_index == dev_index) {
+            pr_info!("port {}/{} renamed to {}/{}\n", port.dev_name, port.port, name, port.port);
+            port.dev_name = *name;
+        }
+    }
+
+    /// An IB async event on `dev`.
+    pub fn ib_event(&self, dev: &IbDevice, event: IbEvent) {
+        let (port_num, reported) = match event {
+            IbEvent::PortActive(p) => (p, RdmaState::Active),
+            IbEvent::PortError(p) => (p, RdmaState::Inactive),
+            IbEvent::Other => return,
+        };
+        // The cache is updated before the event is dispatched, so it is at
+        // least as new as the event; it wins if the two disagree (a later
+        // event is then on its way).
+        let state = match rdma_state(dev, port_num) {
+            RdmaState::Unknown => reported,
+            s => s,
+        };
+        let now = WallTime::now();
+        let mut ports = self.ports.lock();
+        let index = dev.index();
+        if let Some(port) = ports.iter_mut().flatten().find(|p| p.is(index, port_num)) {
+            if let Some(change) = port.update(&[PortInput::Rdma(state)]) {
+                port.log_change(change, now);
+            }
+        }
+    }
+
+    /// A netdev event, delivered under rtnl.
+    pub fn netdev_event(&self, event: NetdevEvent, dev: &NetDevice, rtnl: &Rtnl) {
+        let now = WallTime::now();
+        let mut ports = self.ports.lock();
+        for port in ports.iter_mut().flatten().filter(|p| p.has_netdev(dev)) {
+            let change = match event {
+                NetdevEvent::Up | NetdevEvent::Down | NetdevEvent::Change => port.update(&[
+                    PortInput::AdminUp(dev.is_running()),
+                    PortInput::Carrier(dev.carrier_ok()),
+                ]),
+                NetdevEvent::ChangeName => {
+                    port.netdev_name = dev.name(rtnl);
+                    None
+                }
+                NetdevEvent::Unregister => {
+                    port.netdev = None;
+                    port.update(&[PortInput::NetdevGone])
+                }
+            };
+            if let Some(change) = change {
+                port.log_change(change, now);
+            }
+        }
+    }
+}

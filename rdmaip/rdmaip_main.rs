@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rdmaip: Resilient RDMA IP.
+//!
+//! Tracks every RDMA port in the system and the health of the netdev behind
+//! it, so that the IP addresses of a failed port can be moved to a healthy
+//! port of another adapter (see `Documentation/rdmaip.rst`).
+//!
+//! Layout: the files named after a kernel API (`ib`, `ib_event`, `netdev`,
+//! `netdev_notifier`, `clock`) are thin wrappers that hold all of the
+//! module's `unsafe` code; `ports` and `logic` are safe Rust built on them.
+
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+mod clock;
+mod ffi;
+mod ib;
+mod ib_event;
+mod logic;
+mod names;
+mod netdev;
+mod netdev_notifier;
+mod ports;
+
+use ib::{IbClient, IbDevice};
+use ib_event::{EventHandlerRegistration, IbEvent, IbEventHandler};
+use names::DevName;
+use netdev::{NetDevice, Rtnl};
+use netdev_notifier::{NetdevEvent, NetdevListener, NetdevNotifier};
+use ports::PortRegistry;
+
+module! {
+    type: RdmaIp,
+    name: "rdmaip",
+    author: "rdmaip developers",
+    description: "Resilient RDMA IP: address failover across RDMA adapters",
+    license: "GPL",
+}
+
+/// Feeds ib_core's device add/remove/rename callbacks into the registry.
+struct Devices(Arc<PortRegistry>);
+
+/// Feeds one device's async events into the registry.
+struct DeviceEvents(Arc<PortRegistry>);
+
+/// What rdmaip keeps per RDMA device: its event handler registration.
+struct DeviceState {
+    _events: Pin<KBox<EventHandlerRegistration<DeviceEvents>>>,
+}
+
+impl IbClient for Devices {
+    type DeviceData = DeviceState;
+    const NAME: &'static CStr = c_str!("rdmaip");
+
+    fn add(&self, dev: &IbDevice, name: &DevName) -> Result<KBox<DeviceState>> {
+        // The handler goes in first: ib_core updates its port cache before
+        // dispatching an event, so the state `add_device` reads afterwards
+        // already includes anything that happened before the handler was in.
+        let events = EventHandlerRegistration::new(dev, DeviceEvents(self.0.clone()))?;
+        self.0.add_device(dev, name)?;
+        Ok(KBox::new(DeviceState { _events: events }, GFP_KERNEL)?)
+    }
+
+    fn remove(&self, dev: &IbDevice, data: KBox<DeviceState>) {
+        self.0.remove_device(dev.index());
+        // Unregisters the event handler; the registry lock is not held.
+        drop(data);
+    }
+
+    fn rename(&self, dev: &IbDevice, _data: &DeviceState, name: &DevName) {
+        self.0.rename_device(dev.index(), name);
+    }
+}
+
+impl IbEventHandler for DeviceEvents {
+    fn handle(&self, dev: &IbDevice, event: IbEvent) {
+        self.0.ib_event(dev, event);
+    }
+}
+
+/// Feeds netdev events into the registry.
+struct Netdevs(Arc<PortRegistry>);
+
+impl NetdevListener for Netdevs {
+    fn event(&self, event: NetdevEvent, dev: &NetDevice, rtnl: &Rtnl) {
+        self.0.netdev_event(event, dev, rtnl);
+    }
+}
+
+struct RdmaIp {
+    // Dropped in declaration order: the IB client goes first, releasing
+    // every port and its netdev reference; the notifier's unregistration
+    // then replays DOWN/UNREGISTER events that no longer match any port.
+    _devices: ib::Registration<Devices>,
+    _netdevs: Pin<KBox<NetdevNotifier<Netdevs>>>,
+}
+
+impl kernel::Module for RdmaIp {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let registry = Arc::pin_init(PortRegistry::new(), GFP_KERNEL)?;
+        // Netdev events first, so that none is missed between discovering a
+        // port and watching its netdev.
+        let netdevs = NetdevNotifier::register(Netdevs(registry.clone()))?;
+        let devices = ib::Registration::register(Arc::new(Devices(registry), GFP_KERNEL)?)?;
+        pr_info!("loaded\n");
+        Ok(RdmaIp { _devices: devices, _netdevs: netdevs })
+    }
+}
+
+impl Drop for RdmaIp {
+    fn drop(&mut self) {
+        pr_info!("unloading\n");
+    }
+}

@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0
+"""KTAP output for rdmaip's selftests.
+
+Prints ``TAP version 13``, one ``ok``/``not ok`` line per test with the
+diagnostics of a failure as ``#`` lines, and ends with the summary line
+``N passed, N failed`` that CI reads.
+"""
+
+import sys
+import time
+import traceback
+
+
+class Tap:
+    def __init__(self, planned=None, out=sys.stdout):
+        self.out = out
+        self.n = 0
+        self.passed = 0
+        self.failed = 0
+        self.skipped = 0
+        self.planned = planned
+        self._print("TAP version 13")
+        if planned is not None:
+            self._print(f"1..{planned}")
+
+    def _print(self, line):
+        print(line, file=self.out, flush=True)
+
+    def diag(self, text):
+        for line in str(text).rstrip().splitlines():
+            self._print(f"# {line}")
+
+    def ok(self, cond, name, diag=None):
+        self.n += 1
+        if cond:
+            self.passed += 1
+            self._print(f"ok {self.n} {name}")
+        else:
+            self.failed += 1
+            self._print(f"not ok {self.n} {name}")
+            if diag:
+                self.diag(diag)
+        return cond
+
+    def skip(self, name, reason):
+        self.n += 1
+        self.skipped += 1
+        self._print(f"ok {self.n} {name} # SKIP {reason}")
+
+    def run(self, name, fn, *args, **kwargs):
+        """Runs ``fn``; it passes unless it raises. Returns its result."""
+        start = time.monotonic()
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as e:  # a failing test must not stop the others
+            self.ok(False, name, f"{type(e).__name__}: {e}\n{traceback.format_exc()}")
+            return None
+        self.diag(f"{name}: {time.monotonic() - start:.1f}s")
+        self.ok(True, name)
+        return result
+
+    def finish(self):
+        if self.planned is None:
+            self._print(f"1..{self.n}")
+        elif self.n != self.planned:
+            self.failed += self.planned - self.n if self.planned > self.n else 0
+            self.diag(f"planned {self.planned} tests, ran {self.n}")
+        summary = f"{self.passed} passed, {self.failed} failed"
+        if self.skipped:
+            summary += f", {self.skipped} skipped"
+        self._print(summary)
+        return 0 if self.failed == 0 else 1

@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# rdmaip's whole test suite (`make check`): host unit and property tests,
+# then the lab tests on two QEMU nodes running the lab kernel with rdmaip.
+# Installs what it needs. Ends with one line "N passed, N failed" over all
+# suites; exits non-zero if anything failed.
+set -uo pipefail
+
+main() {
+	cd "$(dirname "$0")/.."
+	. tools/lib.sh
+	local start=$SECONDS logs passed=0 failed=0 rc
+	logs=$(mktemp -d /tmp/rdmaip-check.XXXXXX)
+
+	bash tools/install-deps.sh || die "installing dependencies failed"
+
+	log "host tests: cargo test"
+	cargo test --workspace 2>&1 | tee "$logs/cargo.log"
+	rc=${PIPESTATUS[0]}
+	local p f
+	p=$(sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\1/p' "$logs/cargo.log" | paste -sd+ | bc)
+	f=$(sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\2/p' "$logs/cargo.log" | paste -sd+ | bc)
+	passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+	[ "$rc" = 0 ] || [ "${f:-0}" != 0 ] || failed=$((failed + 1))
+
+	log "building the lab kernel (cached) and rdmaip.ko"
+	local kstart=$SECONDS
+	if ! make lab-install >"$logs/build.log" 2>&1; then
+		tail -50 "$logs/build.log"
+		log "build failed after $((SECONDS - kstart))s"
+		echo "$passed passed, $((failed + 1)) failed"
+		return 1
+	fi
+	lab_kernel_paths
+	log "built in $((SECONDS - kstart))s: $(cat "$KERNEL_CACHE_DIR/built.stamp")"
+
+	for t in selftests/lab/test_*.py; do
+		log "lab tests: $t"
+		python3 "$t" 2>&1 | tee "$logs/$(basename "$t").log"
+		rc=${PIPESTATUS[0]}
+		local summary
+		summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logs/$(basename "$t").log" | tail -1)
+		if [ -n "$summary" ]; then
+			passed=$((passed + $(echo "$summary" | cut -d' ' -f1)))
+			failed=$((failed + $(echo "$summary" | cut -d' ' -f3)))
+		fi
+		[ "$rc" = 0 ] || [ -z "$summary" ] || [ "$(echo "$summary" | cut -d' ' -f3)" != 0 ] ||
+			failed=$((failed + 1))
+		[ -n "$summary" ] || failed=$((failed + 1))
+	done
+
+	log "test suite took $((SECONDS - start))s; logs in $logs"
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+}
+
+main "$@"
+exit $?

@@ -1,0 +1,17 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# `make demo`: installs what is needed, builds the lab kernel (cached) and
+# rdmaip.ko, then runs the live failover demo in the two-node lab.
+set -euo pipefail
+
+main() {
+	cd "$(dirname "$0")/.."
+	. tools/lib.sh
+	bash tools/install-deps.sh
+	log "building the lab kernel (cached after the first run) and rdmaip.ko"
+	make lab-install
+	exec python3 tools/demo.py
+}
+
+main "$@"
+exit $?

@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for rdmaip's build and lab scripts. Source it; do not run it.
+
+RDMAIP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Build outputs that are expensive to make (the lab kernel, bindgen) live
+# outside the repository, keyed by what they depend on.
+RDMAIP_CACHE=${RDMAIP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rdmaip}
+# The kernel and every module are built with Debian's rustc-web, which has a
+# matching rust-src; ~/.cargo/bin comes first in PATH, so name it explicitly.
+KRUSTC=${KRUSTC:-/usr/bin/rustc}
+BINDGEN_VERSION=0.73.1
+BINDGEN=${BINDGEN:-$RDMAIP_CACHE/tools/bin/bindgen}
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Kernel build directory for the current fragment and toolchain; sets KDIR
+# and KMODS (the modules_install staging root the lab VMs mount).
+lab_kernel_paths() {
+	local srcver fraghash tc key
+	srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
+		die "linux-source-6.12 is not installed (run tools/install-deps.sh)"
+	fraghash=$(sha256sum "$RDMAIP_ROOT/kernel/rdmaip-lab.config" | cut -c1-12)
+	tc=$( { gcc --version | head -1; "$KRUSTC" --version; echo "bindgen $BINDGEN_VERSION"; } | sha256sum | cut -c1-8)
+	key="6.12-${srcver}-cfg${fraghash}-tc${tc}"
+	KERNEL_CACHE_DIR="$RDMAIP_CACHE/kernel-$key"
+	KDIR="$KERNEL_CACHE_DIR/linux"
+	KMODS="$KERNEL_CACHE_DIR/mods"
+	KSRCVER="$srcver"
+}
