@@ -10,11 +10,11 @@ use core::fmt;
 
 /// Nanoseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct WallTime(pub u64);
+pub(crate) struct WallTime(pub u64);
 
 impl WallTime {
     /// Now.
-    pub fn now() -> Self {
+    pub(crate) fn now() -> Self {
         // SAFETY: reads the clock; callable from any context.
         WallTime(unsafe { ffi::rdmaip_ktime_get_real_ns() })
     }

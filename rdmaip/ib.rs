@@ -27,11 +27,11 @@ use kernel::types::Opaque;
 /// A `&IbDevice` is only handed out while the device is known to be valid:
 /// inside an ib_client callback for it, or behind an [`IbDeviceRef`].
 #[repr(transparent)]
-pub struct IbDevice(Opaque<ffi::ib_device>);
+pub(crate) struct IbDevice(Opaque<ffi::ib_device>);
 
 /// Link layer of an RDMA port.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LinkLayer {
+pub(crate) enum LinkLayer {
     /// InfiniBand; the netdev behind the port is an IPoIB interface.
     InfiniBand,
     /// RoCE (Ethernet); the netdev is the one the GID table is built from.
@@ -42,7 +42,7 @@ pub enum LinkLayer {
 
 impl LinkLayer {
     /// Name as `rdma link show` prints it.
-    pub const fn name(self) -> &'static str {
+    pub(crate) const fn name(self) -> &'static str {
         match self {
             LinkLayer::InfiniBand => "InfiniBand",
             LinkLayer::Ethernet => "Ethernet",
@@ -53,7 +53,7 @@ impl LinkLayer {
 
 /// State of an RDMA port from the port attribute cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IbPortState {
+pub(crate) enum IbPortState {
     /// `IB_PORT_ACTIVE`.
     Active,
     /// Any other state.
@@ -76,13 +76,13 @@ impl IbDevice {
 
     /// The device index: unique among registered devices, never reused
     /// while this device is registered.
-    pub fn index(&self) -> u32 {
+    pub(crate) fn index(&self) -> u32 {
         // SAFETY: `self` is valid by the type invariant.
         unsafe { ffi::rdmaip_ib_device_index(self.as_ptr()) }
     }
 
     /// The valid port numbers of the device.
-    pub fn ports(&self) -> core::ops::RangeInclusive<u32> {
+    pub(crate) fn ports(&self) -> core::ops::RangeInclusive<u32> {
         // SAFETY: `self` is valid by the type invariant.
         let (first, last) = unsafe {
             (ffi::rdmaip_ib_first_port(self.as_ptr()), ffi::rdmaip_ib_last_port(self.as_ptr()))
@@ -91,7 +91,7 @@ impl IbDevice {
     }
 
     /// The link layer of `port`.
-    pub fn link_layer(&self, port: u32) -> LinkLayer {
+    pub(crate) fn link_layer(&self, port: u32) -> LinkLayer {
         if !self.ports().contains(&port) {
             return LinkLayer::Other;
         }
@@ -108,7 +108,7 @@ impl IbDevice {
     /// The state of `port` from ib_core's cache. ib_core updates the cache
     /// before it dispatches a port event to clients, so inside an event
     /// handler this is already the new state.
-    pub fn cached_port_state(&self, port: u32) -> Result<IbPortState> {
+    pub(crate) fn cached_port_state(&self, port: u32) -> Result<IbPortState> {
         let mut state: ffi::ib_port_state = ffi::ib_port_state_IB_PORT_NOP;
         // SAFETY: `self` is valid and `state` is a valid out-pointer.
         to_result(unsafe { ffi::ib_get_cached_port_state(self.as_ptr(), port, &mut state) })?;
@@ -122,7 +122,7 @@ impl IbDevice {
     /// The netdev behind `port`, with a reference held for the caller.
     /// RoCE drivers (rxe included) register it with the port; for IPoIB
     /// ports ib_core has none, and the caller matches IPoIB netdevs itself.
-    pub fn netdev(&self, port: u32) -> Option<NetDevRef> {
+    pub(crate) fn netdev(&self, port: u32) -> Option<NetDevRef> {
         // SAFETY: `self` is valid; the function checks `port` and returns
         // either NULL or a netdev with a reference (`dev_hold`) for us.
         let dev = unsafe { ffi::ib_device_get_netdev(self.as_ptr(), port) };
@@ -133,7 +133,7 @@ impl IbDevice {
 
     /// Takes a counted reference, unless the device is already being
     /// unregistered.
-    pub fn get(&self) -> Option<IbDeviceRef> {
+    pub(crate) fn get(&self) -> Option<IbDeviceRef> {
         // SAFETY: `self` is valid.
         if unsafe { ffi::rdmaip_ib_device_try_get(self.as_ptr()) } {
             // INVARIANT: we just took the reference the new object owns.
@@ -151,7 +151,7 @@ impl IbDevice {
 /// # Invariants
 ///
 /// The pointer is valid and this object owns one reference on the device.
-pub struct IbDeviceRef(NonNull<IbDevice>);
+pub(crate) struct IbDeviceRef(NonNull<IbDevice>);
 
 // SAFETY: an ib_device reference may be taken and dropped on any CPU.
 unsafe impl Send for IbDeviceRef {}
@@ -174,7 +174,7 @@ impl Drop for IbDeviceRef {
 }
 
 /// What an IB client does when devices come and go.
-pub trait IbClient: Send + Sync + 'static {
+pub(crate) trait IbClient: Send + Sync + 'static {
     /// Per-device state, created in `add` and handed back to `remove`.
     type DeviceData: Send + Sync;
 
@@ -205,20 +205,27 @@ struct Inner<T: IbClient> {
     ctx: Arc<T>,
 }
 
+// SAFETY: after initialisation the `ib_client` is only touched by ib_core,
+// which serialises its own accesses; `ctx` is `Send + Sync` itself.
+unsafe impl<T: IbClient> Send for Inner<T> {}
+// SAFETY: as for `Send`; shared references only hand the client pointer to
+// ib_core.
+unsafe impl<T: IbClient> Sync for Inner<T> {}
+
 /// A registered IB client; unregisters on drop, which calls `remove` for
 /// every device still present.
 ///
 /// # Invariants
 ///
 /// `inner.client` is registered with ib_core and `CURRENT` points to `inner`.
-pub struct Registration<T: IbClient> {
+pub(crate) struct Registration<T: IbClient> {
     inner: Pin<KBox<Inner<T>>>,
 }
 
 impl<T: IbClient> Registration<T> {
     /// Registers `ctx` as an IB client. Only one client may be registered
     /// at a time (`EBUSY` otherwise).
-    pub fn register(ctx: Arc<T>) -> Result<Self> {
+    pub(crate) fn register(ctx: Arc<T>) -> Result<Self> {
         let inner = KBox::pin_init(
             pin_init!(Inner {
                 client <- Opaque::ffi_init(|slot: *mut ffi::ib_client| {
@@ -227,7 +234,7 @@ impl<T: IbClient> Registration<T> {
                     // registration (no callbacks, zero counters).
                     unsafe {
                         slot.write(core::mem::zeroed());
-                        (*slot).name = T::NAME.as_char_ptr();
+                        (*slot).name = T::NAME.as_char_ptr().cast();
                         (*slot).add = Some(add_callback::<T>);
                         (*slot).remove = Some(remove_callback::<T>);
                         (*slot).rename = Some(rename_callback::<T>);

@@ -15,7 +15,7 @@ use kernel::types::Opaque;
 
 /// An IB async event, reduced to what rdmaip acts on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IbEvent {
+pub(crate) enum IbEvent {
     /// `IB_EVENT_PORT_ACTIVE` on this port.
     PortActive(u32),
     /// `IB_EVENT_PORT_ERR` on this port.
@@ -25,7 +25,7 @@ pub enum IbEvent {
 }
 
 /// Receives the async events of one RDMA device.
-pub trait IbEventHandler: Send + Sync + 'static {
+pub(crate) trait IbEventHandler: Send + Sync + 'static {
     /// Called in process context; may sleep.
     fn handle(&self, dev: &IbDevice, event: IbEvent);
 }
@@ -37,16 +37,22 @@ pub trait IbEventHandler: Send + Sync + 'static {
 /// `raw` is registered with ib_core for `dev`, which stays valid because we
 /// hold a reference on it.
 #[pin_data(PinnedDrop)]
-pub struct EventHandlerRegistration<H: IbEventHandler> {
+pub(crate) struct EventHandlerRegistration<H: IbEventHandler> {
     #[pin]
     raw: Opaque<ffi::ib_event_handler>,
     dev: IbDeviceRef,
     handler: H,
 }
 
+// SAFETY: the C handler struct is only touched by ib_core under its own
+// rwsem once registered; the device reference and handler are thread-safe.
+unsafe impl<H: IbEventHandler> Send for EventHandlerRegistration<H> {}
+// SAFETY: as for `Send`.
+unsafe impl<H: IbEventHandler> Sync for EventHandlerRegistration<H> {}
+
 impl<H: IbEventHandler> EventHandlerRegistration<H> {
     /// Starts delivering `dev`'s async events to `handler`.
-    pub fn new(dev: &IbDevice, handler: H) -> Result<Pin<KBox<Self>>> {
+    pub(crate) fn new(dev: &IbDevice, handler: H) -> Result<Pin<KBox<Self>>> {
         let dev_ref = dev.get().ok_or(ENODEV)?;
         let reg = KBox::pin_init(
             pin_init!(Self {

@@ -10,28 +10,28 @@ use core::fmt;
 
 /// A NUL-padded copy of a C string of at most `N - 1` bytes.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Name<const N: usize> {
+pub(crate) struct Name<const N: usize> {
     bytes: [u8; N],
 }
 
 /// A netdev name (`IFNAMSIZ`).
-pub type IfName = Name<16>;
+pub(crate) type IfName = Name<16>;
 /// An RDMA device name (`IB_DEVICE_NAME_MAX`).
-pub type DevName = Name<64>;
+pub(crate) type DevName = Name<64>;
 
 impl<const N: usize> Name<N> {
     /// An empty name.
-    pub const fn empty() -> Self {
+    pub(crate) const fn empty() -> Self {
         Self { bytes: [0; N] }
     }
 
     /// Buffer for C code to fill with a NUL-terminated string.
-    pub fn buffer(&mut self) -> &mut [u8; N] {
+    pub(crate) fn buffer(&mut self) -> &mut [u8; N] {
         &mut self.bytes
     }
 
     /// The name's bytes, up to the first NUL.
-    pub fn as_bytes(&self) -> &[u8] {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
         let len = self.bytes.iter().position(|&b| b == 0).unwrap_or(N);
         &self.bytes[..len]
     }

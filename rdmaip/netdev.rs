@@ -14,7 +14,7 @@ use kernel::types::Opaque;
 /// Proof that the caller holds `rtnl_lock`: given to netdev notifier
 /// callbacks, or made by [`RtnlGuard`]. Some netdev fields (the name) may
 /// only be read under it.
-pub struct Rtnl {
+pub(crate) struct Rtnl {
     _not_send: PhantomData<*mut ()>,
 }
 
@@ -29,11 +29,11 @@ impl Rtnl {
 
 /// Holds `rtnl_lock` until dropped. Take it only to snapshot netdev state,
 /// never around anything that sends rtnetlink messages or calls consumers.
-pub struct RtnlGuard(Rtnl);
+pub(crate) struct RtnlGuard(Rtnl);
 
 impl RtnlGuard {
     /// Takes `rtnl_lock` (sleeps).
-    pub fn lock() -> Self {
+    pub(crate) fn lock() -> Self {
         // SAFETY: plain mutex acquisition in process context.
         unsafe { ffi::rtnl_lock() };
         // SAFETY: we hold it until `drop`.
@@ -41,7 +41,7 @@ impl RtnlGuard {
     }
 
     /// The proof of holding the lock.
-    pub fn token(&self) -> &Rtnl {
+    pub(crate) fn token(&self) -> &Rtnl {
         &self.0
     }
 }
@@ -60,7 +60,7 @@ impl Drop for RtnlGuard {
 /// A `&NetDevice` is only handed out while the device is known to be valid:
 /// inside a netdev notifier callback for it, or behind a [`NetDevRef`].
 #[repr(transparent)]
-pub struct NetDevice(Opaque<ffi::net_device>);
+pub(crate) struct NetDevice(Opaque<ffi::net_device>);
 
 impl NetDevice {
     /// # Safety
@@ -76,31 +76,24 @@ impl NetDevice {
     }
 
     /// Whether `self` and `other` are the same device.
-    pub fn is(&self, other: &NetDevice) -> bool {
+    pub(crate) fn is(&self, other: &NetDevice) -> bool {
         core::ptr::eq(self, other)
     }
 
     /// Administratively up (`IFF_UP`, i.e. opened).
-    pub fn is_running(&self) -> bool {
+    pub(crate) fn is_running(&self) -> bool {
         // SAFETY: valid by the type invariant; reads an atomic state bit.
         unsafe { ffi::rdmaip_netdev_running(self.as_ptr()) }
     }
 
     /// Has carrier.
-    pub fn carrier_ok(&self) -> bool {
+    pub(crate) fn carrier_ok(&self) -> bool {
         // SAFETY: valid by the type invariant; reads an atomic state bit.
         unsafe { ffi::rdmaip_netdev_carrier_ok(self.as_ptr()) }
     }
 
-    /// The interface index.
-    pub fn ifindex(&self) -> i32 {
-        // SAFETY: valid by the type invariant; the index never changes
-        // while the device is registered in one namespace.
-        unsafe { ffi::rdmaip_netdev_ifindex(self.as_ptr()) }
-    }
-
     /// A copy of the name; renames happen under rtnl, which the caller holds.
-    pub fn name(&self, _rtnl: &Rtnl) -> IfName {
+    pub(crate) fn name(&self, _rtnl: &Rtnl) -> IfName {
         let mut name = IfName::empty();
         let buf = name.buffer();
         // SAFETY: valid device, writable buffer of `buf.len()` bytes, rtnl
@@ -118,7 +111,7 @@ impl NetDevice {
 ///
 /// `dev` is valid and this object owns one reference on it, recorded in
 /// `tracker`.
-pub struct NetDevRef {
+pub(crate) struct NetDevRef {
     dev: NonNull<NetDevice>,
     tracker: ffi::netdevice_tracker,
 }
@@ -145,15 +138,6 @@ impl NetDevRef {
         };
         // INVARIANT: we own the adopted reference, now tracked.
         NetDevRef { dev: dev.cast(), tracker }
-    }
-
-    /// Takes a new reference on a device the caller can see.
-    pub fn new(dev: &NetDevice) -> Self {
-        let mut tracker = empty_tracker();
-        // SAFETY: `dev` is valid; `tracker` is writable.
-        unsafe { ffi::rdmaip_netdev_hold(dev.as_ptr(), core::ptr::from_mut(&mut tracker).cast()) };
-        // INVARIANT: we own the reference just taken.
-        NetDevRef { dev: NonNull::from(dev), tracker }
     }
 }
 

@@ -18,7 +18,7 @@ use kernel::types::Opaque;
 
 /// The netdev events rdmaip acts on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NetdevEvent {
+pub(crate) enum NetdevEvent {
     /// Opened (`NETDEV_UP`).
     Up,
     /// Closed (`NETDEV_DOWN`).
@@ -33,7 +33,7 @@ pub enum NetdevEvent {
 }
 
 /// Receives netdev events.
-pub trait NetdevListener: Send + Sync + 'static {
+pub(crate) trait NetdevListener: Send + Sync + 'static {
     /// Called with rtnl held, proved by `rtnl`.
     fn event(&self, event: NetdevEvent, dev: &NetDevice, rtnl: &Rtnl);
 }
@@ -44,15 +44,21 @@ pub trait NetdevListener: Send + Sync + 'static {
 ///
 /// `nb` is registered with the netdev notifier chain.
 #[pin_data(PinnedDrop)]
-pub struct NetdevNotifier<L: NetdevListener> {
+pub(crate) struct NetdevNotifier<L: NetdevListener> {
     #[pin]
     nb: Opaque<ffi::notifier_block>,
     listener: L,
 }
 
+// SAFETY: the notifier block is only touched by the notifier chain (under
+// rtnl) once registered; the listener is `Send + Sync`.
+unsafe impl<L: NetdevListener> Send for NetdevNotifier<L> {}
+// SAFETY: as for `Send`.
+unsafe impl<L: NetdevListener> Sync for NetdevNotifier<L> {}
+
 impl<L: NetdevListener> NetdevNotifier<L> {
     /// Registers `listener` for events of every netdev in every namespace.
-    pub fn register(listener: L) -> Result<Pin<KBox<Self>>> {
+    pub(crate) fn register(listener: L) -> Result<Pin<KBox<Self>>> {
         let this = KBox::pin_init(
             pin_init!(Self {
                 nb <- Opaque::ffi_init(|slot: *mut ffi::notifier_block| {

@@ -96,7 +96,7 @@ fn rdma_state(dev: &IbDevice, port: u32) -> RdmaState {
 
 /// Every RDMA port of every RDMA device in the system.
 #[pin_data]
-pub struct PortRegistry {
+pub(crate) struct PortRegistry {
     /// Slots are emptied on removal and reused: 6.12's `KVec` cannot remove
     /// elements, and the table is small.
     #[pin]
@@ -105,12 +105,12 @@ pub struct PortRegistry {
 
 impl PortRegistry {
     /// An empty registry.
-    pub fn new() -> impl PinInit<Self> {
+    pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self { ports <- new_mutex!(KVec::new(), "rdmaip_ports") })
     }
 
     /// Starts tracking every port of `dev`.
-    pub fn add_device(&self, dev: &IbDevice, dev_name: &DevName) -> Result {
+    pub(crate) fn add_device(&self, dev: &IbDevice, dev_name: &DevName) -> Result {
         // Netdev state and names are snapshotted under rtnl, and the ports
         // are inserted before rtnl is released, so no netdev event can fall
         // between the snapshot and the insertion.
@@ -162,7 +162,7 @@ impl PortRegistry {
 
     /// Stops tracking the ports of device `dev_index` and drops their
     /// references.
-    pub fn remove_device(&self, dev_index: u32) {
+    pub(crate) fn remove_device(&self, dev_index: u32) {
         let mut ports = self.ports.lock();
         for slot in ports.iter_mut() {
             if slot.as_ref().is_some_and(|p| p.dev_index == dev_index) {
@@ -174,7 +174,7 @@ impl PortRegistry {
     }
 
     /// Device `dev_index` is now called `name`.
-    pub fn rename_device(&self, dev_index: u32, name: &DevName) {
+    pub(crate) fn rename_device(&self, dev_index: u32, name: &DevName) {
         let mut ports = self.ports.lock();
         for port in ports.iter_mut().flatten().filter(|p| p.dev_index == dev_index) {
             pr_info!("port {}/{} renamed to {}/{}\n", port.dev_name, port.port, name, port.port);
@@ -183,7 +183,7 @@ impl PortRegistry {
     }
 
     /// An IB async event on `dev`.
-    pub fn ib_event(&self, dev: &IbDevice, event: IbEvent) {
+    pub(crate) fn ib_event(&self, dev: &IbDevice, event: IbEvent) {
         let (port_num, reported) = match event {
             IbEvent::PortActive(p) => (p, RdmaState::Active),
             IbEvent::PortError(p) => (p, RdmaState::Inactive),
@@ -207,7 +207,7 @@ impl PortRegistry {
     }
 
     /// A netdev event, delivered under rtnl.
-    pub fn netdev_event(&self, event: NetdevEvent, dev: &NetDevice, rtnl: &Rtnl) {
+    pub(crate) fn netdev_event(&self, event: NetdevEvent, dev: &NetDevice, rtnl: &Rtnl) {
         let now = WallTime::now();
         let mut ports = self.ports.lock();
         for port in ports.iter_mut().flatten().filter(|p| p.has_netdev(dev)) {

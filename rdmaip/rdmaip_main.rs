@@ -10,6 +10,7 @@
 //! `netdev_notifier`, `clock`) are thin wrappers that hold all of the
 //! module's `unsafe` code; `ports` and `logic` are safe Rust built on them.
 
+use kernel::c_str;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 

@@ -57,20 +57,10 @@ bool rdmaip_netdev_carrier_ok(const struct net_device *dev)
 	return netif_carrier_ok(dev);
 }
 
-int rdmaip_netdev_ifindex(const struct net_device *dev)
-{
-	return dev->ifindex;
-}
-
 void rdmaip_netdev_name(const struct net_device *dev, char *buf, size_t len)
 {
 	ASSERT_RTNL();
 	strscpy(buf, dev->name, len);
-}
-
-void rdmaip_netdev_hold(struct net_device *dev, void *tracker)
-{
-	netdev_hold(dev, tracker, GFP_KERNEL);
 }
 
 void rdmaip_netdev_track(struct net_device *dev, void *tracker)

@@ -32,11 +32,9 @@ struct net_device *rdmaip_netdev_from_info(void *info);
 bool rdmaip_netdev_running(const struct net_device *dev);
 /* netif_carrier_ok() */
 bool rdmaip_netdev_carrier_ok(const struct net_device *dev);
-int rdmaip_netdev_ifindex(const struct net_device *dev);
 /* dev->name, copied; the caller holds rtnl_lock so it cannot change under us */
 void rdmaip_netdev_name(const struct net_device *dev, char *buf, size_t len);
-/* dev_hold() + tracker, netdev_tracker_alloc(), netdev_put() */
-void rdmaip_netdev_hold(struct net_device *dev, void *tracker);
+/* netdev_tracker_alloc(), netdev_put() */
 void rdmaip_netdev_track(struct net_device *dev, void *tracker);
 void rdmaip_netdev_put(struct net_device *dev, void *tracker);
 
