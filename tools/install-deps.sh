@@ -9,7 +9,7 @@ set -euo pipefail
 PKGS=(
 	linux-source-6.12 rustc-web rust-web-src libclang-dev
 	build-essential flex bison bc libelf-dev libssl-dev cpio kmod xz-utils
-	iproute2 socat python3
+	iproute2 socat python3 python3-yaml python3-jsonschema
 	rdma-core ibverbs-utils ibverbs-providers rdmacm-utils perftest
 	nvme-cli fio
 )

@@ -39,9 +39,11 @@ for arg in "$@"; do
 	*) [ -z "$kdir" ] || usage; kdir=$arg ;;
 	esac
 done
-if [ -z "$kdir" ]; then
-	lab_kernel_paths
-	kdir=$KDIR
+# lab_kernel_paths exits when linux-source-6.12 is not installed; that is a
+# missing kernel tree (skip), not a stale file (failure).
+if [ -z "$kdir" ] && ! kdir=$(lab_kernel_paths && echo "$KDIR"); then
+	log "no lab kernel tree (install linux-source-6.12, or pass KDIR)"
+	exit $SKIP
 fi
 
 generator=$kdir/tools/net/ynl/ynl-gen-c.py
@@ -106,7 +108,10 @@ readonly OUTPUTS=(
 	"rdmaip/nl_gen.c|--mode kernel --source"
 )
 
-validate_spec || exit 1
+if ! validate_spec; then
+	log "$SPEC_REL does not follow the genetlink schema ($schema)"
+	exit 1
+fi
 
 stale=0
 for entry in "${OUTPUTS[@]}"; do
@@ -123,7 +128,9 @@ for entry in "${OUTPUTS[@]}"; do
 	fi
 	if [ -n "$check" ]; then
 		log "$rel is out of date with $SPEC_REL (run tools/ynl-gen.sh)"
-		diff -u "$( [ -f "$dest" ] && echo "$dest" || echo /dev/null)" "$out" >&2 || true
+		old=$dest
+		[ -f "$old" ] || old=/dev/null
+		diff -u "$old" "$out" >&2 || true
 		stale=1
 	else
 		mkdir -p "$(dirname "$dest")"

@@ -71,7 +71,13 @@ impl Default for Member {
 impl Member {
     /// A member that has not been seen healthy yet.
     pub const fn new() -> Self {
-        Member { healthy: false, drained: false, up_since: None, hold_down_ns: 0, undrain_pending: false }
+        Member {
+            healthy: false,
+            drained: false,
+            up_since: None,
+            hold_down_ns: 0,
+            undrain_pending: false,
+        }
     }
 
     /// Whether the port is healthy.
@@ -107,7 +113,10 @@ impl Member {
                 let up_for = now.saturating_sub(self.up_since.unwrap_or(now));
                 let wait = s.delay_ns.saturating_add(self.hold_down_ns);
                 self.hold_down_ns = if up_for < wait.saturating_mul(2) {
-                    self.hold_down_ns.saturating_mul(2).max(s.delay_ns).min(s.hold_down_max_ns)
+                    self.hold_down_ns
+                        .saturating_mul(2)
+                        .max(s.delay_ns)
+                        .min(s.hold_down_max_ns)
                 } else {
                     0
                 };
@@ -140,7 +149,10 @@ impl Member {
 
     /// When the port's addresses may come home, if it is up.
     pub fn failback_at(&self, s: &FailbackSettings) -> Option<u64> {
-        self.up_since.map(|t| t.saturating_add(s.delay_ns).saturating_add(self.hold_down_ns))
+        self.up_since.map(|t| {
+            t.saturating_add(s.delay_ns)
+                .saturating_add(self.hold_down_ns)
+        })
     }
 
     /// Whether this member has been stable long enough to take its addresses
@@ -241,10 +253,18 @@ pub fn plan(
         let home = &members[p.home];
         let cur = &members[p.current];
         let target = if p.home != p.current && home.ready_for_home(now, s) {
-            let reason = if home.undrain_pending { MoveReason::Undrain } else { MoveReason::Failback };
+            let reason = if home.undrain_pending {
+                MoveReason::Undrain
+            } else {
+                MoveReason::Failback
+            };
             Some((p.home, reason))
         } else if !cur.eligible() {
-            let reason = if cur.healthy { MoveReason::Drain } else { MoveReason::Failover };
+            let reason = if cur.healthy {
+                MoveReason::Drain
+            } else {
+                MoveReason::Failover
+            };
             least_loaded(members, &load, now, s).map(|to| (to, reason))
         } else {
             None
@@ -252,12 +272,22 @@ pub fn plan(
         if let Some((to, reason)) = target {
             load[p.current] -= 1;
             load[to] += 1;
-            emit(Move { addr: i, from: p.current, to, reason });
+            emit(Move {
+                addr: i,
+                from: p.current,
+                to,
+                reason,
+            });
         }
     }
 }
 
-fn least_loaded(members: &[Member], load: &[usize; MAX_MEMBERS], now: u64, s: &FailbackSettings) -> Option<usize> {
+fn least_loaded(
+    members: &[Member],
+    load: &[usize; MAX_MEMBERS],
+    now: u64,
+    s: &FailbackSettings,
+) -> Option<usize> {
     members
         .iter()
         .enumerate()
@@ -270,7 +300,12 @@ fn least_loaded(members: &[Member], load: &[usize; MAX_MEMBERS], now: u64, s: &F
 /// The earliest time after `now` at which [`plan`] may decide differently
 /// without any event: when a home port's failback wait ends. The kernel arms
 /// a timer for it.
-pub fn next_deadline(members: &[Member], addrs: &[Placement], s: &FailbackSettings, now: u64) -> Option<u64> {
+pub fn next_deadline(
+    members: &[Member],
+    addrs: &[Placement],
+    s: &FailbackSettings,
+    now: u64,
+) -> Option<u64> {
     if !s.enabled {
         return None;
     }

@@ -173,7 +173,10 @@ impl PortStatus {
         }
         let from = self.health;
         self.health = derive_health(self.rdma, self.netdev_present, self.admin_up, self.carrier);
-        (from != self.health).then_some(HealthChange { from, to: self.health })
+        (from != self.health).then_some(HealthChange {
+            from,
+            to: self.health,
+        })
     }
 }
 
@@ -210,7 +213,11 @@ impl fmt::Display for PortStatus {
             self.rdma,
             if self.admin_up { "up" } else { "down" },
             if self.carrier { "on" } else { "off" },
-            if self.netdev_present { "" } else { " netdev gone" },
+            if self.netdev_present {
+                ""
+            } else {
+                " netdev gone"
+            },
         )
     }
 }

@@ -5,7 +5,8 @@
 
 use proptest::prelude::*;
 use rdmaip_core::group::{
-    group_up, next_deadline, plan, FailbackSettings, Member, Move, MoveReason, Placement, MAX_MEMBERS, NS_PER_MS,
+    group_up, next_deadline, plan, FailbackSettings, Member, Move, MoveReason, Placement,
+    MAX_MEMBERS, NS_PER_MS,
 };
 
 const S: FailbackSettings = FailbackSettings::DEFAULT;
@@ -21,13 +22,21 @@ struct Group {
 
 impl Group {
     fn new(ports: usize, addrs_per_port: usize) -> Self {
-        let mut g = Group { members: vec![Member::new(); ports], addrs: vec![], now: 0, settings: S };
+        let mut g = Group {
+            members: vec![Member::new(); ports],
+            addrs: vec![],
+            now: 0,
+            settings: S,
+        };
         for m in &mut g.members {
             m.set_healthy(true, 0, &S);
         }
         for p in 0..ports {
             for _ in 0..addrs_per_port {
-                g.addrs.push(Placement { home: p, current: p });
+                g.addrs.push(Placement {
+                    home: p,
+                    current: p,
+                });
             }
         }
         g.now = 100 * SEC; // everyone long stable
@@ -40,9 +49,14 @@ impl Group {
 
     fn run(&mut self) -> Vec<Move> {
         let mut moves = vec![];
-        plan(&self.members, &self.addrs, &self.settings, self.now, |m| moves.push(m));
+        plan(&self.members, &self.addrs, &self.settings, self.now, |m| {
+            moves.push(m)
+        });
         for m in &moves {
-            assert_eq!(self.addrs[m.addr].current, m.from, "a move starts where the address is");
+            assert_eq!(
+                self.addrs[m.addr].current, m.from,
+                "a move starts where the address is"
+            );
             self.addrs[m.addr].current = m.to;
         }
         for m in &mut self.members {
@@ -62,7 +76,9 @@ fn failed_port_addresses_spread_over_survivors() {
     g.health(0, false);
     let moves = g.run();
     assert_eq!(moves.len(), 4);
-    assert!(moves.iter().all(|m| m.reason == MoveReason::Failover && m.from == 0));
+    assert!(moves
+        .iter()
+        .all(|m| m.reason == MoveReason::Failover && m.from == 0));
     assert_eq!((g.load(0), g.load(1), g.load(2)), (0, 6, 6));
 }
 
@@ -81,7 +97,9 @@ fn failback_waits_for_the_delay() {
     g.now = due;
     let moves = g.run();
     assert_eq!(moves.len(), 2);
-    assert!(moves.iter().all(|m| m.reason == MoveReason::Failback && m.to == 0));
+    assert!(moves
+        .iter()
+        .all(|m| m.reason == MoveReason::Failback && m.to == 0));
 }
 
 #[test]
@@ -107,7 +125,11 @@ fn all_down_nothing_moves_and_first_back_takes_all() {
     g.now += SEC;
     g.health(1, true);
     let moves = g.run();
-    assert_eq!(moves.len(), 2, "port 0's addresses go to the first port back");
+    assert_eq!(
+        moves.len(),
+        2,
+        "port 0's addresses go to the first port back"
+    );
     assert!(g.addrs.iter().all(|a| a.current == 1));
 }
 
@@ -136,7 +158,10 @@ fn non_revertive_group_keeps_addresses_where_they_are() {
     g.health(0, true);
     g.now += 1000 * SEC;
     assert!(g.run().is_empty());
-    assert_eq!(next_deadline(&g.members, &g.addrs, &g.settings, g.now), None);
+    assert_eq!(
+        next_deadline(&g.members, &g.addrs, &g.settings, g.now),
+        None
+    );
     assert_eq!(g.addrs[0].current, 1);
 }
 
@@ -194,9 +219,8 @@ fn events(ports: usize) -> impl Strategy<Value = Vec<Ev>> {
 }
 
 fn scenario() -> impl Strategy<Value = (usize, usize, bool, Vec<Ev>)> {
-    (2..=5usize, 0..4usize, any::<bool>()).prop_flat_map(|(ports, per, revert)| {
-        (Just(ports), Just(per), Just(revert), events(ports))
-    })
+    (2..=5usize, 0..4usize, any::<bool>())
+        .prop_flat_map(|(ports, per, revert)| (Just(ports), Just(per), Just(revert), events(ports)))
 }
 
 proptest! {

@@ -29,14 +29,23 @@ fn new_port_is_down_until_every_layer_is_seen() {
 fn carrier_loss_fails_the_port_and_restore_brings_it_back() {
     let mut p = up_port();
     let down = p.apply(PortInput::Carrier(false)).unwrap();
-    assert_eq!((down.from, down.to), (Health::Up, Health::Down(FailReason::NoCarrier)));
+    assert_eq!(
+        (down.from, down.to),
+        (Health::Up, Health::Down(FailReason::NoCarrier))
+    );
     // rxe reports PORT_ERR right after the carrier loss: same health, no change.
     assert_eq!(p.apply(PortInput::Rdma(RdmaState::Inactive)), None);
-    assert_eq!(p.apply(PortInput::Carrier(true)), Some(health_change(
-        Health::Down(FailReason::NoCarrier),
-        Health::Down(FailReason::RdmaInactive),
-    )));
-    assert_eq!(p.apply(PortInput::Rdma(RdmaState::Active)).unwrap().to, Health::Up);
+    assert_eq!(
+        p.apply(PortInput::Carrier(true)),
+        Some(health_change(
+            Health::Down(FailReason::NoCarrier),
+            Health::Down(FailReason::RdmaInactive),
+        ))
+    );
+    assert_eq!(
+        p.apply(PortInput::Rdma(RdmaState::Active)).unwrap().to,
+        Health::Up
+    );
 }
 
 #[test]
@@ -54,7 +63,11 @@ fn the_lowest_failed_layer_is_the_reason() {
 fn a_gone_netdev_never_comes_back() {
     let mut p = up_port();
     p.apply(PortInput::NetdevGone);
-    for input in [PortInput::AdminUp(true), PortInput::Carrier(true), PortInput::Rdma(RdmaState::Active)] {
+    for input in [
+        PortInput::AdminUp(true),
+        PortInput::Carrier(true),
+        PortInput::Rdma(RdmaState::Active),
+    ] {
         assert_eq!(p.apply(input), None);
     }
     assert_eq!(p.health(), Health::Down(FailReason::NetdevGone));

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/* Do not edit directly, auto-generated from: */
+/*	Documentation/netlink/specs/rdmaip.yaml */
+/* YNL-GEN uapi header */
+
+#ifndef _UAPI_LINUX_RDMAIP_H
+#define _UAPI_LINUX_RDMAIP_H
+
+#define RDMAIP_FAMILY_NAME	"rdmaip"
+#define RDMAIP_FAMILY_VERSION	1
+
+#define RDMAIP_GROUP_NAME_MAX_LEN		15
+#define RDMAIP_PORT_NAME_MAX_LEN		67
+#define RDMAIP_DELAY_MAX_MS			3600000
+#define RDMAIP_ANNOUNCE_COUNT_MAX		100
+#define RDMAIP_ANNOUNCE_INTERVAL_MIN_MS		10
+#define RDMAIP_ANNOUNCE_INTERVAL_MAX_MS		10000
+#define RDMAIP_FAILBACK_DEFAULT			1
+#define RDMAIP_FAILBACK_DELAY_MS_DEFAULT	5000
+#define RDMAIP_HOLD_DOWN_MAX_MS_DEFAULT		60000
+#define RDMAIP_ANNOUNCE_COUNT_DEFAULT		3
+#define RDMAIP_ANNOUNCE_INTERVAL_MS_DEFAULT	300
+
+/**
+ * enum rdmaip_port_state - Health of a port.
+ * @RDMAIP_PORT_STATE_UP: Every layer works; the port can carry addresses.
+ * @RDMAIP_PORT_STATE_DOWN: Some layer is down; the reason says which.
+ */
+enum rdmaip_port_state {
+	RDMAIP_PORT_STATE_UP = 1,
+	RDMAIP_PORT_STATE_DOWN,
+};
+
+/**
+ * enum rdmaip_down_reason - Why a port is down. When several layers are down,
+ *   the lowest one is reported, because it is the one to fix first.
+ * @RDMAIP_DOWN_REASON_NETDEV_GONE: The port has no netdev (never had one, or
+ *   it was unregistered).
+ * @RDMAIP_DOWN_REASON_ADMIN_DOWN: The netdev is administratively down.
+ * @RDMAIP_DOWN_REASON_NO_CARRIER: The netdev has no carrier.
+ * @RDMAIP_DOWN_REASON_RDMA_INACTIVE: The RDMA port is not ACTIVE.
+ */
+enum rdmaip_down_reason {
+	RDMAIP_DOWN_REASON_NETDEV_GONE = 1,
+	RDMAIP_DOWN_REASON_ADMIN_DOWN,
+	RDMAIP_DOWN_REASON_NO_CARRIER,
+	RDMAIP_DOWN_REASON_RDMA_INACTIVE,
+};
+
+/**
+ * enum rdmaip_group_state - Health of a group.
+ * @RDMAIP_GROUP_STATE_UP: At least one member port is up.
+ * @RDMAIP_GROUP_STATE_DOWN: No member port is up (or the group has no
+ *   members).
+ */
+enum rdmaip_group_state {
+	RDMAIP_GROUP_STATE_UP = 1,
+	RDMAIP_GROUP_STATE_DOWN,
+};
+
+/**
+ * enum rdmaip_move_reason - Why an address moved from one port to another.
+ * @RDMAIP_MOVE_REASON_FAILOVER: Its current port went down.
+ * @RDMAIP_MOVE_REASON_FAILBACK: Its home port recovered and the failback delay
+ *   passed.
+ * @RDMAIP_MOVE_REASON_DRAIN: Its current port was drained by the
+ *   administrator.
+ * @RDMAIP_MOVE_REASON_UNDRAIN: Its home port was undrained by the
+ *   administrator.
+ * @RDMAIP_MOVE_REASON_UNLOAD: The module is unloading and returns the address
+ *   home.
+ * @RDMAIP_MOVE_REASON_ADMIN: A change of configuration (a port left its group,
+ *   a group was deleted) returned the address home.
+ */
+enum rdmaip_move_reason {
+	RDMAIP_MOVE_REASON_FAILOVER = 1,
+	RDMAIP_MOVE_REASON_FAILBACK,
+	RDMAIP_MOVE_REASON_DRAIN,
+	RDMAIP_MOVE_REASON_UNDRAIN,
+	RDMAIP_MOVE_REASON_UNLOAD,
+	RDMAIP_MOVE_REASON_ADMIN,
+};
+
+enum {
+	RDMAIP_A_GROUP_NAME = 1,
+	RDMAIP_A_GROUP_STATE,
+	RDMAIP_A_GROUP_FAILBACK,
+	RDMAIP_A_GROUP_FAILBACK_DELAY_MS,
+	RDMAIP_A_GROUP_HOLD_DOWN_MAX_MS,
+	RDMAIP_A_GROUP_ANNOUNCE_COUNT,
+	RDMAIP_A_GROUP_ANNOUNCE_INTERVAL_MS,
+	RDMAIP_A_GROUP_PORT,
+	RDMAIP_A_GROUP_FAILOVERS,
+	RDMAIP_A_GROUP_FAILBACKS,
+	RDMAIP_A_GROUP_LAST_FAILOVER_NS,
+
+	__RDMAIP_A_GROUP_MAX,
+	RDMAIP_A_GROUP_MAX = (__RDMAIP_A_GROUP_MAX - 1)
+};
+
+enum {
+	RDMAIP_A_PORT_NAME = 1,
+	RDMAIP_A_PORT_IFNAME,
+	RDMAIP_A_PORT_IFINDEX,
+	RDMAIP_A_PORT_GROUP,
+	RDMAIP_A_PORT_STATE,
+	RDMAIP_A_PORT_DOWN_REASON,
+	RDMAIP_A_PORT_DRAINED,
+	RDMAIP_A_PORT_ADDRS_HOME,
+	RDMAIP_A_PORT_ADDRS_HOSTED,
+	RDMAIP_A_PORT_FAILURES,
+
+	__RDMAIP_A_PORT_MAX,
+	RDMAIP_A_PORT_MAX = (__RDMAIP_A_PORT_MAX - 1)
+};
+
+enum {
+	RDMAIP_A_ADDR_GROUP = 1,
+	RDMAIP_A_ADDR_IPV4,
+	RDMAIP_A_ADDR_IPV6,
+	RDMAIP_A_ADDR_PREFIXLEN,
+	RDMAIP_A_ADDR_BROADCAST,
+	RDMAIP_A_ADDR_LABEL,
+	RDMAIP_A_ADDR_IFA_FLAGS,
+	RDMAIP_A_ADDR_HOME_PORT,
+	RDMAIP_A_ADDR_CURRENT_PORT,
+
+	__RDMAIP_A_ADDR_MAX,
+	RDMAIP_A_ADDR_MAX = (__RDMAIP_A_ADDR_MAX - 1)
+};
+
+enum {
+	RDMAIP_A_EVENT_TIME_NS = 1,
+	RDMAIP_A_EVENT_PORT,
+	RDMAIP_A_EVENT_GROUP,
+	RDMAIP_A_EVENT_DOWN_REASON,
+	RDMAIP_A_EVENT_IPV4,
+	RDMAIP_A_EVENT_IPV6,
+	RDMAIP_A_EVENT_PREFIXLEN,
+	RDMAIP_A_EVENT_FROM_PORT,
+	RDMAIP_A_EVENT_TO_PORT,
+	RDMAIP_A_EVENT_MOVE_REASON,
+	RDMAIP_A_EVENT_LATENCY_US,
+	RDMAIP_A_EVENT_CM_IDS_NOTIFIED,
+	RDMAIP_A_EVENT_CM_DELIVERY_US,
+
+	__RDMAIP_A_EVENT_MAX,
+	RDMAIP_A_EVENT_MAX = (__RDMAIP_A_EVENT_MAX - 1)
+};
+
+enum {
+	RDMAIP_CMD_GROUP_NEW = 1,
+	RDMAIP_CMD_GROUP_DEL,
+	RDMAIP_CMD_GROUP_GET,
+	RDMAIP_CMD_GROUP_SET,
+	RDMAIP_CMD_PORT_ADD,
+	RDMAIP_CMD_PORT_DEL,
+	RDMAIP_CMD_PORT_GET,
+	RDMAIP_CMD_ADDR_GET,
+	RDMAIP_CMD_PORT_DRAIN,
+	RDMAIP_CMD_PORT_UNDRAIN,
+	RDMAIP_CMD_PORT_UP_NTF,
+	RDMAIP_CMD_PORT_DOWN_NTF,
+	RDMAIP_CMD_ADDR_MOVED_NTF,
+	RDMAIP_CMD_FAILBACK_NTF,
+	RDMAIP_CMD_GROUP_DOWN_NTF,
+	RDMAIP_CMD_GROUP_UP_NTF,
+
+	__RDMAIP_CMD_MAX,
+	RDMAIP_CMD_MAX = (__RDMAIP_CMD_MAX - 1)
+};
+
+#define RDMAIP_MCGRP_MONITOR	"monitor"
+
+#endif /* _UAPI_LINUX_RDMAIP_H */

@@ -1,0 +1,894 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The command line: `rdmaipctl [OPTIONS] OBJECT [COMMAND [ARGUMENTS]]`,
+//! in the style of iproute2's `rdma`. Objects and commands may be
+//! abbreviated to any unique prefix; `show` is the default command.
+//! Parsing is pure: it turns words into a `Command` or says which word is
+//! wrong, and never touches the kernel.
+
+use std::fmt;
+
+use crate::duration;
+use crate::names::{check_group, check_port};
+use crate::output::Format;
+
+pub const USAGE: &str = "\
+Usage: rdmaipctl [OPTIONS] OBJECT [COMMAND [ARGUMENTS]]
+       rdmaipctl [OPTIONS] monitor
+OBJECT := { group | port | addr | monitor | help }
+OPTIONS := { -j[son] | -p[retty] | -d[etails] | -V[ersion] | -h[elp] }
+
+  rdmaipctl group add NAME [SETTINGS]
+  rdmaipctl group del NAME
+  rdmaipctl group show [NAME]
+  rdmaipctl group set NAME [SETTINGS] [port PORT]...
+  rdmaipctl port add PORT... group NAME
+  rdmaipctl port del PORT... [group NAME]
+  rdmaipctl port show [PORT | group NAME]
+  rdmaipctl port drain PORT
+  rdmaipctl port undrain PORT
+  rdmaipctl addr show [group NAME]
+  rdmaipctl monitor
+
+SETTINGS := [failback { on | off }] [failback-delay DURATION]
+            [hold-down-max DURATION] [announce-count COUNT]
+            [announce-interval DURATION]
+DURATION := NUMBER{ms|s}, e.g. 300ms, 5s, 1.5s (a bare number is ms)
+PORT := DEVICE/PORT, e.g. rxe0/1
+";
+
+const OBJECTS: &[&str] = &["group", "port", "addr", "monitor", "help"];
+const GROUP_COMMANDS: &[&str] = &["add", "del", "show", "set", "help"];
+const PORT_COMMANDS: &[&str] = &["add", "del", "show", "drain", "undrain", "help"];
+const ADDR_COMMANDS: &[&str] = &["show", "help"];
+const SETTINGS: &str = "failback, failback-delay, hold-down-max, announce-count, announce-interval";
+
+/// A command line rdmaipctl cannot make sense of; the message says why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Group settings; `None` leaves a setting at its default (group add) or
+/// unchanged (group set).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub failback: Option<bool>,
+    pub failback_delay_ms: Option<u32>,
+    pub hold_down_max_ms: Option<u32>,
+    pub announce_count: Option<u32>,
+    pub announce_interval_ms: Option<u32>,
+}
+
+impl Settings {
+    pub fn is_empty(&self) -> bool {
+        *self == Settings::default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Version,
+    GroupAdd {
+        name: String,
+        settings: Settings,
+    },
+    GroupDel {
+        name: String,
+    },
+    GroupShow {
+        name: Option<String>,
+    },
+    GroupSet {
+        name: String,
+        settings: Settings,
+        ports: Vec<String>,
+    },
+    PortAdd {
+        ports: Vec<String>,
+        group: String,
+    },
+    PortDel {
+        ports: Vec<String>,
+        group: Option<String>,
+    },
+    PortShow {
+        port: Option<String>,
+        group: Option<String>,
+    },
+    PortDrain {
+        port: String,
+    },
+    PortUndrain {
+        port: String,
+    },
+    AddrShow {
+        group: Option<String>,
+    },
+    Monitor,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    pub format: Format,
+    pub details: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    pub options: Options,
+    pub command: Command,
+}
+
+/// The choice `word` stands for: an exact match, or the only choice it is
+/// a prefix of.
+fn pick<'a>(word: &str, choices: &[&'a str], what: &str) -> Result<&'a str, String> {
+    if let Some(&exact) = choices.iter().find(|&&c| c == word) {
+        return Ok(exact);
+    }
+    let matches: Vec<&str> = choices
+        .iter()
+        .copied()
+        .filter(|c| c.starts_with(word))
+        .collect();
+    match matches.as_slice() {
+        [only] if !word.is_empty() => Ok(only),
+        [] | [_] => Err(format!(
+            "unknown {what} \"{word}\" (expected {})",
+            choices.join(", ")
+        )),
+        many => Err(format!(
+            "ambiguous {what} \"{word}\": could be {}",
+            many.join(", ")
+        )),
+    }
+}
+
+/// The words after an object and command, consumed left to right.
+struct Words<'a> {
+    rest: std::slice::Iter<'a, String>,
+}
+
+impl<'a> Words<'a> {
+    fn next(&mut self) -> Option<&'a str> {
+        self.rest.next().map(String::as_str)
+    }
+
+    fn value_of(&mut self, keyword: &str) -> Result<&'a str, String> {
+        self.next()
+            .ok_or_else(|| format!("{keyword} needs a value"))
+    }
+
+    fn finish(&mut self) -> Result<(), String> {
+        match self.next() {
+            Some(extra) => Err(format!("unexpected argument \"{extra}\"")),
+            None => Ok(()),
+        }
+    }
+}
+
+fn set_once<T>(slot: &mut Option<T>, keyword: &str, value: T) -> Result<(), String> {
+    if slot.is_some() {
+        return Err(format!("{keyword} given twice"));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+fn on_off(keyword: &str, value: &str) -> Result<bool, String> {
+    match value {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("{keyword}: expected on or off, not \"{value}\"")),
+    }
+}
+
+fn count(keyword: &str, value: &str) -> Result<u32, String> {
+    if !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{keyword}: expected a number, not \"{value}\""));
+    }
+    value.parse().map_err(|_| {
+        format!(
+            "{keyword}: expected a number up to {}, not \"{value}\"",
+            u32::MAX
+        )
+    })
+}
+
+fn duration_ms(keyword: &str, value: &str) -> Result<u32, String> {
+    duration::parse_ms(value).map_err(|e| format!("{keyword}: {e}"))
+}
+
+/// Reads one setting if `keyword` names one; `Ok(false)` if it does not.
+fn setting(settings: &mut Settings, keyword: &str, words: &mut Words<'_>) -> Result<bool, String> {
+    match keyword {
+        "failback" => {
+            let v = on_off(keyword, words.value_of(keyword)?)?;
+            set_once(&mut settings.failback, keyword, v)?;
+        }
+        "failback-delay" => {
+            let v = duration_ms(keyword, words.value_of(keyword)?)?;
+            set_once(&mut settings.failback_delay_ms, keyword, v)?;
+        }
+        "hold-down-max" => {
+            let v = duration_ms(keyword, words.value_of(keyword)?)?;
+            set_once(&mut settings.hold_down_max_ms, keyword, v)?;
+        }
+        "announce-count" => {
+            let v = count(keyword, words.value_of(keyword)?)?;
+            set_once(&mut settings.announce_count, keyword, v)?;
+        }
+        "announce-interval" => {
+            let v = duration_ms(keyword, words.value_of(keyword)?)?;
+            set_once(&mut settings.announce_interval_ms, keyword, v)?;
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn group_name(words: &mut Words<'_>) -> Result<String, String> {
+    let name = words.next().ok_or("missing group name")?;
+    check_group(name)?;
+    Ok(name.to_string())
+}
+
+fn port_name(word: &str) -> Result<String, String> {
+    check_port(word)?;
+    Ok(word.to_string())
+}
+
+fn group_keyword(words: &mut Words<'_>) -> Result<String, String> {
+    let name = words.value_of("group")?;
+    check_group(name)?;
+    Ok(name.to_string())
+}
+
+/// Settings, and `port PORT` words where `ports_allowed`, in any order.
+fn settings_and_ports(
+    words: &mut Words<'_>,
+    ports_allowed: bool,
+) -> Result<(Settings, Vec<String>), String> {
+    let mut settings = Settings::default();
+    let mut ports = Vec::new();
+    while let Some(word) = words.next() {
+        if setting(&mut settings, word, words)? {
+            continue;
+        }
+        if word == "port" && ports_allowed {
+            ports.push(port_name(words.value_of(word)?)?);
+            continue;
+        }
+        let expected = if ports_allowed {
+            format!("{SETTINGS}, port")
+        } else {
+            SETTINGS.into()
+        };
+        return Err(format!("unknown argument \"{word}\" (expected {expected})"));
+    }
+    Ok((settings, ports))
+}
+
+fn parse_group(command: &str, words: &mut Words<'_>) -> Result<Command, String> {
+    match command {
+        "add" => {
+            let name = group_name(words)?;
+            let (settings, _) = settings_and_ports(words, false)?;
+            Ok(Command::GroupAdd { name, settings })
+        }
+        "set" => {
+            let name = group_name(words)?;
+            let (settings, ports) = settings_and_ports(words, true)?;
+            if settings.is_empty() && ports.is_empty() {
+                return Err(format!("nothing to set (give {SETTINGS} or port)"));
+            }
+            Ok(Command::GroupSet {
+                name,
+                settings,
+                ports,
+            })
+        }
+        "del" => {
+            let name = group_name(words)?;
+            words.finish()?;
+            Ok(Command::GroupDel { name })
+        }
+        "show" => {
+            let name = match words.next() {
+                Some(n) => {
+                    check_group(n)?;
+                    Some(n.to_string())
+                }
+                None => None,
+            };
+            words.finish()?;
+            Ok(Command::GroupShow { name })
+        }
+        _ => Ok(Command::Help),
+    }
+}
+
+/// Port names and an optional `group NAME`, in any order.
+fn ports_and_group(words: &mut Words<'_>) -> Result<(Vec<String>, Option<String>), String> {
+    let mut ports = Vec::new();
+    let mut group = None;
+    while let Some(word) = words.next() {
+        if word == "group" {
+            let name = group_keyword(words)?;
+            set_once(&mut group, "group", name)?;
+        } else {
+            ports.push(port_name(word)?);
+        }
+    }
+    Ok((ports, group))
+}
+
+fn one_port(words: &mut Words<'_>) -> Result<String, String> {
+    let port = port_name(words.next().ok_or("missing port name")?)?;
+    words.finish()?;
+    Ok(port)
+}
+
+fn parse_port(command: &str, words: &mut Words<'_>) -> Result<Command, String> {
+    match command {
+        "add" => {
+            let (ports, group) = ports_and_group(words)?;
+            if ports.is_empty() {
+                return Err("missing port name".into());
+            }
+            let group = group.ok_or("missing group (port add PORT... group NAME)")?;
+            Ok(Command::PortAdd { ports, group })
+        }
+        "del" => {
+            let (ports, group) = ports_and_group(words)?;
+            if ports.is_empty() {
+                return Err("missing port name".into());
+            }
+            Ok(Command::PortDel { ports, group })
+        }
+        "show" => {
+            let (mut ports, group) = ports_and_group(words)?;
+            if ports.len() > 1 {
+                return Err("give one port at most".into());
+            }
+            if !ports.is_empty() && group.is_some() {
+                return Err("give a port or a group, not both".into());
+            }
+            Ok(Command::PortShow {
+                port: ports.pop(),
+                group,
+            })
+        }
+        "drain" => Ok(Command::PortDrain {
+            port: one_port(words)?,
+        }),
+        "undrain" => Ok(Command::PortUndrain {
+            port: one_port(words)?,
+        }),
+        _ => Ok(Command::Help),
+    }
+}
+
+fn parse_addr(words: &mut Words<'_>) -> Result<Command, String> {
+    let mut group = None;
+    while let Some(word) = words.next() {
+        if word != "group" {
+            return Err(format!("unknown argument \"{word}\" (expected group)"));
+        }
+        let name = group_keyword(words)?;
+        set_once(&mut group, "group", name)?;
+    }
+    Ok(Command::AddrShow { group })
+}
+
+/// Reads the options before the object; returns them and where the object is.
+fn parse_options(args: &[String]) -> Result<(Options, Option<Command>, usize), UsageError> {
+    let mut options = Options::default();
+    let mut pretty = false;
+    let mut json = false;
+    for (i, arg) in args.iter().enumerate() {
+        let letters: Vec<char> = match arg.as_str() {
+            "--json" | "-json" => vec!['j'],
+            "--pretty" | "-pretty" => vec!['p'],
+            "--details" | "-details" => vec!['d'],
+            "--version" | "-version" => vec!['V'],
+            "--help" | "-help" => vec!['h'],
+            a if a.starts_with('-') && !a.starts_with("--") && a.len() > 1 => {
+                a[1..].chars().collect()
+            }
+            a if a.starts_with('-') => return Err(UsageError(format!("unknown option \"{a}\""))),
+            _ => {
+                options.format = output_format(json, pretty);
+                return Ok((options, None, i));
+            }
+        };
+        for letter in letters {
+            match letter {
+                'j' => json = true,
+                'p' => pretty = true,
+                'd' => options.details = true,
+                'V' => return Ok((options, Some(Command::Version), args.len())),
+                'h' => return Ok((options, Some(Command::Help), args.len())),
+                _ => return Err(UsageError(format!("unknown option \"{arg}\""))),
+            }
+        }
+    }
+    options.format = output_format(json, pretty);
+    Ok((options, None, args.len()))
+}
+
+/// `-p` alone means pretty JSON too: there is no pretty text.
+fn output_format(json: bool, pretty: bool) -> Format {
+    match (json, pretty) {
+        (_, true) => Format::PrettyJson,
+        (true, false) => Format::Json,
+        (false, false) => Format::Text,
+    }
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: &[String]) -> Result<Invocation, UsageError> {
+    let (options, early, at) = parse_options(args)?;
+    if let Some(command) = early {
+        return Ok(Invocation { options, command });
+    }
+    let Some(object_word) = args.get(at) else {
+        return Err(UsageError(
+            "missing object (group, port, addr or monitor)".into(),
+        ));
+    };
+    let object = pick(object_word, OBJECTS, "object").map_err(UsageError)?;
+    let mut words = Words {
+        rest: args[at + 1..].iter(),
+    };
+    let commands = match object {
+        "group" => GROUP_COMMANDS,
+        "port" => PORT_COMMANDS,
+        "addr" => ADDR_COMMANDS,
+        "monitor" => {
+            return match words.next() {
+                None => Ok(Invocation {
+                    options,
+                    command: Command::Monitor,
+                }),
+                Some(w) if pick(w, &["help"], "command").is_ok() => Ok(Invocation {
+                    options,
+                    command: Command::Help,
+                }),
+                Some(w) => Err(UsageError(format!("monitor: unexpected argument \"{w}\""))),
+            };
+        }
+        _ => {
+            return Ok(Invocation {
+                options,
+                command: Command::Help,
+            })
+        }
+    };
+    let command = match words.next() {
+        Some(word) => pick(word, commands, &format!("{object} command")).map_err(UsageError)?,
+        None => "show",
+    };
+    let parsed = match object {
+        "group" => parse_group(command, &mut words),
+        "port" => parse_port(command, &mut words),
+        _ if command == "show" => parse_addr(&mut words),
+        _ => Ok(Command::Help),
+    };
+    let command = parsed.map_err(|e| UsageError(format!("{object} {command}: {e}")))?;
+    Ok(Invocation { options, command })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(line: &str) -> Result<Invocation, UsageError> {
+        let args: Vec<String> = line.split_whitespace().map(String::from).collect();
+        parse(&args)
+    }
+
+    fn command(line: &str) -> Command {
+        run(line).unwrap_or_else(|e| panic!("{line}: {e}")).command
+    }
+
+    fn error(line: &str) -> String {
+        match run(line) {
+            Ok(i) => panic!("{line}: parsed as {i:?}"),
+            Err(e) => e.0,
+        }
+    }
+
+    fn settings(f: impl FnOnce(&mut Settings)) -> Settings {
+        let mut s = Settings::default();
+        f(&mut s);
+        s
+    }
+
+    #[test]
+    fn group_add_with_defaults_and_settings() {
+        assert_eq!(
+            command("group add g0"),
+            Command::GroupAdd {
+                name: "g0".into(),
+                settings: Settings::default()
+            }
+        );
+        assert_eq!(
+            command("group add g0 failback off failback-delay 5s hold-down-max 1.5s announce-count 7 announce-interval 300ms"),
+            Command::GroupAdd {
+                name: "g0".into(),
+                settings: settings(|s| {
+                    s.failback = Some(false);
+                    s.failback_delay_ms = Some(5000);
+                    s.hold_down_max_ms = Some(1500);
+                    s.announce_count = Some(7);
+                    s.announce_interval_ms = Some(300);
+                })
+            }
+        );
+    }
+
+    #[test]
+    fn group_commands() {
+        assert_eq!(
+            command("group del g0"),
+            Command::GroupDel { name: "g0".into() }
+        );
+        assert_eq!(
+            command("group show g0"),
+            Command::GroupShow {
+                name: Some("g0".into())
+            }
+        );
+        assert_eq!(command("group show"), Command::GroupShow { name: None });
+        assert_eq!(command("group"), Command::GroupShow { name: None });
+        assert_eq!(command("group help"), Command::Help);
+    }
+
+    #[test]
+    fn group_set_settings_and_ports() {
+        assert_eq!(
+            command("group set g0 failback-delay 2s"),
+            Command::GroupSet {
+                name: "g0".into(),
+                settings: settings(|s| s.failback_delay_ms = Some(2000)),
+                ports: vec![]
+            }
+        );
+        assert_eq!(
+            command("group set g0 port rxe0/1 port rxe1/1 failback on"),
+            Command::GroupSet {
+                name: "g0".into(),
+                settings: settings(|s| s.failback = Some(true)),
+                ports: vec!["rxe0/1".into(), "rxe1/1".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn port_commands() {
+        assert_eq!(
+            command("port add rxe0/1 group g0"),
+            Command::PortAdd {
+                ports: vec!["rxe0/1".into()],
+                group: "g0".into()
+            }
+        );
+        assert_eq!(
+            command("port add group g0 rxe0/1 rxe1/1"),
+            Command::PortAdd {
+                ports: vec!["rxe0/1".into(), "rxe1/1".into()],
+                group: "g0".into()
+            }
+        );
+        assert_eq!(
+            command("port del rxe0/1"),
+            Command::PortDel {
+                ports: vec!["rxe0/1".into()],
+                group: None
+            }
+        );
+        assert_eq!(
+            command("port del rxe0/1 group g0"),
+            Command::PortDel {
+                ports: vec!["rxe0/1".into()],
+                group: Some("g0".into())
+            }
+        );
+        assert_eq!(
+            command("port"),
+            Command::PortShow {
+                port: None,
+                group: None
+            }
+        );
+        assert_eq!(
+            command("port show rxe0/1"),
+            Command::PortShow {
+                port: Some("rxe0/1".into()),
+                group: None
+            }
+        );
+        assert_eq!(
+            command("port show group g0"),
+            Command::PortShow {
+                port: None,
+                group: Some("g0".into())
+            }
+        );
+        assert_eq!(
+            command("port drain rxe0/1"),
+            Command::PortDrain {
+                port: "rxe0/1".into()
+            }
+        );
+        assert_eq!(
+            command("port undrain rxe0/1"),
+            Command::PortUndrain {
+                port: "rxe0/1".into()
+            }
+        );
+        assert_eq!(command("port help"), Command::Help);
+    }
+
+    #[test]
+    fn addr_and_monitor() {
+        assert_eq!(command("addr"), Command::AddrShow { group: None });
+        assert_eq!(
+            command("addr show group g0"),
+            Command::AddrShow {
+                group: Some("g0".into())
+            }
+        );
+        assert_eq!(command("addr help"), Command::Help);
+        assert_eq!(command("monitor"), Command::Monitor);
+        assert_eq!(command("mon help"), Command::Help);
+        assert_eq!(command("help"), Command::Help);
+    }
+
+    #[test]
+    fn abbreviations() {
+        assert_eq!(command("g a g0"), command("group add g0"));
+        assert_eq!(command("gr sh"), Command::GroupShow { name: None });
+        assert_eq!(
+            command("p dr rxe0/1"),
+            Command::PortDrain {
+                port: "rxe0/1".into()
+            }
+        );
+        assert_eq!(
+            command("p u rxe0/1"),
+            Command::PortUndrain {
+                port: "rxe0/1".into()
+            }
+        );
+        assert_eq!(command("a s"), Command::AddrShow { group: None });
+        assert_eq!(command("m"), Command::Monitor);
+        assert_eq!(command("h"), Command::Help);
+    }
+
+    #[test]
+    fn options() {
+        let i = run("-j group").unwrap();
+        assert_eq!(i.options.format, Format::Json);
+        assert!(!i.options.details);
+        let i = run("-j -p -d port").unwrap();
+        assert_eq!(i.options.format, Format::PrettyJson);
+        assert!(i.options.details);
+        assert_eq!(
+            run("-jd port").unwrap().options,
+            run("-j -d port").unwrap().options
+        );
+        assert_eq!(
+            run("--json --details addr").unwrap().options,
+            run("-jd addr").unwrap().options
+        );
+        assert_eq!(
+            run("-json -details addr").unwrap().options,
+            run("-jd addr").unwrap().options
+        );
+        assert_eq!(run("-p group").unwrap().options.format, Format::PrettyJson);
+        assert_eq!(
+            run("--pretty group").unwrap().options.format,
+            Format::PrettyJson
+        );
+        assert_eq!(run("group").unwrap().options.format, Format::Text);
+        assert_eq!(command("-V"), Command::Version);
+        assert_eq!(command("--version"), Command::Version);
+        assert_eq!(command("-h"), Command::Help);
+        assert_eq!(command("-j --help"), Command::Help);
+    }
+
+    #[test]
+    fn option_errors() {
+        assert_eq!(error("-x group"), "unknown option \"-x\"");
+        assert_eq!(error("-jx group"), "unknown option \"-jx\"");
+        assert_eq!(
+            error("--frobnicate group"),
+            "unknown option \"--frobnicate\""
+        );
+        assert_eq!(error("-- group"), "unknown option \"--\"");
+        assert_eq!(error(""), "missing object (group, port, addr or monitor)");
+        assert_eq!(error("-j"), "missing object (group, port, addr or monitor)");
+    }
+
+    #[test]
+    fn object_and_command_errors() {
+        assert_eq!(
+            error("link show"),
+            "unknown object \"link\" (expected group, port, addr, monitor, help)"
+        );
+        assert_eq!(
+            error("group frob"),
+            "unknown group command \"frob\" (expected add, del, show, set, help)"
+        );
+        assert_eq!(
+            error("port d rxe0/1"),
+            "ambiguous port command \"d\": could be del, drain"
+        );
+        assert_eq!(
+            error("addr add 1.2.3.4"),
+            "unknown addr command \"add\" (expected show, help)"
+        );
+        assert_eq!(error("monitor now"), "monitor: unexpected argument \"now\"");
+    }
+
+    #[test]
+    fn group_argument_errors() {
+        assert_eq!(error("group add"), "group add: missing group name");
+        assert!(
+            error("group add bad/name").starts_with("group add: invalid group name \"bad/name\"")
+        );
+        assert!(error("group add sixteen_chars_xx").contains("1 to 15 characters"));
+        assert_eq!(
+            error("group add g0 colour red"),
+            "group add: unknown argument \"colour\" (expected failback, failback-delay, hold-down-max, \
+             announce-count, announce-interval)"
+        );
+        assert!(error("group add g0 port rxe0/1").contains("unknown argument \"port\""));
+        assert_eq!(
+            error("group add g0 failback"),
+            "group add: failback needs a value"
+        );
+        assert_eq!(
+            error("group add g0 failback maybe"),
+            "group add: failback: expected on or off, not \"maybe\""
+        );
+        assert_eq!(
+            error("group add g0 failback on failback off"),
+            "group add: failback given twice"
+        );
+        assert_eq!(
+            error("group add g0 failback-delay 5m"),
+            "group add: failback-delay: invalid duration \"5m\": expected a number followed by ms or s"
+        );
+        assert!(
+            error("group add g0 hold-down-max 1.5ms").contains("hold-down-max: invalid duration")
+        );
+        assert!(error("group add g0 announce-interval x")
+            .contains("announce-interval: invalid duration"));
+        assert_eq!(
+            error("group add g0 announce-count -1"),
+            "group add: announce-count: expected a number, not \"-1\""
+        );
+        assert!(error("group add g0 announce-count 99999999999")
+            .contains("expected a number up to 4294967295"));
+        assert_eq!(
+            error("group add g0 announce-count 1 announce-count 2"),
+            "group add: announce-count given twice"
+        );
+        assert_eq!(
+            error("group add g0 failback-delay 1s failback-delay 2s"),
+            "group add: failback-delay given twice"
+        );
+        assert_eq!(
+            error("group add g0 hold-down-max 1s hold-down-max 2s"),
+            "group add: hold-down-max given twice"
+        );
+        assert_eq!(
+            error("group add g0 announce-interval 1s announce-interval 2s"),
+            "group add: announce-interval given twice"
+        );
+    }
+
+    #[test]
+    fn group_set_del_show_errors() {
+        assert!(error("group set g0").starts_with("group set: nothing to set"));
+        assert_eq!(error("group set g0 port"), "group set: port needs a value");
+        assert!(error("group set g0 port rxe0").contains("invalid port name \"rxe0\""));
+        assert!(error("group set g0 frob 1").contains("(expected failback, failback-delay, hold-down-max, announce-count, announce-interval, port)"));
+        assert_eq!(error("group del"), "group del: missing group name");
+        assert_eq!(
+            error("group del g0 g1"),
+            "group del: unexpected argument \"g1\""
+        );
+        assert_eq!(
+            error("group show g0 g1"),
+            "group show: unexpected argument \"g1\""
+        );
+        assert!(error("group show g!").contains("invalid group name"));
+    }
+
+    #[test]
+    fn port_argument_errors() {
+        assert_eq!(error("port add group g0"), "port add: missing port name");
+        assert_eq!(
+            error("port add rxe0/1"),
+            "port add: missing group (port add PORT... group NAME)"
+        );
+        assert_eq!(
+            error("port add rxe0/1 group"),
+            "port add: group needs a value"
+        );
+        assert!(error("port add rxe0/1 group g!").contains("invalid group name"));
+        assert_eq!(
+            error("port add rxe0/1 group g0 group g1"),
+            "port add: group given twice"
+        );
+        assert!(error("port add eth0 group g0")
+            .contains("invalid port name \"eth0\": expected DEVICE/PORT"));
+        assert_eq!(error("port del"), "port del: missing port name");
+        assert_eq!(
+            error("port show rxe0/1 rxe1/1"),
+            "port show: give one port at most"
+        );
+        assert_eq!(
+            error("port show rxe0/1 group g0"),
+            "port show: give a port or a group, not both"
+        );
+        assert_eq!(error("port drain"), "port drain: missing port name");
+        assert_eq!(
+            error("port drain rxe0/1 rxe1/1"),
+            "port drain: unexpected argument \"rxe1/1\""
+        );
+        assert!(error("port undrain rxe0").contains("invalid port name"));
+    }
+
+    #[test]
+    fn addr_argument_errors() {
+        assert_eq!(
+            error("addr show g0"),
+            "addr show: unknown argument \"g0\" (expected group)"
+        );
+        assert_eq!(error("addr show group"), "addr show: group needs a value");
+        assert_eq!(
+            error("addr show group g0 group g1"),
+            "addr show: group given twice"
+        );
+    }
+
+    #[test]
+    fn pick_rules() {
+        assert_eq!(pick("del", &["del", "delete"], "x"), Ok("del"));
+        assert_eq!(pick("dele", &["del", "delete"], "x"), Ok("delete"));
+        assert!(pick("", &["a"], "x").is_err());
+        assert!(pick("z", &[], "x").is_err());
+    }
+
+    #[test]
+    fn usage_mentions_every_command() {
+        for word in [
+            "group add",
+            "group del",
+            "group show",
+            "group set",
+            "port add",
+            "port del",
+            "port show",
+            "port drain",
+            "port undrain",
+            "addr show",
+            "monitor",
+        ] {
+            assert!(USAGE.contains(&format!("rdmaipctl {word}")), "{word}");
+        }
+    }
+}

@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Carries out a parsed command against the kernel and writes the result.
+
+use std::io::{self, Write};
+
+use crate::cli::{Command, Invocation, USAGE};
+use crate::error::Error;
+use crate::model::{Addr, Event, Group, Port};
+use crate::netlink::attr::DecodeError;
+use crate::netlink::ctrl;
+use crate::netlink::message::Request;
+use crate::netlink::session::{Session, SessionError, Transport};
+use crate::output::{Format, Record};
+use crate::records;
+use crate::requests;
+use crate::uapi::{FAMILY_NAME, MCGRP_MONITOR};
+
+fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Error> {
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(Error::Output)
+}
+
+/// Runs a `get` request and writes one record per reply.
+fn show<T: Transport>(
+    session: &mut Session<T>,
+    mut request: Request,
+    format: Format,
+    out: &mut dyn Write,
+    record: impl Fn(&[u8]) -> Result<Record, DecodeError>,
+) -> Result<(), Error> {
+    let replies = session.exchange(&mut request)?;
+    let records = replies
+        .iter()
+        .map(|payload| record(payload).map_err(|e| Error::Netlink(SessionError::Decode(e))))
+        .collect::<Result<Vec<_>, _>>()?;
+    write_out(out, &format.listing(&records))
+}
+
+fn change<T: Transport>(session: &mut Session<T>, mut request: Request) -> Result<(), Error> {
+    session.exchange(&mut request)?;
+    Ok(())
+}
+
+/// Prints notifications until the output goes away or the socket fails.
+fn monitor<T: Transport>(
+    session: &mut Session<T>,
+    family: &ctrl::Family,
+    format: Format,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
+    let group = family.group(MCGRP_MONITOR).ok_or(Error::NoMonitorGroup)?;
+    session
+        .transport_mut()
+        .join_group(group)
+        .map_err(|e| Error::Netlink(SessionError::Io(e)))?;
+    loop {
+        let payloads = match session.notifications(family.id) {
+            Ok(p) => p,
+            // The socket buffer overflowed: events were dropped, but the
+            // stream goes on. Say so and keep watching.
+            Err(SessionError::Io(e)) if e.raw_os_error() == Some(libc::ENOBUFS) => {
+                let _ = writeln!(
+                    err,
+                    "rdmaipctl: monitor: events lost (receive buffer overrun)"
+                );
+                continue;
+            }
+            Err(e @ SessionError::Decode(_)) => {
+                let _ = writeln!(err, "rdmaipctl: monitor: {e}");
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        for payload in payloads {
+            match Event::decode(&payload) {
+                Ok(event) => write_out(out, &format.streamed(&records::event(&event)))?,
+                Err(e) => {
+                    let _ = writeln!(err, "rdmaipctl: monitor: malformed event: {e}");
+                }
+            }
+        }
+    }
+}
+
+/// Carries out `invocation`: `out` gets the results, `err` warnings that
+/// do not stop the command.
+pub fn run<T: Transport>(
+    invocation: &Invocation,
+    session: &mut Session<T>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
+    let Invocation { options, command } = invocation;
+    match command {
+        Command::Help => return write_out(out, USAGE),
+        Command::Version => {
+            return write_out(out, &format!("rdmaipctl {}\n", env!("CARGO_PKG_VERSION")))
+        }
+        _ => {}
+    }
+    let family = ctrl::resolve(session, FAMILY_NAME)
+        .map_err(Error::FamilyLookup)?
+        .ok_or(Error::FamilyMissing)?;
+    let (id, format, details) = (family.id, options.format, options.details);
+    match command {
+        // Answered above, without asking the kernel.
+        Command::Help | Command::Version => Ok(()),
+        Command::Monitor => monitor(session, &family, format, out, err),
+        Command::GroupShow { name } => show(
+            session,
+            requests::group_get(id, name.as_deref()),
+            format,
+            out,
+            |p| Group::decode(p).map(|g| records::group(&g, details)),
+        ),
+        Command::PortShow { port, group } => show(
+            session,
+            requests::port_get(id, port.as_deref(), group.as_deref()),
+            format,
+            out,
+            |p| Port::decode(p).map(|port| records::port(&port, details)),
+        ),
+        Command::AddrShow { group } => show(
+            session,
+            requests::addr_get(id, group.as_deref()),
+            format,
+            out,
+            |p| Addr::decode(p).map(|a| records::addr(&a, details)),
+        ),
+        Command::GroupAdd { name, settings } => {
+            change(session, requests::group_new(id, name, settings))
+        }
+        Command::GroupDel { name } => change(session, requests::group_del(id, name)),
+        Command::GroupSet {
+            name,
+            settings,
+            ports,
+        } => {
+            if !settings.is_empty() {
+                change(session, requests::group_set(id, name, settings))?;
+            }
+            if !ports.is_empty() {
+                change(session, requests::port_add(id, name, ports))?;
+            }
+            Ok(())
+        }
+        Command::PortAdd { ports, group } => change(session, requests::port_add(id, group, ports)),
+        Command::PortDel { ports, group } => {
+            change(session, requests::port_del(id, group.as_deref(), ports))
+        }
+        Command::PortDrain { port } => change(session, requests::port_drain(id, port)),
+        Command::PortUndrain { port } => change(session, requests::port_undrain(id, port)),
+    }
+}
+
+/// Whether an error only means the reader of the output went away.
+pub fn is_closed_output(e: &Error) -> bool {
+    matches!(e, Error::Output(io) if io.kind() == io::ErrorKind::BrokenPipe)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::parse;
+    use crate::model::fake as replies;
+    use crate::netlink::attr::{AttrWriter, Attrs};
+    use crate::netlink::ctrl::fake as ctrl_fake;
+    use crate::netlink::message::{fake, GenlMsg, NlMsgs, NLM_F_MULTI};
+    use crate::netlink::session::scripted::ScriptedKernel;
+    use crate::uapi::{cmd, group_attr};
+
+    const FAMILY: u16 = 0x21;
+    const MONITOR_GROUP: u32 = 7;
+
+    fn seq_of(request: &[u8]) -> u32 {
+        u32::from_ne_bytes(request[8..12].try_into().unwrap())
+    }
+
+    fn command_of(request: &[u8]) -> u8 {
+        request[16]
+    }
+
+    /// A kernel with the rdmaip family, answering its requests with
+    /// `answer(command, request)`: the replies' generic netlink payloads,
+    /// or an errno and extended ACK writer.
+    fn kernel(
+        answer: impl Fn(u8, &[u8]) -> Result<Vec<Vec<u8>>, (i32, Box<dyn Fn(&mut AttrWriter<'_>)>)>
+            + 'static,
+    ) -> Session<ScriptedKernel> {
+        Session::new(ScriptedKernel::new(move |req| {
+            let seq = seq_of(req);
+            if ctrl_fake::is_family_lookup(req) {
+                return vec![
+                    ctrl_fake::family_reply(seq, FAMILY, &[("monitor", MONITOR_GROUP)]),
+                    fake::ack(req, 0, |_| {}),
+                ];
+            }
+            let dump = u16::from_ne_bytes([req[6], req[7]]) & 0x300 != 0;
+            match answer(command_of(req), req) {
+                Ok(payloads) => {
+                    let flags = if dump { NLM_F_MULTI } else { 0 };
+                    let mut out: Vec<Vec<u8>> = payloads
+                        .iter()
+                        .map(|p| fake::message(FAMILY, flags, seq, p))
+                        .collect();
+                    out.push(if dump {
+                        fake::done(seq, 0)
+                    } else {
+                        fake::ack(req, 0, |_| {})
+                    });
+                    out
+                }
+                Err((errno, fill)) => vec![fake::ack(req, errno, |w| fill(w))],
+            }
+        }))
+    }
+
+    fn run_line(
+        session: &mut Session<ScriptedKernel>,
+        line: &str,
+    ) -> (Result<(), Error>, String, String) {
+        let args: Vec<String> = line.split_whitespace().map(String::from).collect();
+        let invocation = parse(&args).unwrap();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let result = run(&invocation, session, &mut out, &mut err);
+        (
+            result,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
+    }
+
+    /// Attributes as (type, payload).
+    type RawAttrs = Vec<(u16, Vec<u8>)>;
+
+    /// The requests sent to the rdmaip family: command and attributes.
+    fn sent(session: &mut Session<ScriptedKernel>) -> Vec<(u8, RawAttrs)> {
+        session
+            .transport_mut()
+            .sent
+            .iter()
+            .filter(|m| !ctrl_fake::is_family_lookup(m))
+            .map(|m| {
+                let msg = NlMsgs::new(m).next().unwrap().unwrap();
+                let genl = GenlMsg::parse(msg.payload).unwrap();
+                let attrs = genl.attrs.map(|a| a.map(|a| (a.kind, a.payload.to_vec())));
+                (genl.cmd, attrs.collect::<Result<_, _>>().unwrap())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn group_add_sends_group_new() {
+        let mut s = kernel(|_, _| Ok(vec![]));
+        let (result, out, _) = run_line(&mut s, "group add g0 failback-delay 2s");
+        result.unwrap();
+        assert_eq!(out, "");
+        assert_eq!(
+            sent(&mut s),
+            [(
+                cmd::GROUP_NEW,
+                vec![
+                    (group_attr::NAME, b"g0\0".to_vec()),
+                    (
+                        group_attr::FAILBACK_DELAY_MS,
+                        2000u32.to_ne_bytes().to_vec()
+                    )
+                ]
+            )]
+        );
+    }
+
+    #[test]
+    fn group_set_with_ports_sends_set_then_port_add() {
+        let mut s = kernel(|_, _| Ok(vec![]));
+        run_line(&mut s, "group set g0 announce-count 5 port rxe0/1")
+            .0
+            .unwrap();
+        let commands: Vec<u8> = sent(&mut s).iter().map(|(c, _)| *c).collect();
+        assert_eq!(commands, [cmd::GROUP_SET, cmd::PORT_ADD]);
+        let mut s = kernel(|_, _| Ok(vec![]));
+        run_line(&mut s, "group set g0 port rxe0/1").0.unwrap();
+        let commands: Vec<u8> = sent(&mut s).iter().map(|(c, _)| *c).collect();
+        assert_eq!(commands, [cmd::PORT_ADD]);
+    }
+
+    #[test]
+    fn every_change_reaches_the_kernel() {
+        for (line, expected) in [
+            ("group del g0", cmd::GROUP_DEL),
+            ("port add rxe0/1 group g0", cmd::PORT_ADD),
+            ("port del rxe0/1", cmd::PORT_DEL),
+            ("port drain rxe0/1", cmd::PORT_DRAIN),
+            ("port undrain rxe0/1", cmd::PORT_UNDRAIN),
+        ] {
+            let mut s = kernel(|_, _| Ok(vec![]));
+            let (result, out, _) = run_line(&mut s, line);
+            result.unwrap();
+            assert_eq!(out, "", "{line}");
+            assert_eq!(sent(&mut s)[0].0, expected, "{line}");
+        }
+    }
+
+    #[test]
+    fn group_show_text_and_json() {
+        let mut s = kernel(|_, _| Ok(vec![replies::group_g0(), replies::group_g0()]));
+        let (result, out, _) = run_line(&mut s, "group show");
+        result.unwrap();
+        assert_eq!(out.lines().count(), 2);
+        assert!(out.starts_with("group g0 state up ports rxe0/1,rxe1/1 failback on"));
+        let (result, out, _) = run_line(&mut s, "-j -d group show");
+        result.unwrap();
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(json[1]["failovers"], 2);
+        assert_eq!(json[0]["failback_delay_ms"], 5000);
+    }
+
+    #[test]
+    fn port_and_addr_listings() {
+        let mut s = kernel(|command, _| match command {
+            cmd::PORT_GET => Ok(vec![replies::port_rxe0_down()]),
+            cmd::ADDR_GET => Ok(vec![replies::addr_v4_moved()]),
+            _ => Ok(vec![]),
+        });
+        let (result, out, _) = run_line(&mut s, "port show rxe0/1");
+        result.unwrap();
+        assert!(
+            out.starts_with("port rxe0/1 ifname eth0 group g0 state down down-reason no-carrier")
+        );
+        let (result, out, _) = run_line(&mut s, "addr show group g0");
+        result.unwrap();
+        assert!(out.starts_with("addr 192.0.2.10/24 group g0 home-port rxe0/1 current-port rxe1/1"));
+        let (result, out, _) = run_line(&mut s, "-p addr");
+        result.unwrap();
+        assert!(out.contains("\n  {\n"));
+    }
+
+    #[test]
+    fn empty_listings() {
+        let mut s = kernel(|_, _| Ok(vec![]));
+        assert_eq!(run_line(&mut s, "group").1, "");
+        assert_eq!(run_line(&mut s, "-j group").1, "[]\n");
+    }
+
+    #[test]
+    fn kernel_rejection_is_reported() {
+        let mut s = kernel(|_, req| {
+            // point at the second attribute, failback-delay-ms
+            let offset = 20 + 8;
+            assert_eq!(Attrs::new(&req[20..]).count(), 2);
+            Err((
+                libc::ERANGE,
+                Box::new(move |w: &mut AttrWriter<'_>| {
+                    w.put_str(1, "integer out of range");
+                    w.put_u32(2, offset);
+                }),
+            ))
+        });
+        let (result, out, _) = run_line(&mut s, "group add g0 failback-delay 7200s");
+        let e = result.unwrap_err();
+        assert_eq!(out, "");
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(
+            e.to_string(),
+            "group-new failed: Numerical result out of range: integer out of range (attribute failback-delay-ms)"
+        );
+    }
+
+    #[test]
+    fn missing_family() {
+        let mut s = Session::new(ScriptedKernel::new(|req| {
+            vec![fake::ack(req, libc::ENOENT, |_| {})]
+        }));
+        let (result, _, _) = run_line(&mut s, "group show");
+        assert_eq!(
+            result.unwrap_err().to_string(),
+            "family rdmaip not found (is the rdmaip module loaded?)"
+        );
+    }
+
+    #[test]
+    fn failed_lookup_is_not_an_rdmaip_error() {
+        let mut s = Session::new(ScriptedKernel::new(|req| {
+            vec![fake::ack(req, libc::EPERM, |_| {})]
+        }));
+        let e = run_line(&mut s, "group show").0.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "looking up family rdmaip: kernel rejected command 3: Operation not permitted"
+        );
+    }
+
+    #[test]
+    fn malformed_reply_is_an_error() {
+        let mut s = kernel(|_, _| Ok(vec![replies::payload(cmd::GROUP_GET, |_| {})]));
+        let (result, _, _) = run_line(&mut s, "group show");
+        assert!(result
+            .unwrap_err()
+            .to_string()
+            .contains("group without a name"));
+    }
+
+    #[test]
+    fn help_and_version_need_no_kernel() {
+        let mut s = Session::new(ScriptedKernel::new(|_| panic!("no request expected")));
+        assert_eq!(run_line(&mut s, "help").1, USAGE);
+        assert!(run_line(&mut s, "-V").1.starts_with("rdmaipctl "));
+    }
+
+    #[test]
+    fn monitor_prints_events_and_survives_overruns() {
+        let mut s = kernel(|_, _| Ok(vec![]));
+        let t = s.transport_mut();
+        let mut datagram = fake::message(FAMILY, 0, 0, &replies::addr_moved_event());
+        datagram.extend(fake::message(
+            FAMILY,
+            0,
+            0,
+            &replies::payload(cmd::PORT_DOWN_NTF, |w| {
+                w.put_str(2, "rxe0/1");
+                w.put_u32(4, 3);
+            }),
+        ));
+        t.notifications.push(Ok(datagram));
+        t.notifications
+            .push(Err(io::Error::from_raw_os_error(libc::ENOBUFS)));
+        t.notifications
+            .push(Ok(fake::message(FAMILY, 0, 0, &[cmd::GROUP_UP_NTF])));
+        t.notifications.push(Ok(vec![1, 2, 3]));
+        t.notifications.push(Ok(fake::message(
+            FAMILY,
+            0,
+            0,
+            &replies::payload(cmd::GROUP_UP_NTF, |w| {
+                w.put_str(3, "g0");
+            }),
+        )));
+        let args = vec!["-j".to_string(), "monitor".to_string()];
+        let invocation = parse(&args).unwrap();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        // The script ends with an I/O error, which ends the monitor.
+        let e = run(&invocation, &mut s, &mut out, &mut err).unwrap_err();
+        assert!(matches!(e, Error::Netlink(SessionError::Io(_))));
+        assert_eq!(s.transport_mut().groups, [MONITOR_GROUP]);
+        let out = String::from_utf8(out).unwrap();
+        let events: Vec<serde_json::Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(events.len(), 3);
+        assert_eq!(events[0]["event"], "addr-moved");
+        assert_eq!(events[1]["event"], "port-down");
+        assert_eq!(events[1]["down_reason"], "no-carrier");
+        assert_eq!(events[2]["group"], "g0");
+        let err = String::from_utf8(err).unwrap();
+        assert!(err.contains("events lost"));
+        assert!(err.contains("malformed event"));
+        assert!(err.contains("malformed message"));
+    }
+
+    #[test]
+    fn monitor_without_group() {
+        let mut s = Session::new(ScriptedKernel::new(|req| {
+            vec![
+                ctrl_fake::family_reply(seq_of(req), FAMILY, &[]),
+                fake::ack(req, 0, |_| {}),
+            ]
+        }));
+        let (result, _, _) = run_line(&mut s, "monitor");
+        assert!(matches!(result.unwrap_err(), Error::NoMonitorGroup));
+    }
+
+    #[test]
+    fn closed_output() {
+        struct Closed;
+        impl Write for Closed {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut s = kernel(|_, _| Ok(vec![replies::group_g0()]));
+        let invocation = parse(&["group".to_string()]).unwrap();
+        let e = run(&invocation, &mut s, &mut Closed, &mut Vec::new()).unwrap_err();
+        assert!(is_closed_output(&e));
+        assert!(!is_closed_output(&Error::FamilyMissing));
+    }
+}

@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The objects the kernel reports (groups, ports, addresses, events),
+//! decoded from generic netlink messages. Attributes a newer kernel adds
+//! are ignored; enum values are kept raw so that unknown ones can still be
+//! shown.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::netlink::attr::{Attr, DecodeError};
+use crate::netlink::message::GenlMsg;
+use crate::uapi::{addr_attr, cmd, event_attr, group_attr, port_attr};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Group {
+    pub name: String,
+    pub state: Option<u32>,
+    pub failback: Option<bool>,
+    pub failback_delay_ms: Option<u32>,
+    pub hold_down_max_ms: Option<u32>,
+    pub announce_count: Option<u32>,
+    pub announce_interval_ms: Option<u32>,
+    pub ports: Vec<String>,
+    pub failovers: Option<u64>,
+    pub failbacks: Option<u64>,
+    pub last_failover_ns: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Port {
+    pub name: String,
+    pub ifname: Option<String>,
+    pub ifindex: Option<u32>,
+    pub group: Option<String>,
+    pub state: Option<u32>,
+    pub down_reason: Option<u32>,
+    pub drained: Option<bool>,
+    pub addrs_home: Option<u64>,
+    pub addrs_hosted: Option<u64>,
+    pub failures: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Addr {
+    pub addr: IpAddr,
+    pub prefixlen: Option<u8>,
+    pub group: Option<String>,
+    pub broadcast: Option<Ipv4Addr>,
+    pub label: Option<String>,
+    pub ifa_flags: Option<u32>,
+    pub home_port: Option<String>,
+    pub current_port: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Event {
+    /// The notification's command (`cmd::*_NTF`).
+    pub cmd: u8,
+    pub time_ns: Option<u64>,
+    pub port: Option<String>,
+    pub group: Option<String>,
+    pub down_reason: Option<u32>,
+    pub addr: Option<IpAddr>,
+    pub prefixlen: Option<u8>,
+    pub from_port: Option<String>,
+    pub to_port: Option<String>,
+    pub move_reason: Option<u32>,
+    pub latency_us: Option<u64>,
+    pub cm_ids_notified: Option<u64>,
+    pub cm_delivery_us: Option<u64>,
+}
+
+fn ipv4(a: &Attr<'_>) -> Result<Ipv4Addr, DecodeError> {
+    a.u32_be().map(Ipv4Addr::from)
+}
+
+fn ipv6(a: &Attr<'_>) -> Result<Ipv6Addr, DecodeError> {
+    let bytes: [u8; 16] = a
+        .payload
+        .try_into()
+        .map_err(|_| DecodeError::new(format!("IPv6 address of {} bytes", a.payload.len())))?;
+    Ok(Ipv6Addr::from(bytes))
+}
+
+fn flag(a: &Attr<'_>) -> Result<bool, DecodeError> {
+    a.u8().map(|v| v != 0)
+}
+
+/// Runs `each` over the attributes of a message of command `expected`.
+fn for_each_attr(
+    payload: &[u8],
+    expected: u8,
+    mut each: impl FnMut(&Attr<'_>) -> Result<(), DecodeError>,
+) -> Result<(), DecodeError> {
+    let msg = GenlMsg::parse(payload)?;
+    if msg.cmd != expected {
+        return Err(DecodeError::new(format!(
+            "expected a reply to command {expected}, got command {}",
+            msg.cmd
+        )));
+    }
+    for a in msg.attrs {
+        each(&a?)?;
+    }
+    Ok(())
+}
+
+fn required<T>(value: Option<T>, what: &str) -> Result<T, DecodeError> {
+    value.ok_or_else(|| DecodeError::new(format!("{what} without a name")))
+}
+
+impl Group {
+    pub fn decode(payload: &[u8]) -> Result<Group, DecodeError> {
+        let mut g = Group::default();
+        let mut name = None;
+        for_each_attr(payload, cmd::GROUP_GET, |a| {
+            match a.kind {
+                group_attr::NAME => name = Some(a.string()?),
+                group_attr::STATE => g.state = Some(a.u32()?),
+                group_attr::FAILBACK => g.failback = Some(flag(a)?),
+                group_attr::FAILBACK_DELAY_MS => g.failback_delay_ms = Some(a.u32()?),
+                group_attr::HOLD_DOWN_MAX_MS => g.hold_down_max_ms = Some(a.u32()?),
+                group_attr::ANNOUNCE_COUNT => g.announce_count = Some(a.u32()?),
+                group_attr::ANNOUNCE_INTERVAL_MS => g.announce_interval_ms = Some(a.u32()?),
+                group_attr::PORT => g.ports.push(a.string()?),
+                group_attr::FAILOVERS => g.failovers = Some(a.uint()?),
+                group_attr::FAILBACKS => g.failbacks = Some(a.uint()?),
+                group_attr::LAST_FAILOVER_NS => g.last_failover_ns = Some(a.uint()?),
+                _ => {}
+            }
+            Ok(())
+        })?;
+        g.name = required(name, "group")?;
+        Ok(g)
+    }
+}
+
+impl Port {
+    pub fn decode(payload: &[u8]) -> Result<Port, DecodeError> {
+        let mut p = Port::default();
+        let mut name = None;
+        for_each_attr(payload, cmd::PORT_GET, |a| {
+            match a.kind {
+                port_attr::NAME => name = Some(a.string()?),
+                port_attr::IFNAME => p.ifname = Some(a.string()?),
+                port_attr::IFINDEX => p.ifindex = Some(a.u32()?),
+                port_attr::GROUP => p.group = Some(a.string()?),
+                port_attr::STATE => p.state = Some(a.u32()?),
+                port_attr::DOWN_REASON => p.down_reason = Some(a.u32()?),
+                port_attr::DRAINED => p.drained = Some(flag(a)?),
+                port_attr::ADDRS_HOME => p.addrs_home = Some(a.uint()?),
+                port_attr::ADDRS_HOSTED => p.addrs_hosted = Some(a.uint()?),
+                port_attr::FAILURES => p.failures = Some(a.uint()?),
+                _ => {}
+            }
+            Ok(())
+        })?;
+        p.name = required(name, "port")?;
+        Ok(p)
+    }
+}
+
+impl Addr {
+    pub fn decode(payload: &[u8]) -> Result<Addr, DecodeError> {
+        let mut addr = None;
+        // Filled in field by field; the address itself must be present and
+        // replaces the placeholder below.
+        let mut entry = Addr {
+            addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            prefixlen: None,
+            group: None,
+            broadcast: None,
+            label: None,
+            ifa_flags: None,
+            home_port: None,
+            current_port: None,
+        };
+        for_each_attr(payload, cmd::ADDR_GET, |a| {
+            match a.kind {
+                addr_attr::GROUP => entry.group = Some(a.string()?),
+                addr_attr::IPV4 => addr = Some(IpAddr::V4(ipv4(a)?)),
+                addr_attr::IPV6 => addr = Some(IpAddr::V6(ipv6(a)?)),
+                addr_attr::PREFIXLEN => entry.prefixlen = Some(a.u8()?),
+                addr_attr::BROADCAST => entry.broadcast = Some(ipv4(a)?),
+                addr_attr::LABEL => entry.label = Some(a.string()?),
+                addr_attr::IFA_FLAGS => entry.ifa_flags = Some(a.u32()?),
+                addr_attr::HOME_PORT => entry.home_port = Some(a.string()?),
+                addr_attr::CURRENT_PORT => entry.current_port = Some(a.string()?),
+                _ => {}
+            }
+            Ok(())
+        })?;
+        entry.addr = addr.ok_or_else(|| DecodeError::new("address entry without an address"))?;
+        Ok(entry)
+    }
+}
+
+impl Event {
+    /// Decodes a notification of any command; the caller decides what to
+    /// do with commands it does not know.
+    pub fn decode(payload: &[u8]) -> Result<Event, DecodeError> {
+        let msg = GenlMsg::parse(payload)?;
+        let mut e = Event {
+            cmd: msg.cmd,
+            ..Event::default()
+        };
+        for a in msg.attrs {
+            let a = a?;
+            match a.kind {
+                event_attr::TIME_NS => e.time_ns = Some(a.uint()?),
+                event_attr::PORT => e.port = Some(a.string()?),
+                event_attr::GROUP => e.group = Some(a.string()?),
+                event_attr::DOWN_REASON => e.down_reason = Some(a.u32()?),
+                event_attr::IPV4 => e.addr = Some(IpAddr::V4(ipv4(&a)?)),
+                event_attr::IPV6 => e.addr = Some(IpAddr::V6(ipv6(&a)?)),
+                event_attr::PREFIXLEN => e.prefixlen = Some(a.u8()?),
+                event_attr::FROM_PORT => e.from_port = Some(a.string()?),
+                event_attr::TO_PORT => e.to_port = Some(a.string()?),
+                event_attr::MOVE_REASON => e.move_reason = Some(a.u32()?),
+                event_attr::LATENCY_US => e.latency_us = Some(a.uint()?),
+                event_attr::CM_IDS_NOTIFIED => e.cm_ids_notified = Some(a.uint()?),
+                event_attr::CM_DELIVERY_US => e.cm_delivery_us = Some(a.uint()?),
+                _ => {}
+            }
+        }
+        Ok(e)
+    }
+}
+
+/// Builders of kernel replies, shared by the tests of this crate.
+#[cfg(test)]
+pub mod fake {
+    use super::*;
+    use crate::netlink::attr::AttrWriter;
+
+    /// A generic netlink payload (header and attributes) of command `cmd`.
+    pub fn payload(cmd: u8, fill: impl FnOnce(&mut AttrWriter<'_>)) -> Vec<u8> {
+        let mut p = vec![cmd, 1, 0, 0];
+        fill(&mut AttrWriter::new(&mut p));
+        p
+    }
+
+    pub fn group_g0() -> Vec<u8> {
+        payload(cmd::GROUP_GET, |w| {
+            w.put_str(group_attr::NAME, "g0");
+            w.put_u32(group_attr::STATE, 1);
+            w.put_u8(group_attr::FAILBACK, 1);
+            w.put_u32(group_attr::FAILBACK_DELAY_MS, 5000);
+            w.put_u32(group_attr::HOLD_DOWN_MAX_MS, 60000);
+            w.put_u32(group_attr::ANNOUNCE_COUNT, 3);
+            w.put_u32(group_attr::ANNOUNCE_INTERVAL_MS, 300);
+            w.put_str(group_attr::PORT, "rxe0/1");
+            w.put_str(group_attr::PORT, "rxe1/1");
+            w.put_u32(group_attr::FAILOVERS, 2);
+            w.put(group_attr::FAILBACKS, &1u64.to_ne_bytes());
+            w.put(
+                group_attr::LAST_FAILOVER_NS,
+                &1_763_729_042_512_000_000u64.to_ne_bytes(),
+            );
+        })
+    }
+
+    pub fn port_rxe0_down() -> Vec<u8> {
+        payload(cmd::PORT_GET, |w| {
+            w.put_str(port_attr::NAME, "rxe0/1");
+            w.put_str(port_attr::IFNAME, "eth0");
+            w.put_u32(port_attr::IFINDEX, 2);
+            w.put_str(port_attr::GROUP, "g0");
+            w.put_u32(port_attr::STATE, 2);
+            w.put_u32(port_attr::DOWN_REASON, 3);
+            w.put_u8(port_attr::DRAINED, 0);
+            w.put_u32(port_attr::ADDRS_HOME, 2);
+            w.put_u32(port_attr::ADDRS_HOSTED, 0);
+            w.put_u32(port_attr::FAILURES, 1);
+        })
+    }
+
+    pub fn addr_v4_moved() -> Vec<u8> {
+        payload(cmd::ADDR_GET, |w| {
+            w.put_str(addr_attr::GROUP, "g0");
+            w.put(addr_attr::IPV4, &[192, 0, 2, 10]);
+            w.put_u8(addr_attr::PREFIXLEN, 24);
+            w.put(addr_attr::BROADCAST, &[192, 0, 2, 255]);
+            w.put_str(addr_attr::LABEL, "eth0");
+            w.put_str(addr_attr::HOME_PORT, "rxe0/1");
+            w.put_str(addr_attr::CURRENT_PORT, "rxe1/1");
+        })
+    }
+
+    pub fn addr_moved_event() -> Vec<u8> {
+        payload(cmd::ADDR_MOVED_NTF, |w| {
+            w.put(
+                event_attr::TIME_NS,
+                &1_763_729_042_512_000_000u64.to_ne_bytes(),
+            );
+            w.put_str(event_attr::GROUP, "g0");
+            let v6: Ipv6Addr = "2001:db8::10".parse().unwrap();
+            w.put(event_attr::IPV6, &v6.octets());
+            w.put_u8(event_attr::PREFIXLEN, 64);
+            w.put_str(event_attr::FROM_PORT, "rxe0/1");
+            w.put_str(event_attr::TO_PORT, "rxe1/1");
+            w.put_u32(event_attr::MOVE_REASON, 1);
+            w.put_u32(event_attr::LATENCY_US, 1234);
+            w.put_u32(event_attr::CM_IDS_NOTIFIED, 3);
+            w.put_u32(event_attr::CM_DELIVERY_US, 55);
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn group() {
+        let g = Group::decode(&fake::group_g0()).unwrap();
+        assert_eq!(g.name, "g0");
+        assert_eq!(g.state, Some(1));
+        assert_eq!(g.failback, Some(true));
+        assert_eq!(g.failback_delay_ms, Some(5000));
+        assert_eq!(g.hold_down_max_ms, Some(60000));
+        assert_eq!(g.announce_count, Some(3));
+        assert_eq!(g.announce_interval_ms, Some(300));
+        assert_eq!(g.ports, ["rxe0/1", "rxe1/1"]);
+        assert_eq!(g.failovers, Some(2));
+        assert_eq!(g.failbacks, Some(1));
+        assert_eq!(g.last_failover_ns, Some(1_763_729_042_512_000_000));
+    }
+
+    #[test]
+    fn port() {
+        let p = Port::decode(&fake::port_rxe0_down()).unwrap();
+        assert_eq!(p.name, "rxe0/1");
+        assert_eq!(p.ifname.as_deref(), Some("eth0"));
+        assert_eq!(p.ifindex, Some(2));
+        assert_eq!(p.group.as_deref(), Some("g0"));
+        assert_eq!((p.state, p.down_reason), (Some(2), Some(3)));
+        assert_eq!(p.drained, Some(false));
+        assert_eq!(
+            (p.addrs_home, p.addrs_hosted, p.failures),
+            (Some(2), Some(0), Some(1))
+        );
+    }
+
+    #[test]
+    fn addr() {
+        let a = Addr::decode(&fake::addr_v4_moved()).unwrap();
+        assert_eq!(a.addr, "192.0.2.10".parse::<IpAddr>().unwrap());
+        assert_eq!(a.prefixlen, Some(24));
+        assert_eq!(a.broadcast, Some(Ipv4Addr::new(192, 0, 2, 255)));
+        assert_eq!(a.label.as_deref(), Some("eth0"));
+        assert_eq!(a.home_port.as_deref(), Some("rxe0/1"));
+        assert_eq!(a.current_port.as_deref(), Some("rxe1/1"));
+        assert_eq!(a.ifa_flags, None);
+    }
+
+    #[test]
+    fn event() {
+        let e = Event::decode(&fake::addr_moved_event()).unwrap();
+        assert_eq!(e.cmd, cmd::ADDR_MOVED_NTF);
+        assert_eq!(e.addr, Some("2001:db8::10".parse().unwrap()));
+        assert_eq!(e.prefixlen, Some(64));
+        assert_eq!(e.move_reason, Some(1));
+        assert_eq!(
+            (e.latency_us, e.cm_ids_notified, e.cm_delivery_us),
+            (Some(1234), Some(3), Some(55))
+        );
+    }
+
+    #[test]
+    fn unknown_attributes_are_ignored() {
+        let p = fake::payload(cmd::PORT_GET, |w| {
+            w.put_str(port_attr::NAME, "rxe0/1");
+            w.put_u32(200, 7);
+        });
+        assert_eq!(Port::decode(&p).unwrap().name, "rxe0/1");
+    }
+
+    #[test]
+    fn missing_names_are_errors() {
+        let p = fake::payload(cmd::GROUP_GET, |w| {
+            w.put_u32(group_attr::STATE, 1);
+        });
+        assert_eq!(Group::decode(&p).unwrap_err().0, "group without a name");
+        let p = fake::payload(cmd::PORT_GET, |_| {});
+        assert_eq!(Port::decode(&p).unwrap_err().0, "port without a name");
+        let p = fake::payload(cmd::ADDR_GET, |w| {
+            w.put_str(addr_attr::GROUP, "g0");
+        });
+        assert!(Addr::decode(&p)
+            .unwrap_err()
+            .0
+            .contains("without an address"));
+    }
+
+    #[test]
+    fn wrong_command_and_sizes_are_errors() {
+        assert!(Group::decode(&fake::port_rxe0_down())
+            .unwrap_err()
+            .0
+            .contains("expected a reply"));
+        let p = fake::payload(cmd::ADDR_GET, |w| {
+            w.put(addr_attr::IPV6, &[0; 15]);
+        });
+        assert!(Addr::decode(&p)
+            .unwrap_err()
+            .0
+            .contains("IPv6 address of 15 bytes"));
+        let p = fake::payload(cmd::PORT_GET, |w| {
+            w.put_str(port_attr::NAME, "rxe0/1");
+            w.put_u32(port_attr::DRAINED, 1);
+        });
+        assert!(Port::decode(&p).is_err());
+        assert!(Event::decode(&[1]).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_payloads_never_panic(
+            cmd in 0u8..20,
+            body in proptest::collection::vec(any::<u8>(), 0..200),
+        ) {
+            let mut p = vec![cmd, 1, 0, 0];
+            p.extend(body);
+            let _ = Group::decode(&p);
+            let _ = Port::decode(&p);
+            let _ = Addr::decode(&p);
+            let _ = Event::decode(&p);
+        }
+    }
+}
