@@ -2,8 +2,18 @@
 
 //! rdmaip's decision logic, compiled from the same files as the host crate
 //! `rdmaip-core` (in `core/src/`), where it is unit- and property-tested.
+//!
+//! The host crate's API is public, and the module does not use all of it
+//! yet, hence the allowances.
 
-// The host crate's API is public; here only part of it is used yet.
 #[allow(unreachable_pub, dead_code)]
 #[path = "core/src/port.rs"]
 pub(crate) mod port;
+
+#[allow(unreachable_pub, dead_code)]
+#[path = "core/src/group.rs"]
+pub(crate) mod group;
+
+#[allow(unreachable_pub, dead_code)]
+#[path = "core/src/rtaddr.rs"]
+pub(crate) mod rtaddr;

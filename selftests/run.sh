@@ -24,6 +24,19 @@ main() {
 	passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 	[ "$rc" = 0 ] || [ "${f:-0}" != 0 ] || failed=$((failed + 1))
 
+	# Checks that are one test each.
+	check_step() {
+		local name=$1; shift
+		if "$@" >"$logs/step.log" 2>&1; then
+			echo "ok - $name"; passed=$((passed + 1))
+		else
+			echo "not ok - $name"; sed 's/^/# /' "$logs/step.log" | tail -40
+			failed=$((failed + 1))
+		fi
+	}
+	check_step "rustfmt: userspace and shared crates are formatted" cargo fmt --all --check
+	check_step "clippy: no warnings" cargo clippy --workspace --all-targets -- -D warnings
+
 	log "building the lab kernel (cached) and rdmaip.ko"
 	local kstart=$SECONDS
 	if ! make lab-install >"$logs/build.log" 2>&1; then
@@ -34,6 +47,9 @@ main() {
 	fi
 	lab_kernel_paths
 	log "built in $((SECONDS - kstart))s: $(cat "$KERNEL_CACHE_DIR/built.stamp")"
+	# Needs the kernel tree for its generator.
+	check_step "netlink: generated uapi header and policies match the YAML spec" \
+		bash tools/ynl-gen.sh --check
 
 	for t in selftests/lab/test_*.py; do
 		log "lab tests: $t"

@@ -13,3 +13,4 @@
 
 pub mod group;
 pub mod port;
+pub mod rtaddr;
