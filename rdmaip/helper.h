@@ -10,5 +10,9 @@
 #include <linux/rtnetlink.h>
 #include <rdma/ib_verbs.h>
 #include <rdma/ib_cache.h>
+#include <net/genetlink.h>
+#include <uapi/linux/rdmaip.h>
+
+#include "nl_gen.h"
 
 #include "shim.h"

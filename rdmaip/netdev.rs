@@ -92,6 +92,13 @@ impl NetDevice {
         unsafe { ffi::rdmaip_netdev_carrier_ok(self.as_ptr()) }
     }
 
+    /// The interface index (stable while the device stays in its
+    /// namespace, which RDMA netdevs do: rxe works in `init_net` only).
+    pub(crate) fn ifindex(&self) -> i32 {
+        // SAFETY: valid by the type invariant.
+        unsafe { ffi::rdmaip_netdev_ifindex(self.as_ptr()) }
+    }
+
     /// A copy of the name; renames happen under rtnl, which the caller holds.
     pub(crate) fn name(&self, _rtnl: &Rtnl) -> IfName {
         let mut name = IfName::empty();

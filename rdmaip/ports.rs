@@ -15,6 +15,7 @@
 //! table locked that could take either of those.
 
 use crate::clock::WallTime;
+use crate::events;
 use crate::ib::{IbDevice, IbPortState, LinkLayer};
 use crate::ib_event::IbEvent;
 use crate::logic::port::{HealthChange, PortInput, PortStatus, RdmaState};
@@ -94,6 +95,47 @@ fn rdma_state(dev: &IbDevice, port: u32) -> RdmaState {
     }
 }
 
+/// A snapshot of one port, for the netlink API.
+#[derive(Clone, Copy)]
+pub(crate) struct PortInfo {
+    pub(crate) dev_name: DevName,
+    pub(crate) port: u32,
+    pub(crate) netdev_name: IfName,
+    pub(crate) ifindex: Option<i32>,
+    pub(crate) status: PortStatus,
+}
+
+impl Port {
+    fn info(&self) -> PortInfo {
+        PortInfo {
+            dev_name: self.dev_name,
+            port: self.port,
+            netdev_name: self.netdev_name,
+            ifindex: self.netdev.as_ref().map(|n| n.ifindex()),
+            status: self.status,
+        }
+    }
+
+    /// Whether this port is called `name` (`rxe0/1`, as `rdma link` names it).
+    fn named(&self, name: &[u8]) -> bool {
+        let Some(slash) = name.iter().rposition(|&b| b == b'/') else {
+            return false;
+        };
+        let (dev, num) = (&name[..slash], &name[slash + 1..]);
+        dev == self.dev_name.as_bytes() && parse_u32(num) == Some(self.port)
+    }
+}
+
+fn parse_u32(s: &[u8]) -> Option<u32> {
+    if s.is_empty() || s.len() > 10 {
+        return None;
+    }
+    s.iter().try_fold(0u32, |acc, &c| {
+        c.is_ascii_digit().then_some(())?;
+        acc.checked_mul(10)?.checked_add(u32::from(c - b'0'))
+    })
+}
+
 /// Every RDMA port of every RDMA device in the system.
 #[pin_data]
 pub(crate) struct PortRegistry {
@@ -135,6 +177,7 @@ impl PortRegistry {
                 GFP_KERNEL,
             )?;
         }
+        let mut changed = Changes::new();
         let mut ports = self.ports.lock();
         let free = ports.iter().filter(|s| s.is_none()).count();
         ports.reserve(new_ports.len().saturating_sub(free), GFP_KERNEL)?;
@@ -150,6 +193,7 @@ impl PortRegistry {
             );
             if let Some(change) = port.refresh(dev) {
                 port.log_change(change, now);
+                changed.push(port.info(), change);
             }
             match ports.iter_mut().find(|s| s.is_none()) {
                 Some(slot) => *slot = Some(port),
@@ -157,6 +201,8 @@ impl PortRegistry {
                 None => ports.push(Some(port), GFP_KERNEL)?,
             }
         }
+        drop(ports);
+        changed.notify(now);
         Ok(())
     }
 
@@ -182,6 +228,17 @@ impl PortRegistry {
         }
     }
 
+    /// The port called `name` (`dev/port`).
+    pub(crate) fn find(&self, name: &[u8]) -> Option<PortInfo> {
+        self.ports.lock().iter().flatten().find(|p| p.named(name)).map(Port::info)
+    }
+
+    /// The first port in table slot `from` or later, with the slot after it.
+    pub(crate) fn next_from(&self, from: usize) -> Option<(usize, PortInfo)> {
+        let ports = self.ports.lock();
+        ports.iter().enumerate().skip(from).find_map(|(i, s)| s.as_ref().map(|p| (i + 1, p.info())))
+    }
+
     /// An IB async event on `dev`.
     pub(crate) fn ib_event(&self, dev: &IbDevice, event: IbEvent) {
         let (port_num, reported) = match event {
@@ -197,18 +254,23 @@ impl PortRegistry {
             s => s,
         };
         let now = WallTime::now();
+        let mut changed = Changes::new();
         let mut ports = self.ports.lock();
         let index = dev.index();
         if let Some(port) = ports.iter_mut().flatten().find(|p| p.is(index, port_num)) {
             if let Some(change) = port.update(&[PortInput::Rdma(state)]) {
                 port.log_change(change, now);
+                changed.push(port.info(), change);
             }
         }
+        drop(ports);
+        changed.notify(now);
     }
 
     /// A netdev event, delivered under rtnl.
     pub(crate) fn netdev_event(&self, event: NetdevEvent, dev: &NetDevice, rtnl: &Rtnl) {
         let now = WallTime::now();
+        let mut changed = Changes::new();
         let mut ports = self.ports.lock();
         for port in ports.iter_mut().flatten().filter(|p| p.has_netdev(dev)) {
             let change = match event {
@@ -227,7 +289,35 @@ impl PortRegistry {
             };
             if let Some(change) = change {
                 port.log_change(change, now);
+                changed.push(port.info(), change);
             }
+        }
+        drop(ports);
+        changed.notify(now);
+    }
+}
+
+/// Health changes collected under the table lock, announced after it is
+/// released. One event changes the ports of one device or one netdev: a
+/// handful at most; beyond the capacity changes are only logged.
+struct Changes {
+    items: [Option<(PortInfo, HealthChange)>; 16],
+}
+
+impl Changes {
+    fn new() -> Self {
+        Changes { items: [None; 16] }
+    }
+
+    fn push(&mut self, info: PortInfo, change: HealthChange) {
+        if let Some(slot) = self.items.iter_mut().find(|s| s.is_none()) {
+            *slot = Some((info, change));
+        }
+    }
+
+    fn notify(self, at: WallTime) {
+        for (info, change) in self.items.into_iter().flatten() {
+            events::port_health(&info, change, at);
         }
     }
 }

@@ -15,13 +15,17 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 
 mod clock;
+mod errno;
+mod events;
 mod ffi;
+mod genl;
 mod ib;
 mod ib_event;
 mod logic;
 mod names;
 mod netdev;
 mod netdev_notifier;
+mod nl;
 mod ports;
 
 use ib::{IbClient, IbDevice};
@@ -95,17 +99,22 @@ struct RdmaIp {
     // then replays DOWN/UNREGISTER events that no longer match any port.
     _devices: ib::Registration<Devices>,
     _netdevs: Pin<KBox<NetdevNotifier<Netdevs>>>,
+    // Last: registered before and unregistered after every source of
+    // events, so notifications always have a registered family to go to.
+    // Unregistering waits for running requests.
+    _netlink: genl::Registration<nl::Netlink>,
 }
 
 impl kernel::Module for RdmaIp {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let registry = Arc::pin_init(PortRegistry::new(), GFP_KERNEL)?;
+        let netlink = genl::Registration::register(Arc::new(nl::Netlink::new(registry.clone()), GFP_KERNEL)?)?;
         // Netdev events first, so that none is missed between discovering a
         // port and watching its netdev.
         let netdevs = NetdevNotifier::register(Netdevs(registry.clone()))?;
         let devices = ib::Registration::register(Arc::new(Devices(registry), GFP_KERNEL)?)?;
         pr_info!("loaded\n");
-        Ok(RdmaIp { _devices: devices, _netdevs: netdevs })
+        Ok(RdmaIp { _devices: devices, _netdevs: netdevs, _netlink: netlink })
     }
 }
 

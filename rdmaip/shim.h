@@ -32,6 +32,7 @@ struct net_device *rdmaip_netdev_from_info(void *info);
 bool rdmaip_netdev_running(const struct net_device *dev);
 /* netif_carrier_ok() */
 bool rdmaip_netdev_carrier_ok(const struct net_device *dev);
+int rdmaip_netdev_ifindex(const struct net_device *dev);
 /* dev->name, copied; the caller holds rtnl_lock so it cannot change under us */
 void rdmaip_netdev_name(const struct net_device *dev, char *buf, size_t len);
 /* netdev_tracker_alloc(), netdev_put() */
@@ -40,5 +41,40 @@ void rdmaip_netdev_put(struct net_device *dev, void *tracker);
 
 /* ktime_get_real_ns() */
 u64 rdmaip_ktime_get_real_ns(void);
+
+
+/* Generic netlink (include/net/genetlink.h, include/net/netlink.h) */
+struct sk_buff;
+struct genl_info;
+struct netlink_callback;
+struct nlattr;
+
+/* genlmsg_new(NLMSG_GOODSIZE) + genlmsg_iput(): a reply to @info */
+struct sk_buff *rdmaip_genl_reply_new(const struct genl_info *info, void **hdr);
+/* genlmsg_iput(skb, genl_info_dump(cb)) with NLM_F_MULTI: one dump object */
+void *rdmaip_genl_dump_put(struct sk_buff *skb, struct netlink_callback *cb);
+/* genlmsg_new() + genlmsg_put() of a notification command */
+struct sk_buff *rdmaip_genl_ntf_new(u8 cmd, void **hdr);
+void rdmaip_genlmsg_end(struct sk_buff *skb, void *hdr);
+void rdmaip_genlmsg_cancel(struct sk_buff *skb, void *hdr);
+int rdmaip_genlmsg_reply(struct sk_buff *skb, struct genl_info *info);
+/* genlmsg_multicast() to the family's group @group; consumes @skb */
+int rdmaip_genl_multicast(struct sk_buff *skb, unsigned int group);
+bool rdmaip_genl_has_listeners(unsigned int group);
+void rdmaip_nlmsg_free(struct sk_buff *skb);
+unsigned int rdmaip_skb_len(const struct sk_buff *skb);
+struct nlattr *rdmaip_nla_nest_start(struct sk_buff *skb, int type);
+void rdmaip_nla_nest_end(struct sk_buff *skb, struct nlattr *nest);
+int rdmaip_nla_put_uint(struct sk_buff *skb, int type, u64 value);
+/* info->attrs[type], or NULL; for dumps, of genl_info_dump(cb) */
+const struct nlattr *rdmaip_genl_attr(const struct genl_info *info, unsigned int type);
+const struct nlattr *rdmaip_genl_dump_attr(struct netlink_callback *cb, unsigned int type);
+const void *rdmaip_nla_data(const struct nlattr *nla);
+int rdmaip_nla_len(const struct nlattr *nla);
+/* NL_SET_ERR_MSG_ATTR(info->extack, attr, msg); @msg must be static */
+void rdmaip_genl_set_err(struct genl_info *info, const char *msg, const struct nlattr *attr);
+/* The dump's scratch space (cb->ctx) and its size */
+void *rdmaip_genl_dump_ctx(struct netlink_callback *cb, size_t *len);
+bool rdmaip_genl_info_in_init_net(const struct genl_info *info);
 
 #endif

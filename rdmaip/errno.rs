@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Error codes that 6.12's `kernel::error::code` does not define.
+
+use crate::ffi;
+use kernel::error::Error;
+
+/// `EMSGSIZE`: a netlink message is full.
+pub(crate) fn emsgsize() -> Error {
+    Error::from_errno(-(ffi::EMSGSIZE as i32))
+}
+
+/// `EOPNOTSUPP`: the operation is not supported.
+pub(crate) fn eopnotsupp() -> Error {
+    Error::from_errno(-(ffi::EOPNOTSUPP as i32))
+}
