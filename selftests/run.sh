@@ -36,6 +36,8 @@ main() {
 	}
 	check_step "rustfmt: userspace and shared crates are formatted" cargo fmt --all --check
 	check_step "clippy: no warnings" cargo clippy --workspace --all-targets -- -D warnings
+	# The lab tests run rdmaipctl from target/debug inside the VMs.
+	check_step "build: rdmaipctl" cargo build --workspace
 
 	log "building the lab kernel (cached) and rdmaip.ko"
 	local kstart=$SECONDS
