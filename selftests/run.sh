@@ -53,7 +53,7 @@ main() {
 	check_step "netlink: generated uapi header and policies match the YAML spec" \
 		bash tools/ynl-gen.sh --check
 
-	for t in selftests/lab/test_*.py; do
+	for t in tools/lab/smoke.py selftests/lab/test_*.py; do
 		log "lab tests: $t"
 		python3 "$t" 2>&1 | tee "$logs/$(basename "$t").log"
 		rc=${PIPESTATUS[0]}
