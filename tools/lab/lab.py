@@ -273,7 +273,14 @@ class VM:
         args = [
             "qemu-system-x86_64", "-name", f"rdmaip-{self.node}",
             # TCG: nested KVM does not work on the lab hosts.
-            "-machine", "pc", "-accel", "tcg", "-cpu", self.cpu,
+            "-machine", "pc",
+            # One TCG thread per VM, its vCPUs taking turns: multi-threaded
+            # TCG (QEMU 10.0) was seen aborting during the guest's PCI probe
+            # ("iotlb_to_section: Assertion ... failed"), a race in QEMU
+            # itself. With two VMs on a 2-core host, one thread each is also
+            # what the host can run at once.
+            "-accel", "tcg,thread=" + os.environ.get("RDMAIP_LAB_TCG_THREAD", "single"),
+            "-cpu", self.cpu,
             # Two sockets, not two cores: the kernel has no ACPI, so it finds
             # CPUs in SeaBIOS's MP table, which lists one CPU per package.
             "-m", "1536", "-smp", "2,sockets=2,cores=1,threads=1",
