@@ -26,3 +26,8 @@ impl fmt::Display for WallTime {
         write!(f, "{}.{:09}", self.0 / 1_000_000_000, self.0 % 1_000_000_000)
     }
 }
+
+/// Nanoseconds of the monotonic clock, the time base of `logic::group`.
+pub(crate) fn mono_ns() -> u64 {
+    kernel::time::Ktime::ktime_get().to_ns() as u64
+}

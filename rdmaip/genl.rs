@@ -49,6 +49,17 @@ impl Attr {
         }
     }
 
+    /// A `u8`, `u16`, `u32` or `uint` payload (the policy fixed its size).
+    pub(crate) fn uint(&self) -> u64 {
+        match *self.bytes() {
+            [a] => a.into(),
+            [a, b] => u16::from_ne_bytes([a, b]).into(),
+            [a, b, c, d] => u32::from_ne_bytes([a, b, c, d]).into(),
+            [a, b, c, d, e, f, g, h] => u64::from_ne_bytes([a, b, c, d, e, f, g, h]),
+            _ => 0,
+        }
+    }
+
     /// A string payload without its terminating NUL (the policy bounds the
     /// length; a NUL is optional for `NLA_STRING`).
     pub(crate) fn str_bytes(&self) -> &[u8] {
@@ -78,6 +89,19 @@ impl Request {
         let a = unsafe { ffi::rdmaip_genl_attr(self.as_ptr(), kind) };
         // SAFETY: `Attr` is a transparent wrapper; valid while `self` is.
         NonNull::new(a.cast_mut()).map(|a| unsafe { &*a.as_ptr().cast::<Attr>() })
+    }
+
+    /// Every instance of a repeated attribute `kind`, in order. genetlink
+    /// validated each against the policy; only the last one is in the
+    /// parsed table, so this walks the message itself.
+    pub(crate) fn each(&self, kind: u32) -> impl Iterator<Item = &[u8]> {
+        let mut len = 0;
+        // SAFETY: valid info; returns the attribute area of the request,
+        // readable for `len` bytes while the request is handled.
+        let data = unsafe { ffi::rdmaip_genl_payload(self.as_ptr(), &mut len) };
+        // SAFETY: as above.
+        let stream = unsafe { core::slice::from_raw_parts(data.cast::<u8>(), len.max(0) as usize) };
+        AttrStream { rest: stream }.filter(move |(k, _)| *k == kind).map(|(_, v)| v)
     }
 
     /// Rejects the request with `err`, telling the caller why (and which
@@ -115,6 +139,25 @@ impl Request {
         let skb = msg.finish();
         // SAFETY: valid info; `genlmsg_reply` consumes the skb.
         to_result(unsafe { ffi::rdmaip_genlmsg_reply(skb.as_ptr(), self.as_ptr()) })
+    }
+}
+
+/// Walks a stream of netlink attributes (`nla_len`, `nla_type`, payload,
+/// padded to 4 bytes); stops at anything inconsistent.
+struct AttrStream<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for AttrStream<'a> {
+    type Item = (u32, &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let head = self.rest.get(..4)?;
+        let len = u16::from_ne_bytes([head[0], head[1]]) as usize;
+        let kind = u32::from(u16::from_ne_bytes([head[2], head[3]]) & 0x3fff);
+        let payload = self.rest.get(4..len)?;
+        self.rest = self.rest.get((len + 3) & !3..).unwrap_or(&[]);
+        Some((kind, payload))
     }
 }
 

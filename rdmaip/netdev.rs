@@ -99,6 +99,14 @@ impl NetDevice {
         unsafe { ffi::rdmaip_netdev_ifindex(self.as_ptr()) }
     }
 
+    /// The VLAN id if this is a VLAN device.
+    pub(crate) fn vlan_id(&self) -> Option<u16> {
+        // SAFETY: valid by the type invariant; the VLAN id is fixed at
+        // creation.
+        let id = unsafe { ffi::rdmaip_netdev_vlan_id(self.as_ptr()) };
+        u16::try_from(id).ok()
+    }
+
     /// A copy of the name; renames happen under rtnl, which the caller holds.
     pub(crate) fn name(&self, _rtnl: &Rtnl) -> IfName {
         let mut name = IfName::empty();

@@ -5,28 +5,39 @@
 //!
 //! genetlink has already checked every attribute against the spec's policy
 //! and `CAP_NET_ADMIN` for the operations that change anything; what is left
-//! here is what a policy cannot express (names that must exist, one network
-//! namespace), each refused with an extack message.
+//! here is what a policy cannot express (names that must exist, members that
+//! must fit together, one network namespace), each refused with an extack
+//! message.
 
 use crate::errno::eopnotsupp;
 use crate::ffi;
 use crate::genl::{self, Dump, Handlers, Op, Request, Writer};
+use crate::groups::{self, Group, Refusal, Settings};
+use crate::logic::group::{group_up, Member, MAX_MEMBERS, NS_PER_MS};
 use crate::logic::port::{FailReason, Health};
+use crate::logic::rtaddr::{AddrInfo, IpAddr};
 use crate::names::StackString;
+use crate::ports::{PortInfo, PortRegistry, Tables};
+use crate::rtnl_sock::RtnlSocket;
 use core::fmt::Write;
-use crate::ports::{PortInfo, PortRegistry};
 use kernel::c_str;
+use kernel::new_mutex;
 use kernel::prelude::*;
-use kernel::sync::Arc;
+use kernel::sync::{Arc, Mutex};
 
-/// Serves the family from the port registry.
+/// Serves the family from the registry.
+#[pin_data]
 pub(crate) struct Netlink {
     ports: Arc<PortRegistry>,
+    /// For reading the addresses of ports that join a group.
+    #[pin]
+    rtnl: Mutex<RtnlSocket>,
 }
 
 impl Netlink {
-    pub(crate) fn new(ports: Arc<PortRegistry>) -> Self {
-        Netlink { ports }
+    pub(crate) fn new(ports: Arc<PortRegistry>) -> Result<impl PinInit<Self, Error>> {
+        let sock = RtnlSocket::new()?;
+        Ok(try_pin_init!(Self { ports, rtnl <- new_mutex!(sock, "rdmaip_nl_rtnl") }? Error))
     }
 }
 
@@ -47,8 +58,6 @@ genl::genl_ops!(Netlink;
         rdmaip_nl_addr_get_dumpit => AddrGet,
 );
 
-const A_PORT_NAME: u32 = ffi::RDMAIP_A_PORT_NAME;
-
 pub(crate) fn reason_attr(r: FailReason) -> u32 {
     match r {
         FailReason::NetdevGone => ffi::rdmaip_down_reason_RDMAIP_DOWN_REASON_NETDEV_GONE,
@@ -65,26 +74,255 @@ pub(crate) fn put_port_name(w: &mut Writer<'_>, kind: u32, p: &PortInfo) -> Resu
     w.put_str(kind, name.as_bytes())
 }
 
-/// The attributes of one port object.
 fn put_port(w: &mut Writer<'_>, p: &PortInfo) -> Result {
-    put_port_name(w, A_PORT_NAME, p)?;
+    put_port_name(w, ffi::RDMAIP_A_PORT_NAME, p)?;
     if let Some(ifindex) = p.ifindex {
         w.put_str(ffi::RDMAIP_A_PORT_IFNAME, p.netdev_name.as_bytes())?;
         w.put_u32(ffi::RDMAIP_A_PORT_IFINDEX, ifindex as u32)?;
     }
     match p.status.health() {
-        Health::Up => w.put_u32(ffi::RDMAIP_A_PORT_STATE, ffi::rdmaip_port_state_RDMAIP_PORT_STATE_UP),
+        Health::Up => w.put_u32(ffi::RDMAIP_A_PORT_STATE, ffi::rdmaip_port_state_RDMAIP_PORT_STATE_UP)?,
         Health::Down(r) => {
             w.put_u32(ffi::RDMAIP_A_PORT_STATE, ffi::rdmaip_port_state_RDMAIP_PORT_STATE_DOWN)?;
-            w.put_u32(ffi::RDMAIP_A_PORT_DOWN_REASON, reason_attr(r))
+            w.put_u32(ffi::RDMAIP_A_PORT_DOWN_REASON, reason_attr(r))?;
         }
     }
+    if let Some(g) = &p.group {
+        w.put_str(ffi::RDMAIP_A_PORT_GROUP, g.name.as_bytes())?;
+        w.put(ffi::RDMAIP_A_PORT_DRAINED, &[u8::from(g.drained)])?;
+        w.put_uint(ffi::RDMAIP_A_PORT_ADDRS_HOME, g.addrs_home)?;
+        w.put_uint(ffi::RDMAIP_A_PORT_ADDRS_HOSTED, g.addrs_hosted)?;
+    }
+    Ok(())
+}
+
+fn put_group(w: &mut Writer<'_>, t: &Tables, g: &Group) -> Result {
+    let s = &g.settings;
+    w.put_str(ffi::RDMAIP_A_GROUP_NAME, g.name.as_bytes())?;
+    let mut members = [Member::new(); MAX_MEMBERS];
+    for (m, port) in g.member_ports() {
+        if let Some(p) = t.ports[port].as_ref() {
+            members[m] = p.member;
+        }
+    }
+    let state = if group_up(&members) {
+        ffi::rdmaip_group_state_RDMAIP_GROUP_STATE_UP
+    } else {
+        ffi::rdmaip_group_state_RDMAIP_GROUP_STATE_DOWN
+    };
+    w.put_u32(ffi::RDMAIP_A_GROUP_STATE, state)?;
+    w.put(ffi::RDMAIP_A_GROUP_FAILBACK, &[u8::from(s.failback.enabled)])?;
+    w.put_u32(ffi::RDMAIP_A_GROUP_FAILBACK_DELAY_MS, s.failback_delay_ms())?;
+    w.put_u32(ffi::RDMAIP_A_GROUP_HOLD_DOWN_MAX_MS, s.hold_down_max_ms())?;
+    w.put_u32(ffi::RDMAIP_A_GROUP_ANNOUNCE_COUNT, s.announce_count)?;
+    w.put_u32(ffi::RDMAIP_A_GROUP_ANNOUNCE_INTERVAL_MS, s.announce_interval_ms)?;
+    for (_, port) in g.member_ports() {
+        if let Some(info) = t.port_info(port) {
+            put_port_name(w, ffi::RDMAIP_A_GROUP_PORT, &info)?;
+        }
+    }
+    w.put_uint(ffi::RDMAIP_A_GROUP_FAILOVERS, g.failovers)?;
+    w.put_uint(ffi::RDMAIP_A_GROUP_FAILBACKS, g.failbacks)?;
+    w.put_uint(ffi::RDMAIP_A_GROUP_LAST_FAILOVER_NS, g.last_failover_ns)
+}
+
+fn put_addr(w: &mut Writer<'_>, t: &Tables, g: &Group, a: &groups::Addr) -> Result {
+    let i = &a.info;
+    w.put_str(ffi::RDMAIP_A_ADDR_GROUP, g.name.as_bytes())?;
+    match i.addr {
+        // Big-endian u32: the address bytes as they are.
+        IpAddr::V4(b) => w.put(ffi::RDMAIP_A_ADDR_IPV4, &b)?,
+        IpAddr::V6(b) => w.put(ffi::RDMAIP_A_ADDR_IPV6, &b)?,
+    }
+    w.put(ffi::RDMAIP_A_ADDR_PREFIXLEN, &[i.prefixlen])?;
+    if let Some(b) = i.broadcast {
+        w.put(ffi::RDMAIP_A_ADDR_BROADCAST, &b)?;
+    }
+    if !i.label().is_empty() {
+        w.put_str(ffi::RDMAIP_A_ADDR_LABEL, i.label())?;
+    }
+    w.put_u32(ffi::RDMAIP_A_ADDR_IFA_FLAGS, i.flags)?;
+    for (kind, member) in [(ffi::RDMAIP_A_ADDR_HOME_PORT, a.home), (ffi::RDMAIP_A_ADDR_CURRENT_PORT, a.current)] {
+        if let Some(info) = g.members[member].and_then(|p| t.port_info(p)) {
+            put_port_name(w, kind, &info)?;
+        }
+    }
+    Ok(())
+}
+
+/// Turns a refusal into the request's error, with its message.
+fn refused(req: &Request, kind: u32) -> impl FnOnce(Refusal) -> Error + '_ {
+    move |r| req.reject(r.err, r.msg, req.attr(kind))
+}
+
+/// Settings attributes present in `req`, applied over `s`.
+fn apply_settings(req: &Request, mut s: Settings) -> Settings {
+    let u32_of = |kind| req.attr(kind).map(|a| a.uint() as u32);
+    if let Some(a) = req.attr(ffi::RDMAIP_A_GROUP_FAILBACK) {
+        s.failback.enabled = a.uint() != 0;
+    }
+    if let Some(v) = u32_of(ffi::RDMAIP_A_GROUP_FAILBACK_DELAY_MS) {
+        s.failback.delay_ns = u64::from(v) * NS_PER_MS;
+    }
+    if let Some(v) = u32_of(ffi::RDMAIP_A_GROUP_HOLD_DOWN_MAX_MS) {
+        s.failback.hold_down_max_ns = u64::from(v) * NS_PER_MS;
+    }
+    if let Some(v) = u32_of(ffi::RDMAIP_A_GROUP_ANNOUNCE_COUNT) {
+        s.announce_count = v;
+    }
+    if let Some(v) = u32_of(ffi::RDMAIP_A_GROUP_ANNOUNCE_INTERVAL_MS) {
+        s.announce_interval_ms = v;
+    }
+    s
 }
 
 impl Netlink {
+    fn group_name(&self, req: &Request) -> Result<groups::GroupName> {
+        let a = req.require(ffi::RDMAIP_A_GROUP_NAME, c_str!("group name is required"))?;
+        groups::parse_name(a.str_bytes()).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))
+    }
+
+    fn group_new(&self, req: &Request) -> Result {
+        let name = self.group_name(req)?;
+        let settings = apply_settings(req, Settings::DEFAULT);
+        let mut t = self.ports.lock();
+        t.group_new(name, settings).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
+        pr_info!("group {} created\n", name);
+        Ok(())
+    }
+
+    fn group_del(&self, req: &Request) -> Result {
+        let name = self.group_name(req)?;
+        let mut t = self.ports.lock();
+        let slot = t.group_slot(&name).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
+        t.group_del(slot);
+        pr_info!("group {} deleted\n", name);
+        Ok(())
+    }
+
+    fn group_set(&self, req: &Request) -> Result {
+        let name = self.group_name(req)?;
+        let mut t = self.ports.lock();
+        let slot = t.group_slot(&name).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
+        let g = t.group_mut(slot);
+        g.settings = apply_settings(req, g.settings);
+        Ok(())
+    }
+
+    fn group_get(&self, req: &Request) -> Result {
+        let name = self.group_name(req)?;
+        let mut msg = req.reply()?;
+        {
+            let t = self.ports.lock();
+            let slot = t.group_slot(&name).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
+            put_group(&mut msg.writer(), &t, t.group(slot))?;
+        }
+        req.send(msg)
+    }
+
+    fn group_dump(&self, dump: &mut Dump) -> Result {
+        let t = self.ports.lock();
+        let mut pos = dump.position() as usize;
+        while let Some((slot, g)) = t.groups.iter().enumerate().skip(pos).find_map(|(i, g)| g.as_ref().map(|g| (i, g))) {
+            if !dump.object(|w| put_group(w, &t, g))? {
+                break;
+            }
+            pos = slot + 1;
+            dump.set_position(pos as u64);
+        }
+        Ok(())
+    }
+
+    fn port_add(&self, req: &Request) -> Result {
+        let name = self.group_name(req)?;
+        // Join every named port, or none.
+        let mut joined = KVec::new();
+        {
+            let mut t = self.ports.lock();
+            let slot = t.group_slot(&name).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
+            let mut result = Ok(());
+            for port_name in req.each(ffi::RDMAIP_A_GROUP_PORT) {
+                let port_name = trim_nul(port_name);
+                let Some(port) = t.port_slot(port_name) else {
+                    result = Err(req.reject(ENODEV, c_str!("no such RDMA port"), None));
+                    break;
+                };
+                match t.port_add(slot, port) {
+                    Ok(member) => {
+                        let ifindex = t.ports[port].as_ref().and_then(|p| p.netdev.as_ref()).map(|n| n.ifindex());
+                        if let Err(e) = joined.push((slot, port, member, ifindex.unwrap_or(0)), GFP_KERNEL) {
+                            t.detach(port);
+                            result = Err(e.into());
+                            break;
+                        }
+                    }
+                    Err(r) => {
+                        result = Err(req.reject(r.err, r.msg, None));
+                        break;
+                    }
+                }
+            }
+            if joined.is_empty() && result.is_ok() {
+                result = Err(req.reject(EINVAL, c_str!("no port given"), None));
+            }
+            if result.is_err() {
+                for &(_, port, _, _) in joined.iter() {
+                    t.detach(port);
+                }
+                return result;
+            }
+        }
+        // The new members' addresses, read outside the registry lock: an
+        // rtnetlink dump takes rtnl.
+        let mut found = KVec::new();
+        let mut alloc = Ok(());
+        self.rtnl.lock().dump_addrs(|a: AddrInfo| {
+            if alloc.is_ok() && joined.iter().any(|j| j.3 == a.ifindex as i32) {
+                alloc = found.push(a, GFP_KERNEL);
+            }
+        })?;
+        alloc?;
+        let mut t = self.ports.lock();
+        for &(slot, port, member, ifindex) in joined.iter() {
+            // Unless the port left, or the group went, meanwhile.
+            let still = t.groups.get(slot).and_then(|g| g.as_ref()).is_some_and(|g| g.members[member] == Some(port));
+            if still {
+                t.adopt(slot, member, ifindex, &found)?;
+                if let Some(info) = t.port_info(port) {
+                    pr_info!("port {}/{} joined group {}\n", info.dev_name, info.port, name);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn port_del(&self, req: &Request) -> Result {
+        let name = self.group_name(req)?;
+        let mut t = self.ports.lock();
+        let slot = t.group_slot(&name).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
+        let mut ports = KVec::new();
+        for port_name in req.each(ffi::RDMAIP_A_GROUP_PORT) {
+            let Some(port) = t.port_slot(trim_nul(port_name)) else {
+                return Err(req.reject(ENODEV, c_str!("no such RDMA port"), None));
+            };
+            if t.group(slot).member_of(port).is_none() {
+                return Err(req.reject(ENOENT, c_str!("the port is not in this group"), None));
+            }
+            ports.push(port, GFP_KERNEL)?;
+        }
+        for &port in ports.iter() {
+            t.detach(port);
+        }
+        Ok(())
+    }
+
     fn port_get(&self, req: &Request) -> Result {
-        let name = req.require(A_PORT_NAME, c_str!("port name (e.g. rxe0/1) is required"))?;
-        let Some(port) = self.ports.find(name.str_bytes()) else {
+        let name = req.require(ffi::RDMAIP_A_PORT_NAME, c_str!("port name (e.g. rxe0/1) is required"))?;
+        let port = {
+            let t = self.ports.lock();
+            t.port_slot(name.str_bytes()).and_then(|s| t.port_info(s))
+        };
+        let Some(port) = port else {
             return Err(req.reject(ENODEV, c_str!("no such RDMA port"), Some(name)));
         };
         let mut msg = req.reply()?;
@@ -103,6 +341,34 @@ impl Netlink {
         }
         Ok(())
     }
+
+    fn addr_dump(&self, dump: &mut Dump) -> Result {
+        // Position: group slot in the high half, address slot in the low.
+        let t = self.ports.lock();
+        let pos = dump.position();
+        let (mut gs, mut as_) = ((pos >> 32) as usize, (pos & 0xffff_ffff) as usize);
+        while gs < t.groups.len() {
+            if let Some(g) = t.groups[gs].as_ref() {
+                while as_ < g.addrs.len() {
+                    if let Some(a) = g.addrs[as_].as_ref() {
+                        if !dump.object(|w| put_addr(w, &t, g, a))? {
+                            return Ok(());
+                        }
+                    }
+                    as_ += 1;
+                    dump.set_position(((gs as u64) << 32) | as_ as u64);
+                }
+            }
+            gs += 1;
+            as_ = 0;
+            dump.set_position((gs as u64) << 32);
+        }
+        Ok(())
+    }
+}
+
+fn trim_nul(b: &[u8]) -> &[u8] {
+    &b[..b.iter().position(|&c| c == 0).unwrap_or(b.len())]
 }
 
 impl Handlers for Netlink {
@@ -111,16 +377,25 @@ impl Handlers for Netlink {
             return Err(req.reject(eopnotsupp(), c_str!("rdmaip works in the initial network namespace only"), None));
         }
         match op {
+            Op::GroupNew => self.group_new(req),
+            Op::GroupDel => self.group_del(req),
+            Op::GroupSet => self.group_set(req),
+            Op::GroupGet => self.group_get(req),
+            Op::PortAdd => self.port_add(req),
+            Op::PortDel => self.port_del(req),
             Op::PortGet => self.port_get(req),
-            _ => Err(req.reject(eopnotsupp(), c_str!("groups are not implemented yet"), None)),
+            Op::PortDrain | Op::PortUndrain => {
+                Err(req.reject(eopnotsupp(), c_str!("drain needs failover, which is not implemented yet"), None))
+            }
+            Op::AddrGet => Err(eopnotsupp()),
         }
     }
 
     fn dumpit(&self, op: Op, dump: &mut Dump) -> Result {
         match op {
             Op::PortGet => self.port_dump(dump),
-            // Nothing to list until groups exist.
-            Op::GroupGet | Op::AddrGet => Ok(()),
+            Op::GroupGet => self.group_dump(dump),
+            Op::AddrGet => self.addr_dump(dump),
             _ => Err(eopnotsupp()),
         }
     }

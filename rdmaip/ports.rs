@@ -18,6 +18,8 @@ use crate::clock::WallTime;
 use crate::events;
 use crate::ib::{IbDevice, IbPortState, LinkLayer};
 use crate::ib_event::IbEvent;
+use crate::groups::{Group, GroupName};
+use crate::logic::group::Member;
 use crate::logic::port::{HealthChange, PortInput, PortStatus, RdmaState};
 use crate::names::{DevName, IfName};
 use crate::netdev::{NetDevRef, NetDevice, Rtnl, RtnlGuard};
@@ -27,16 +29,22 @@ use kernel::prelude::*;
 use kernel::sync::Mutex;
 
 /// One RDMA port and the netdev behind it.
-struct Port {
+pub(crate) struct Port {
     dev_index: u32,
     dev_name: DevName,
     port: u32,
-    link_layer: LinkLayer,
+    pub(crate) link_layer: LinkLayer,
     /// Held so the netdev cannot go away under us; dropped on
     /// `NETDEV_UNREGISTER` so that unregistration does not wait for us.
-    netdev: Option<NetDevRef>,
+    pub(crate) netdev: Option<NetDevRef>,
     netdev_name: IfName,
-    status: PortStatus,
+    /// VLAN id of the netdev, if it is a VLAN device.
+    pub(crate) vlan: Option<u16>,
+    pub(crate) status: PortStatus,
+    /// Group slot, if the port is a member of a group.
+    pub(crate) group: Option<usize>,
+    /// Failover state as a group member (health timeline, drain).
+    pub(crate) member: Member,
 }
 
 impl Port {
@@ -103,6 +111,16 @@ pub(crate) struct PortInfo {
     pub(crate) netdev_name: IfName,
     pub(crate) ifindex: Option<i32>,
     pub(crate) status: PortStatus,
+    pub(crate) group: Option<PortGroupInfo>,
+}
+
+/// A port's part in its group.
+#[derive(Clone, Copy)]
+pub(crate) struct PortGroupInfo {
+    pub(crate) name: GroupName,
+    pub(crate) drained: bool,
+    pub(crate) addrs_home: u64,
+    pub(crate) addrs_hosted: u64,
 }
 
 impl Port {
@@ -113,6 +131,7 @@ impl Port {
             netdev_name: self.netdev_name,
             ifindex: self.netdev.as_ref().map(|n| n.ifindex()),
             status: self.status,
+            group: None,
         }
     }
 
@@ -136,19 +155,75 @@ fn parse_u32(s: &[u8]) -> Option<u32> {
     })
 }
 
-/// Every RDMA port of every RDMA device in the system.
+/// The ports and groups, under one lock so that a port's health and its
+/// group membership always change together.
+///
+/// Slots are emptied on removal and reused: 6.12's `KVec` cannot remove
+/// elements, and the tables are small. Slot numbers are how groups refer to
+/// ports and ports to groups.
+pub(crate) struct Tables {
+    pub(crate) ports: KVec<Option<Port>>,
+    pub(crate) groups: KVec<Option<Group>>,
+}
+
+impl Tables {
+    /// Slot of the port called `name` (`rxe0/1`).
+    pub(crate) fn port_slot(&self, name: &[u8]) -> Option<usize> {
+        self.ports.iter().position(|p| p.as_ref().is_some_and(|p| p.named(name)))
+    }
+
+    /// Snapshot of the port in `slot`, with its part in its group.
+    pub(crate) fn port_info(&self, slot: usize) -> Option<PortInfo> {
+        let port = self.ports.get(slot)?.as_ref()?;
+        let mut info = port.info();
+        if let Some(g) = port.group.and_then(|g| self.groups.get(g)).and_then(|g| g.as_ref()) {
+            let m = g.member_of(slot);
+            let count = |f: &dyn Fn(&crate::groups::Addr) -> bool| g.addrs().filter(|a| f(a)).count() as u64;
+            info.group = Some(PortGroupInfo {
+                name: g.name,
+                drained: port.member.drained(),
+                addrs_home: count(&|a| Some(a.home) == m),
+                addrs_hosted: count(&|a| Some(a.current) == m),
+            });
+        }
+        Some(info)
+    }
+
+    /// A member's health changed: its group's timeline learns it.
+    fn member_health(&mut self, slot: usize) {
+        let Some(port) = self.ports[slot].as_ref() else { return };
+        let Some(group) = port.group else { return };
+        let settings = match self.groups.get(group) {
+            Some(Some(g)) => g.settings.failback,
+            _ => return,
+        };
+        let now = crate::clock::mono_ns();
+        if let Some(port) = self.ports[slot].as_mut() {
+            let up = port.status.health().is_up();
+            port.member.set_healthy(up, now, &settings);
+        }
+    }
+}
+
+/// Every RDMA port of every RDMA device in the system, and the groups.
 #[pin_data]
 pub(crate) struct PortRegistry {
-    /// Slots are emptied on removal and reused: 6.12's `KVec` cannot remove
-    /// elements, and the table is small.
     #[pin]
-    ports: Mutex<KVec<Option<Port>>>,
+    tables: Mutex<Tables>,
 }
 
 impl PortRegistry {
     /// An empty registry.
     pub(crate) fn new() -> impl PinInit<Self> {
-        pin_init!(Self { ports <- new_mutex!(KVec::new(), "rdmaip_ports") })
+        pin_init!(Self {
+            tables <- new_mutex!(Tables { ports: KVec::new(), groups: KVec::new() }, "rdmaip_tables")
+        })
+    }
+
+    /// Locks the tables. Never hold the guard across rtnetlink requests,
+    /// consumer callbacks or anything that takes rtnl.
+    pub(crate) fn lock(&self) -> kernel::sync::lock::Guard<'_, Tables, kernel::sync::lock::mutex::MutexBackend> {
+        self.tables.lock()
     }
 
     /// Starts tracking every port of `dev`.
@@ -170,15 +245,19 @@ impl PortRegistry {
                     dev_name: *dev_name,
                     port,
                     link_layer: dev.link_layer(port),
+                    vlan: netdev.as_ref().and_then(|n| n.vlan_id()),
                     netdev,
                     netdev_name,
                     status: PortStatus::new(),
+                    group: None,
+                    member: Member::new(),
                 },
                 GFP_KERNEL,
             )?;
         }
         let mut changed = Changes::new();
-        let mut ports = self.ports.lock();
+        let mut tables = self.tables.lock();
+        let ports = &mut tables.ports;
         let free = ports.iter().filter(|s| s.is_none()).count();
         ports.reserve(new_ports.len().saturating_sub(free), GFP_KERNEL)?;
         let now = WallTime::now();
@@ -201,7 +280,7 @@ impl PortRegistry {
                 None => ports.push(Some(port), GFP_KERNEL)?,
             }
         }
-        drop(ports);
+        drop(tables);
         changed.notify(now);
         Ok(())
     }
@@ -209,10 +288,11 @@ impl PortRegistry {
     /// Stops tracking the ports of device `dev_index` and drops their
     /// references.
     pub(crate) fn remove_device(&self, dev_index: u32) {
-        let mut ports = self.ports.lock();
-        for slot in ports.iter_mut() {
-            if slot.as_ref().is_some_and(|p| p.dev_index == dev_index) {
-                if let Some(port) = slot.take() {
+        let mut tables = self.tables.lock();
+        for slot in 0..tables.ports.len() {
+            if tables.ports[slot].as_ref().is_some_and(|p| p.dev_index == dev_index) {
+                tables.detach(slot);
+                if let Some(port) = tables.ports[slot].take() {
                     pr_info!("port {}/{} removed at {}\n", port.dev_name, port.port, WallTime::now());
                 }
             }
@@ -221,22 +301,17 @@ impl PortRegistry {
 
     /// Device `dev_index` is now called `name`.
     pub(crate) fn rename_device(&self, dev_index: u32, name: &DevName) {
-        let mut ports = self.ports.lock();
-        for port in ports.iter_mut().flatten().filter(|p| p.dev_index == dev_index) {
+        let mut tables = self.tables.lock();
+        for port in tables.ports.iter_mut().flatten().filter(|p| p.dev_index == dev_index) {
             pr_info!("port {}/{} renamed to {}/{}\n", port.dev_name, port.port, name, port.port);
             port.dev_name = *name;
         }
     }
 
-    /// The port called `name` (`dev/port`).
-    pub(crate) fn find(&self, name: &[u8]) -> Option<PortInfo> {
-        self.ports.lock().iter().flatten().find(|p| p.named(name)).map(Port::info)
-    }
-
     /// The first port in table slot `from` or later, with the slot after it.
     pub(crate) fn next_from(&self, from: usize) -> Option<(usize, PortInfo)> {
-        let ports = self.ports.lock();
-        ports.iter().enumerate().skip(from).find_map(|(i, s)| s.as_ref().map(|p| (i + 1, p.info())))
+        let tables = self.tables.lock();
+        (from..tables.ports.len()).find_map(|i| tables.port_info(i).map(|p| (i + 1, p)))
     }
 
     /// An IB async event on `dev`.
@@ -255,15 +330,19 @@ impl PortRegistry {
         };
         let now = WallTime::now();
         let mut changed = Changes::new();
-        let mut ports = self.ports.lock();
+        let mut tables = self.tables.lock();
         let index = dev.index();
-        if let Some(port) = ports.iter_mut().flatten().find(|p| p.is(index, port_num)) {
-            if let Some(change) = port.update(&[PortInput::Rdma(state)]) {
-                port.log_change(change, now);
-                changed.push(port.info(), change);
+        let found = tables.ports.iter().position(|p| p.as_ref().is_some_and(|p| p.is(index, port_num)));
+        if let Some(slot) = found {
+            if let Some(port) = tables.ports[slot].as_mut() {
+                if let Some(change) = port.update(&[PortInput::Rdma(state)]) {
+                    port.log_change(change, now);
+                    changed.push(port.info(), change);
+                    tables.member_health(slot);
+                }
             }
         }
-        drop(ports);
+        drop(tables);
         changed.notify(now);
     }
 
@@ -271,8 +350,11 @@ impl PortRegistry {
     pub(crate) fn netdev_event(&self, event: NetdevEvent, dev: &NetDevice, rtnl: &Rtnl) {
         let now = WallTime::now();
         let mut changed = Changes::new();
-        let mut ports = self.ports.lock();
-        for port in ports.iter_mut().flatten().filter(|p| p.has_netdev(dev)) {
+        let mut tables = self.tables.lock();
+        for slot in 0..tables.ports.len() {
+            let Some(port) = tables.ports[slot].as_mut().filter(|p| p.has_netdev(dev)) else {
+                continue;
+            };
             let change = match event {
                 NetdevEvent::Up | NetdevEvent::Down | NetdevEvent::Change => port.update(&[
                     PortInput::AdminUp(dev.is_running()),
@@ -290,9 +372,10 @@ impl PortRegistry {
             if let Some(change) = change {
                 port.log_change(change, now);
                 changed.push(port.info(), change);
+                tables.member_health(slot);
             }
         }
-        drop(ports);
+        drop(tables);
         changed.notify(now);
     }
 }

@@ -17,6 +17,7 @@ use kernel::sync::Arc;
 mod clock;
 mod errno;
 mod events;
+mod groups;
 mod ffi;
 mod genl;
 mod ib;
@@ -27,6 +28,7 @@ mod netdev;
 mod netdev_notifier;
 mod nl;
 mod ports;
+mod rtnl_sock;
 
 use ib::{IbClient, IbDevice};
 use ib_event::{EventHandlerRegistration, IbEvent, IbEventHandler};
@@ -108,7 +110,7 @@ struct RdmaIp {
 impl kernel::Module for RdmaIp {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let registry = Arc::pin_init(PortRegistry::new(), GFP_KERNEL)?;
-        let netlink = genl::Registration::register(Arc::new(nl::Netlink::new(registry.clone()), GFP_KERNEL)?)?;
+        let netlink = genl::Registration::register(Arc::pin_init(nl::Netlink::new(registry.clone())?, GFP_KERNEL)?)?;
         // Netdev events first, so that none is missed between discovering a
         // port and watching its netdev.
         let netdevs = NetdevNotifier::register(Netdevs(registry.clone()))?;

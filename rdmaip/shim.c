@@ -3,7 +3,15 @@
  * rdmaip C shim: wrappers for static inline functions and macros, so that the
  * Rust side can call them. See shim.h for what each one wraps.
  */
+#include <linux/net.h>
+#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
+#include <linux/netlink.h>
+#include <linux/socket.h>
+#include <linux/uio.h>
+#include <linux/workqueue.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
 #include <linux/rtnetlink.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
@@ -62,6 +70,11 @@ bool rdmaip_netdev_carrier_ok(const struct net_device *dev)
 int rdmaip_netdev_ifindex(const struct net_device *dev)
 {
 	return dev->ifindex;
+}
+
+int rdmaip_netdev_vlan_id(const struct net_device *dev)
+{
+	return is_vlan_dev(dev) ? vlan_dev_vlan_id(dev) : -1;
 }
 
 void rdmaip_netdev_name(const struct net_device *dev, char *buf, size_t len)
@@ -205,4 +218,74 @@ void *rdmaip_genl_dump_ctx(struct netlink_callback *cb, size_t *len)
 bool rdmaip_genl_info_in_init_net(const struct genl_info *info)
 {
 	return net_eq(genl_info_net(info), &init_net);
+}
+
+int rdmaip_rtnl_sock_create(struct socket **sock, unsigned int timeout_ms)
+{
+	int err = sock_create_kern(&init_net, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE, sock);
+
+	if (err)
+		return err;
+	(*sock)->sk->sk_rcvtimeo = msecs_to_jiffies(timeout_ms);
+	return 0;
+}
+
+void rdmaip_sock_release(struct socket *sock)
+{
+	sock_release(sock);
+}
+
+int rdmaip_rtnl_send(struct socket *sock, const void *buf, size_t len)
+{
+	/* A destination address makes netlink check the sender's own
+	 * capabilities (NETLINK_SKB_DST): rdmaip's worker is a kthread. */
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_name = &kernel, .msg_namelen = sizeof(kernel) };
+
+	return kernel_sendmsg(sock, &msg, &iov, 1, len);
+}
+
+int rdmaip_rtnl_recv(struct socket *sock, void *buf, size_t len)
+{
+	struct kvec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {};
+
+	return kernel_recvmsg(sock, &msg, &iov, 1, len, 0);
+}
+
+struct workqueue_struct *rdmaip_alloc_ordered_wq(const char *name)
+{
+	return alloc_ordered_workqueue("%s", WQ_MEM_RECLAIM, name);
+}
+
+void rdmaip_destroy_wq(struct workqueue_struct *wq)
+{
+	destroy_workqueue(wq);
+}
+
+void rdmaip_init_delayed_work(struct delayed_work *dw, void (*fn)(struct work_struct *))
+{
+	INIT_DELAYED_WORK(dw, fn);
+}
+
+struct delayed_work *rdmaip_to_delayed_work(struct work_struct *work)
+{
+	return to_delayed_work(work);
+}
+
+void rdmaip_mod_delayed_work(struct workqueue_struct *wq, struct delayed_work *dw, unsigned int delay_ms)
+{
+	mod_delayed_work(wq, dw, msecs_to_jiffies(delay_ms));
+}
+
+void rdmaip_cancel_delayed_work_sync(struct delayed_work *dw)
+{
+	cancel_delayed_work_sync(dw);
+}
+
+const void *rdmaip_genl_payload(const struct genl_info *info, int *len)
+{
+	*len = genlmsg_len(info->genlhdr);
+	return genlmsg_data(info->genlhdr);
 }

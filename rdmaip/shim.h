@@ -33,6 +33,8 @@ bool rdmaip_netdev_running(const struct net_device *dev);
 /* netif_carrier_ok() */
 bool rdmaip_netdev_carrier_ok(const struct net_device *dev);
 int rdmaip_netdev_ifindex(const struct net_device *dev);
+/* vlan_dev_vlan_id() of a VLAN device, -1 for any other */
+int rdmaip_netdev_vlan_id(const struct net_device *dev);
 /* dev->name, copied; the caller holds rtnl_lock so it cannot change under us */
 void rdmaip_netdev_name(const struct net_device *dev, char *buf, size_t len);
 /* netdev_tracker_alloc(), netdev_put() */
@@ -76,5 +78,35 @@ void rdmaip_genl_set_err(struct genl_info *info, const char *msg, const struct n
 /* The dump's scratch space (cb->ctx) and its size */
 void *rdmaip_genl_dump_ctx(struct netlink_callback *cb, size_t *len);
 bool rdmaip_genl_info_in_init_net(const struct genl_info *info);
+/* The request's attribute stream (for repeated attributes): start, length */
+const void *rdmaip_genl_payload(const struct genl_info *info, int *len);
+
+/*
+ * Kernel rtnetlink socket (net/socket.c): create/release, and send/receive
+ * with the msghdr/kvec plumbing done here. The socket lives in init_net and
+ * times out receives after @timeout_ms, so a lost reply cannot hang rdmaip.
+ */
+struct socket;
+int rdmaip_rtnl_sock_create(struct socket **sock, unsigned int timeout_ms);
+void rdmaip_sock_release(struct socket *sock);
+/* Sends @len bytes to the kernel (rtnetlink); returns bytes sent or -errno. */
+int rdmaip_rtnl_send(struct socket *sock, const void *buf, size_t len);
+/* Receives one datagram into @buf; returns its length or -errno. */
+int rdmaip_rtnl_recv(struct socket *sock, void *buf, size_t len);
+
+/* Workqueues (include/linux/workqueue.h) */
+struct workqueue_struct;
+struct delayed_work;
+struct work_struct;
+/* alloc_ordered_workqueue(name, WQ_MEM_RECLAIM) */
+struct workqueue_struct *rdmaip_alloc_ordered_wq(const char *name);
+void rdmaip_destroy_wq(struct workqueue_struct *wq);
+/* INIT_DELAYED_WORK() */
+void rdmaip_init_delayed_work(struct delayed_work *dw, void (*fn)(struct work_struct *));
+/* to_delayed_work() */
+struct delayed_work *rdmaip_to_delayed_work(struct work_struct *work);
+/* mod_delayed_work(), delay in milliseconds */
+void rdmaip_mod_delayed_work(struct workqueue_struct *wq, struct delayed_work *dw, unsigned int delay_ms);
+void rdmaip_cancel_delayed_work_sync(struct delayed_work *dw);
 
 #endif

@@ -68,6 +68,38 @@ def test_monitor_sees_link_cut(lab, tap):
     tap.diag(f"monitor events: {kinds}")
 
 
+def test_group_lifecycle(lab):
+    a = "a"
+    lab.check(a, "ip addr add 10.1.0.5/24 dev eth0 && ip addr add fd00:1::1/64 dev eth0 nodad")
+    out = lab.check(a, f"{RDMAIPCTL} group add g0 failback-delay 2s && {RDMAIPCTL} -j group show g0")
+    g = json.loads(out)[0]
+    assert (g["group"], g["failback_delay_ms"], g.get("ports", [])) == ("g0", 2000, []), out
+    rc, out = ctl(lab, a, "group add g0")
+    assert rc != 0 and "a group of that name exists" in out, out
+    # One port of each adapter: a group spans RDMA devices.
+    lab.check(a, f"{RDMAIPCTL} port add rxe0/1 rxe1/1 group g0")
+    g = json.loads(lab.check(a, f"{RDMAIPCTL} -j group show g0"))[0]
+    assert g["ports"] == ["rxe0/1", "rxe1/1"] and g["state"] == "up", g
+    addrs = {(x["addr"], x["home_port"], x["current_port"])
+             for x in json.loads(lab.check(a, f"{RDMAIPCTL} -j addr show"))}
+    assert addrs == {("10.1.0.1", "rxe0/1", "rxe0/1"), ("10.1.0.5", "rxe0/1", "rxe0/1"),
+                     ("fd00:1::1", "rxe0/1", "rxe0/1"), ("10.2.0.1", "rxe1/1", "rxe1/1")}, addrs
+    ports = {p["port"]: p for p in json.loads(lab.check(a, f"{RDMAIPCTL} -j port show"))}
+    assert ports["rxe0/1"]["group"] == "g0" and ports["rxe0/1"]["addrs_home"] == 3, ports
+    # A port belongs to one group at a time.
+    lab.check(a, f"{RDMAIPCTL} group add g1")
+    rc, out = ctl(lab, a, "port add rxe0/1 group g1")
+    assert rc != 0 and "the port is in another group" in out, out
+    rc, out = ctl(lab, a, "port add rxe9/1 group g1")
+    assert rc != 0 and "no such RDMA port" in out, out
+    lab.check(a, f"{RDMAIPCTL} port del rxe1/1 group g0")
+    addrs = [x["addr"] for x in json.loads(lab.check(a, f"{RDMAIPCTL} -j addr show"))]
+    assert "10.2.0.1" not in addrs, addrs
+    lab.check(a, f"{RDMAIPCTL} group del g0 && {RDMAIPCTL} group del g1")
+    assert lab.check(a, f"{RDMAIPCTL} group show").strip() == ""
+    assert "group" not in lab.check(a, f"{RDMAIPCTL} port show")
+
+
 def test_changes_need_cap_net_admin(lab):
     # nobody, without capabilities: reading is allowed, changing is not.
     drop = "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
@@ -86,6 +118,7 @@ def main():
             tap.run("rdmaipctl: port show lists both ports, text and JSON", test_port_show, lab)
             tap.run("rdmaipctl: an unknown port is refused with a message", test_unknown_port_is_an_error, lab)
             tap.run("rdmaipctl: monitor reports a link cut and restore", test_monitor_sees_link_cut, lab, tap)
+            tap.run("rdmaipctl: group add/show/del, ports of two adapters, addresses homed", test_group_lifecycle, lab)
             tap.run("netlink: changes need CAP_NET_ADMIN, reads do not", test_changes_need_cap_net_admin, lab)
             problems = {n: lab.kernel_problems(n) for n in ("a", "b")}
             tap.ok(not any(problems.values()), "kernel: no WARN, lockdep report or oops", problems)
