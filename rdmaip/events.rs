@@ -10,7 +10,11 @@
 use crate::clock::WallTime;
 use crate::ffi;
 use crate::genl::Message;
+use crate::engine::Reason;
+use crate::groups::GroupName;
+use crate::logic::group::MoveReason;
 use crate::logic::port::{Health, HealthChange};
+use crate::logic::rtaddr::{AddrInfo, IpAddr};
 use crate::nl::{put_port_name, reason_attr};
 use crate::ports::PortInfo;
 use kernel::prelude::*;
@@ -35,5 +39,59 @@ pub(crate) fn port_health(port: &PortInfo, change: HealthChange, at: WallTime) {
     };
     if let Err(e) = send() {
         pr_debug!("port event not sent: {:?}\n", e);
+    }
+}
+
+/// An address moved.
+pub(crate) fn addr_moved(
+    group: &GroupName,
+    addr: &AddrInfo,
+    from: &PortInfo,
+    to: &PortInfo,
+    reason: Reason,
+    latency_us: u64,
+    at: WallTime,
+) {
+    let reason = match reason {
+        Reason::Plan(MoveReason::Failover) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_FAILOVER,
+        Reason::Plan(MoveReason::Failback) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_FAILBACK,
+        Reason::Plan(MoveReason::Drain) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_DRAIN,
+        Reason::Plan(MoveReason::Undrain) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_UNDRAIN,
+        Reason::Unload => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_UNLOAD,
+        Reason::Admin => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_ADMIN,
+    };
+    let send = || -> Result {
+        let mut msg = Message::notification(ffi::RDMAIP_CMD_ADDR_MOVED_NTF)?;
+        let mut w = msg.writer();
+        w.put_uint(ffi::RDMAIP_A_EVENT_TIME_NS, at.0)?;
+        w.put_str(ffi::RDMAIP_A_EVENT_GROUP, group.as_bytes())?;
+        match addr.addr {
+            IpAddr::V4(b) => w.put(ffi::RDMAIP_A_EVENT_IPV4, &b)?,
+            IpAddr::V6(b) => w.put(ffi::RDMAIP_A_EVENT_IPV6, &b)?,
+        }
+        w.put(ffi::RDMAIP_A_EVENT_PREFIXLEN, &[addr.prefixlen])?;
+        put_port_name(&mut w, ffi::RDMAIP_A_EVENT_FROM_PORT, from)?;
+        put_port_name(&mut w, ffi::RDMAIP_A_EVENT_TO_PORT, to)?;
+        w.put_u32(ffi::RDMAIP_A_EVENT_MOVE_REASON, reason)?;
+        w.put_uint(ffi::RDMAIP_A_EVENT_LATENCY_US, latency_us)?;
+        msg.multicast(ffi::RDMAIP_NLGRP_MONITOR)
+    };
+    if let Err(e) = send() {
+        pr_debug!("address event not sent: {:?}\n", e);
+    }
+}
+
+/// A group went down (no member can carry addresses) or came back up.
+pub(crate) fn group_state(group: &GroupName, up: bool, at: WallTime) {
+    let cmd = if up { ffi::RDMAIP_CMD_GROUP_UP_NTF } else { ffi::RDMAIP_CMD_GROUP_DOWN_NTF };
+    let send = || -> Result {
+        let mut msg = Message::notification(cmd)?;
+        let mut w = msg.writer();
+        w.put_uint(ffi::RDMAIP_A_EVENT_TIME_NS, at.0)?;
+        w.put_str(ffi::RDMAIP_A_EVENT_GROUP, group.as_bytes())?;
+        msg.multicast(ffi::RDMAIP_NLGRP_MONITOR)
+    };
+    if let Err(e) = send() {
+        pr_debug!("group event not sent: {:?}\n", e);
     }
 }

@@ -77,6 +77,8 @@ pub(crate) struct Group {
     pub(crate) failovers: u64,
     pub(crate) failbacks: u64,
     pub(crate) last_failover_ns: u64,
+    /// Whether some member could carry addresses at the last engine pass.
+    pub(crate) up: bool,
 }
 
 impl Group {
@@ -135,6 +137,7 @@ impl Tables {
             failovers: 0,
             failbacks: 0,
             last_failover_ns: 0,
+            up: false,
         };
         let alloc_failed = || Refusal { err: ENOMEM, msg: c_str!("out of memory") };
         match self.groups.iter_mut().find(|g| g.is_none()) {

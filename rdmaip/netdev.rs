@@ -99,6 +99,15 @@ impl NetDevice {
         unsafe { ffi::rdmaip_netdev_ifindex(self.as_ptr()) }
     }
 
+    /// Tells the link's peers about every address of the device: a
+    /// gratuitous ARP per IPv4 address, an unsolicited neighbour
+    /// advertisement per IPv6 address (`NETDEV_NOTIFY_PEERS`). Takes
+    /// `rtnl_lock` itself: the caller must not hold it.
+    pub(crate) fn notify_peers(&self) {
+        // SAFETY: valid device; the function takes rtnl itself.
+        unsafe { ffi::netdev_notify_peers(self.as_ptr()) };
+    }
+
     /// The VLAN id if this is a VLAN device.
     pub(crate) fn vlan_id(&self) -> Option<u16> {
         // SAFETY: valid by the type invariant; the VLAN id is fixed at
@@ -161,6 +170,17 @@ fn empty_tracker() -> ffi::netdevice_tracker {
     // SAFETY: `netdevice_tracker` is either a pointer (tracking on) or an
     // empty struct (tracking off); all-zero is the empty state of both.
     unsafe { core::mem::zeroed() }
+}
+
+impl NetDevRef {
+    /// Takes a new reference on a device the caller can see.
+    pub(crate) fn new(dev: &NetDevice) -> Self {
+        let mut tracker = empty_tracker();
+        // SAFETY: `dev` is valid; `tracker` is writable.
+        unsafe { ffi::rdmaip_netdev_hold(dev.as_ptr(), core::ptr::from_mut(&mut tracker).cast()) };
+        // INVARIANT: we own the reference just taken.
+        NetDevRef { dev: NonNull::from(dev), tracker }
+    }
 }
 
 impl core::ops::Deref for NetDevRef {

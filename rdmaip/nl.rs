@@ -18,7 +18,9 @@ use crate::logic::port::{FailReason, Health};
 use crate::logic::rtaddr::{AddrInfo, IpAddr};
 use crate::names::StackString;
 use crate::ports::{PortInfo, PortRegistry, Tables};
+use crate::engine::Engine;
 use crate::rtnl_sock::RtnlSocket;
+use crate::workq::Worker;
 use core::fmt::Write;
 use kernel::c_str;
 use kernel::new_mutex;
@@ -29,15 +31,23 @@ use kernel::sync::{Arc, Mutex};
 #[pin_data]
 pub(crate) struct Netlink {
     ports: Arc<PortRegistry>,
+    engine: Arc<Worker<Engine>>,
     /// For reading the addresses of ports that join a group.
     #[pin]
     rtnl: Mutex<RtnlSocket>,
 }
 
 impl Netlink {
-    pub(crate) fn new(ports: Arc<PortRegistry>) -> Result<impl PinInit<Self, Error>> {
+    pub(crate) fn new(ports: Arc<PortRegistry>, engine: Arc<Worker<Engine>>) -> Result<impl PinInit<Self, Error>> {
         let sock = RtnlSocket::new()?;
-        Ok(try_pin_init!(Self { ports, rtnl <- new_mutex!(sock, "rdmaip_nl_rtnl") }? Error))
+        Ok(try_pin_init!(Self { ports, engine, rtnl <- new_mutex!(sock, "rdmaip_nl_rtnl") }? Error))
+    }
+
+    /// Lets the engine act on a change now, and waits until it has, so
+    /// that the request's answer reflects the result.
+    fn settle(&self) {
+        self.engine.kick();
+        self.engine.flush();
     }
 }
 
@@ -193,7 +203,11 @@ impl Netlink {
 
     fn group_del(&self, req: &Request) -> Result {
         let name = self.group_name(req)?;
+        let slot = self.ports.lock().group_slot(&name).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
+        // Addresses go home before the group stops tracking them.
+        self.engine.job().return_home(slot, None);
         let mut t = self.ports.lock();
+        // The slot may have been reused by a concurrent delete and create.
         let slot = t.group_slot(&name).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
         t.group_del(slot);
         pr_info!("group {} deleted\n", name);
@@ -206,6 +220,8 @@ impl Netlink {
         let slot = t.group_slot(&name).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
         let g = t.group_mut(slot);
         g.settings = apply_settings(req, g.settings);
+        drop(t);
+        self.settle();
         Ok(())
     }
 
@@ -293,26 +309,59 @@ impl Netlink {
                 }
             }
         }
+        drop(t);
+        // A member that is down gives its addresses away at once.
+        self.settle();
         Ok(())
     }
 
     fn port_del(&self, req: &Request) -> Result {
         let name = self.group_name(req)?;
-        let mut t = self.ports.lock();
-        let slot = t.group_slot(&name).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
-        let mut ports = KVec::new();
-        for port_name in req.each(ffi::RDMAIP_A_GROUP_PORT) {
-            let Some(port) = t.port_slot(trim_nul(port_name)) else {
-                return Err(req.reject(ENODEV, c_str!("no such RDMA port"), None));
-            };
-            if t.group(slot).member_of(port).is_none() {
-                return Err(req.reject(ENOENT, c_str!("the port is not in this group"), None));
+        let (slot, ports) = {
+            let t = self.ports.lock();
+            let slot = t.group_slot(&name).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
+            let mut ports = KVec::new();
+            for port_name in req.each(ffi::RDMAIP_A_GROUP_PORT) {
+                let Some(port) = t.port_slot(trim_nul(port_name)) else {
+                    return Err(req.reject(ENODEV, c_str!("no such RDMA port"), None));
+                };
+                if t.group(slot).member_of(port).is_none() {
+                    return Err(req.reject(ENOENT, c_str!("the port is not in this group"), None));
+                }
+                ports.push(port, GFP_KERNEL)?;
             }
-            ports.push(port, GFP_KERNEL)?;
-        }
+            (slot, ports)
+        };
+        // Their addresses (and those they carry) go home first.
+        self.engine.job().return_home(slot, Some(&ports));
+        let mut t = self.ports.lock();
         for &port in ports.iter() {
-            t.detach(port);
+            if t.ports.get(port).and_then(|p| p.as_ref()).is_some_and(|p| p.group == Some(slot)) {
+                t.detach(port);
+            }
         }
+        drop(t);
+        self.settle();
+        Ok(())
+    }
+
+    fn drain(&self, req: &Request, drain: bool) -> Result {
+        let name = req.require(ffi::RDMAIP_A_PORT_NAME, c_str!("port name (e.g. rxe0/1) is required"))?;
+        {
+            let mut t = self.ports.lock();
+            let Some(slot) = t.port_slot(name.str_bytes()) else {
+                return Err(req.reject(ENODEV, c_str!("no such RDMA port"), Some(name)));
+            };
+            let Some(port) = t.ports[slot].as_mut().filter(|p| p.group.is_some()) else {
+                return Err(req.reject(EINVAL, c_str!("the port is not in a group"), Some(name)));
+            };
+            if drain {
+                port.member.drain();
+            } else {
+                port.member.undrain();
+            }
+        }
+        self.settle();
         Ok(())
     }
 
@@ -384,9 +433,8 @@ impl Handlers for Netlink {
             Op::PortAdd => self.port_add(req),
             Op::PortDel => self.port_del(req),
             Op::PortGet => self.port_get(req),
-            Op::PortDrain | Op::PortUndrain => {
-                Err(req.reject(eopnotsupp(), c_str!("drain needs failover, which is not implemented yet"), None))
-            }
+            Op::PortDrain => self.drain(req, true),
+            Op::PortUndrain => self.drain(req, false),
             Op::AddrGet => Err(eopnotsupp()),
         }
     }

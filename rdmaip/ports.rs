@@ -45,6 +45,9 @@ pub(crate) struct Port {
     pub(crate) group: Option<usize>,
     /// Failover state as a group member (health timeline, drain).
     pub(crate) member: Member,
+    /// When its health last changed (monotonic ns): failover latencies
+    /// are measured from here.
+    pub(crate) changed_ns: u64,
 }
 
 impl Port {
@@ -189,19 +192,21 @@ impl Tables {
         Some(info)
     }
 
-    /// A member's health changed: its group's timeline learns it.
-    fn member_health(&mut self, slot: usize) {
-        let Some(port) = self.ports[slot].as_ref() else { return };
-        let Some(group) = port.group else { return };
+    /// A port's health changed: if it is a group member, the group's
+    /// timeline learns it. Returns whether the engine must run.
+    fn member_health(&mut self, slot: usize, now: u64) -> bool {
+        let Some(port) = self.ports[slot].as_mut() else { return false };
+        port.changed_ns = now;
+        let Some(group) = port.group else { return false };
         let settings = match self.groups.get(group) {
             Some(Some(g)) => g.settings.failback,
-            _ => return,
+            _ => return false,
         };
-        let now = crate::clock::mono_ns();
         if let Some(port) = self.ports[slot].as_mut() {
             let up = port.status.health().is_up();
             port.member.set_healthy(up, now, &settings);
         }
+        true
     }
 }
 
@@ -251,6 +256,7 @@ impl PortRegistry {
                     status: PortStatus::new(),
                     group: None,
                     member: Member::new(),
+                    changed_ns: 0,
                 },
                 GFP_KERNEL,
             )?;
@@ -315,12 +321,15 @@ impl PortRegistry {
     }
 
     /// An IB async event on `dev`.
-    pub(crate) fn ib_event(&self, dev: &IbDevice, event: IbEvent) {
+    /// Returns whether a group member changed (the engine must run).
+    pub(crate) fn ib_event(&self, dev: &IbDevice, event: IbEvent) -> bool {
         let (port_num, reported) = match event {
             IbEvent::PortActive(p) => (p, RdmaState::Active),
             IbEvent::PortError(p) => (p, RdmaState::Inactive),
-            IbEvent::Other => return,
+            IbEvent::Other => return false,
         };
+        let mono = crate::clock::mono_ns();
+        let mut kick = false;
         // The cache is updated before the event is dispatched, so it is at
         // least as new as the event; it wins if the two disagree (a later
         // event is then on its way).
@@ -338,17 +347,21 @@ impl PortRegistry {
                 if let Some(change) = port.update(&[PortInput::Rdma(state)]) {
                     port.log_change(change, now);
                     changed.push(port.info(), change);
-                    tables.member_health(slot);
+                    kick |= tables.member_health(slot, mono);
                 }
             }
         }
         drop(tables);
         changed.notify(now);
+        kick
     }
 
     /// A netdev event, delivered under rtnl.
-    pub(crate) fn netdev_event(&self, event: NetdevEvent, dev: &NetDevice, rtnl: &Rtnl) {
+    /// Returns whether a group member changed (the engine must run).
+    pub(crate) fn netdev_event(&self, event: NetdevEvent, dev: &NetDevice, rtnl: &Rtnl) -> bool {
         let now = WallTime::now();
+        let mono = crate::clock::mono_ns();
+        let mut kick = false;
         let mut changed = Changes::new();
         let mut tables = self.tables.lock();
         for slot in 0..tables.ports.len() {
@@ -372,11 +385,12 @@ impl PortRegistry {
             if let Some(change) = change {
                 port.log_change(change, now);
                 changed.push(port.info(), change);
-                tables.member_health(slot);
+                kick |= tables.member_health(slot, mono);
             }
         }
         drop(tables);
         changed.notify(now);
+        kick
     }
 }
 

@@ -15,6 +15,7 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 
 mod clock;
+mod engine;
 mod errno;
 mod events;
 mod groups;
@@ -29,13 +30,16 @@ mod netdev_notifier;
 mod nl;
 mod ports;
 mod rtnl_sock;
+mod workq;
 
 use ib::{IbClient, IbDevice};
 use ib_event::{EventHandlerRegistration, IbEvent, IbEventHandler};
 use names::DevName;
 use netdev::{NetDevice, Rtnl};
 use netdev_notifier::{NetdevEvent, NetdevListener, NetdevNotifier};
+use engine::Engine;
 use ports::PortRegistry;
+use workq::Worker;
 
 module! {
     type: RdmaIp,
@@ -45,11 +49,20 @@ module! {
     license: "GPL",
 }
 
+/// The engine's worker: what event sources kick when a group member changes.
+type EngineWorker = Worker<Engine>;
+
 /// Feeds ib_core's device add/remove/rename callbacks into the registry.
-struct Devices(Arc<PortRegistry>);
+struct Devices {
+    registry: Arc<PortRegistry>,
+    engine: Arc<EngineWorker>,
+}
 
 /// Feeds one device's async events into the registry.
-struct DeviceEvents(Arc<PortRegistry>);
+struct DeviceEvents {
+    registry: Arc<PortRegistry>,
+    engine: Arc<EngineWorker>,
+}
 
 /// What rdmaip keeps per RDMA device: its event handler registration.
 struct DeviceState {
@@ -64,38 +77,47 @@ impl IbClient for Devices {
         // The handler goes in first: ib_core updates its port cache before
         // dispatching an event, so the state `add_device` reads afterwards
         // already includes anything that happened before the handler was in.
-        let events = EventHandlerRegistration::new(dev, DeviceEvents(self.0.clone()))?;
-        self.0.add_device(dev, name)?;
+        let handler = DeviceEvents { registry: self.registry.clone(), engine: self.engine.clone() };
+        let events = EventHandlerRegistration::new(dev, handler)?;
+        self.registry.add_device(dev, name)?;
         Ok(KBox::new(DeviceState { _events: events }, GFP_KERNEL)?)
     }
 
     fn remove(&self, dev: &IbDevice, data: KBox<DeviceState>) {
-        self.0.remove_device(dev.index());
+        self.registry.remove_device(dev.index());
         // Unregisters the event handler; the registry lock is not held.
         drop(data);
     }
 
     fn rename(&self, dev: &IbDevice, _data: &DeviceState, name: &DevName) {
-        self.0.rename_device(dev.index(), name);
+        self.registry.rename_device(dev.index(), name);
     }
 }
 
 impl IbEventHandler for DeviceEvents {
     fn handle(&self, dev: &IbDevice, event: IbEvent) {
-        self.0.ib_event(dev, event);
+        if self.registry.ib_event(dev, event) {
+            self.engine.kick();
+        }
     }
 }
 
 /// Feeds netdev events into the registry.
-struct Netdevs(Arc<PortRegistry>);
+struct Netdevs {
+    registry: Arc<PortRegistry>,
+    engine: Arc<EngineWorker>,
+}
 
 impl NetdevListener for Netdevs {
     fn event(&self, event: NetdevEvent, dev: &NetDevice, rtnl: &Rtnl) {
-        self.0.netdev_event(event, dev, rtnl);
+        if self.registry.netdev_event(event, dev, rtnl) {
+            self.engine.kick();
+        }
     }
 }
 
 struct RdmaIp {
+    engine: Arc<EngineWorker>,
     // Dropped in declaration order: the IB client goes first, releasing
     // every port and its netdev reference; the notifier's unregistration
     // then replays DOWN/UNREGISTER events that no longer match any port.
@@ -110,18 +132,26 @@ struct RdmaIp {
 impl kernel::Module for RdmaIp {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let registry = Arc::pin_init(PortRegistry::new(), GFP_KERNEL)?;
-        let netlink = genl::Registration::register(Arc::pin_init(nl::Netlink::new(registry.clone())?, GFP_KERNEL)?)?;
+        let engine = Worker::new(c_str!("rdmaip"), Engine::new(registry.clone())?)?;
+        let netlink = genl::Registration::register(Arc::pin_init(
+            nl::Netlink::new(registry.clone(), engine.clone())?,
+            GFP_KERNEL,
+        )?)?;
         // Netdev events first, so that none is missed between discovering a
         // port and watching its netdev.
-        let netdevs = NetdevNotifier::register(Netdevs(registry.clone()))?;
-        let devices = ib::Registration::register(Arc::new(Devices(registry), GFP_KERNEL)?)?;
+        let netdevs = NetdevNotifier::register(Netdevs { registry: registry.clone(), engine: engine.clone() })?;
+        let devices = ib::Registration::register(Arc::new(Devices { registry, engine: engine.clone() }, GFP_KERNEL)?)?;
         pr_info!("loaded\n");
-        Ok(RdmaIp { _devices: devices, _netdevs: netdevs, _netlink: netlink })
+        Ok(RdmaIp { engine, _devices: devices, _netdevs: netdevs, _netlink: netlink })
     }
 }
 
 impl Drop for RdmaIp {
     fn drop(&mut self) {
-        pr_info!("unloading\n");
+        pr_info!("unloading: moving every address home\n");
+        // No more passes; then every address goes home while the ports and
+        // their netdevs are still held.
+        self.engine.stop();
+        self.engine.job().restore_all();
     }
 }

@@ -75,6 +75,30 @@ impl RtnlSocket {
         Ok(done)
     }
 
+    /// Sends a request built by `encode` (given a buffer and a sequence
+    /// number) and waits for its ack; returns the kernel's answer (0 or a
+    /// negative errno) so the caller can decide which errors matter.
+    pub(crate) fn request(
+        &mut self,
+        encode: impl FnOnce(&mut [u8], u32) -> core::result::Result<usize, rtaddr::BufferTooSmall>,
+    ) -> Result<i32> {
+        let seq = self.next_seq();
+        let mut msg = [0u8; 256];
+        let len = encode(&mut msg, seq).map_err(|_| EINVAL)?;
+        self.send(&msg[..len])?;
+        let mut answer = None;
+        while answer.is_none() {
+            self.receive(|r| match r {
+                Reply::Ack { seq: s, error } if s == seq => {
+                    answer = Some(error);
+                    true
+                }
+                _ => false,
+            })?;
+        }
+        Ok(answer.unwrap_or(0))
+    }
+
     /// Dumps every IPv4 and IPv6 address in the namespace, handing each to
     /// `f`.
     pub(crate) fn dump_addrs(&mut self, mut f: impl FnMut(AddrInfo)) -> Result {

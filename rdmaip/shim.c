@@ -83,6 +83,11 @@ void rdmaip_netdev_name(const struct net_device *dev, char *buf, size_t len)
 	strscpy(buf, dev->name, len);
 }
 
+void rdmaip_netdev_hold(struct net_device *dev, void *tracker)
+{
+	netdev_hold(dev, tracker, GFP_KERNEL);
+}
+
 void rdmaip_netdev_track(struct net_device *dev, void *tracker)
 {
 	netdev_tracker_alloc(dev, tracker, GFP_KERNEL);
@@ -288,4 +293,9 @@ const void *rdmaip_genl_payload(const struct genl_info *info, int *len)
 {
 	*len = genlmsg_len(info->genlhdr);
 	return genlmsg_data(info->genlhdr);
+}
+
+void rdmaip_flush_delayed_work(struct delayed_work *dw)
+{
+	flush_delayed_work(dw);
 }

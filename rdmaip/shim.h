@@ -37,7 +37,8 @@ int rdmaip_netdev_ifindex(const struct net_device *dev);
 int rdmaip_netdev_vlan_id(const struct net_device *dev);
 /* dev->name, copied; the caller holds rtnl_lock so it cannot change under us */
 void rdmaip_netdev_name(const struct net_device *dev, char *buf, size_t len);
-/* netdev_tracker_alloc(), netdev_put() */
+/* netdev_hold(), netdev_tracker_alloc(), netdev_put() */
+void rdmaip_netdev_hold(struct net_device *dev, void *tracker);
 void rdmaip_netdev_track(struct net_device *dev, void *tracker);
 void rdmaip_netdev_put(struct net_device *dev, void *tracker);
 
@@ -108,5 +109,7 @@ struct delayed_work *rdmaip_to_delayed_work(struct work_struct *work);
 /* mod_delayed_work(), delay in milliseconds */
 void rdmaip_mod_delayed_work(struct workqueue_struct *wq, struct delayed_work *dw, unsigned int delay_ms);
 void rdmaip_cancel_delayed_work_sync(struct delayed_work *dw);
+/* flush_delayed_work(): run a pending work now and wait for it */
+void rdmaip_flush_delayed_work(struct delayed_work *dw);
 
 #endif

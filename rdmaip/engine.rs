@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The failover engine: carries out what `logic::group::plan` decides.
+//!
+//! One pass, run by the [`Worker`] whenever a member's health, a drain or
+//! a group changes, and when a failback delay or an announcement is due:
+//!
+//! 1. under the registry lock, plan every group's moves and take what the
+//!    moves need (addresses, interface indexes, netdev references);
+//! 2. with no lock held, move each address the way `ip addr` would:
+//!    `RTM_DELADDR` on the old port's netdev, `RTM_NEWADDR` on the new one
+//!    (IPv6 with `IFA_F_NODAD`, so it is usable at once), then announce it
+//!    to the peers (gratuitous ARP / unsolicited NA);
+//! 3. under the lock again, record where each address now is;
+//! 4. with no lock held, send the netlink events, and arm the timer for the
+//!    next failback or announcement.
+//!
+//! Passes never overlap (the worker's workqueue is ordered), so the tables
+//! and the kernel's addresses cannot be changed by two passes at once.
+
+use crate::clock::{mono_ns, WallTime};
+use crate::events;
+use crate::groups::{Addr, Group};
+use crate::logic::group::{group_up, next_deadline, plan, Member, MoveReason, Placement, MAX_MEMBERS, NS_PER_MS};
+use crate::logic::rtaddr::{self, AddrInfo, IpAddr};
+use crate::names::IfName;
+use crate::netdev::NetDevRef;
+use crate::ports::{PortInfo, PortRegistry, Tables};
+use crate::rtnl_sock::RtnlSocket;
+use crate::workq::{Job, Worker};
+use kernel::new_mutex;
+use kernel::prelude::*;
+use kernel::sync::{Arc, Mutex};
+
+/// Why an address moved, as the netlink events say it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reason {
+    Plan(MoveReason),
+    /// The module is unloading: everything goes home.
+    Unload,
+    /// A port left its group, or the group was deleted: its addresses go
+    /// home.
+    Admin,
+}
+
+/// One move, with everything needed to carry it out without the lock.
+struct Move {
+    group: usize,
+    group_name: crate::groups::GroupName,
+    addr_slot: usize,
+    to_member: usize,
+    reason: Reason,
+    info: AddrInfo,
+    from_ifindex: Option<i32>,
+    from: PortInfo,
+    to: PortInfo,
+    to_dev: NetDevRef,
+    to_name: IfName,
+    /// When the event that caused the move happened (monotonic ns).
+    since_ns: u64,
+    announce_count: u32,
+    announce_interval_ms: u32,
+}
+
+/// Announcements still to repeat on a netdev.
+struct Announce {
+    dev: NetDevRef,
+    left: u32,
+    interval_ns: u64,
+    next_ns: u64,
+}
+
+/// The engine's state: the registry it works on, its rtnetlink socket and
+/// the pending repeated announcements.
+#[pin_data]
+pub(crate) struct Engine {
+    registry: Arc<PortRegistry>,
+    #[pin]
+    rtnl: Mutex<RtnlSocket>,
+    #[pin]
+    announces: Mutex<KVec<Announce>>,
+    /// Held for a whole pass, and by requests that move addresses
+    /// themselves, so that two never plan or move at once.
+    #[pin]
+    busy: Mutex<()>,
+}
+
+impl Engine {
+    pub(crate) fn new(registry: Arc<PortRegistry>) -> Result<impl PinInit<Self, Error>> {
+        let sock = RtnlSocket::new()?;
+        Ok(try_pin_init!(Self {
+            registry,
+            rtnl <- new_mutex!(sock, "rdmaip_engine_rtnl"),
+            announces <- new_mutex!(KVec::new(), "rdmaip_announces"),
+            busy <- new_mutex!((), "rdmaip_engine_busy"),
+        }? Error))
+    }
+
+    /// Brings home the addresses of group `gs` that are homed on or carried
+    /// by the ports in `ports` (all of the group's when `None`), before they
+    /// leave the group. Returns when they are home.
+    pub(crate) fn return_home(&self, gs: usize, ports: Option<&[usize]>) {
+        let _busy = self.busy.lock();
+        let mut moves = KVec::new();
+        {
+            let t = self.registry.lock();
+            if let Some(Some(g)) = t.groups.get(gs) {
+                let leaving = |m: usize| match ports {
+                    None => true,
+                    Some(ps) => g.members[m].is_some_and(|p| ps.contains(&p)),
+                };
+                for (slot, a) in g.addrs.iter().enumerate() {
+                    let Some(a) = a else { continue };
+                    if a.current != a.home && (leaving(a.home) || leaving(a.current)) {
+                        if let Some(m) = make_move(&t, gs, g, slot, a, a.home, Reason::Admin, mono_ns()) {
+                            let _ = moves.push(m, GFP_KERNEL);
+                        }
+                    }
+                }
+            }
+        }
+        self.carry_out(&moves, mono_ns());
+    }
+
+    /// Executes, records, announces and reports `moves`.
+    fn carry_out(&self, moves: &KVec<Move>, now: u64) -> Option<u64> {
+        let done = self.execute_all(moves);
+        self.commit(moves, &done);
+        self.announce(moves, &done, now);
+        let next = self.send_due_announces();
+        self.report(moves, &done);
+        next
+    }
+
+    /// Moves every address home (module unload). Call with the worker
+    /// stopped, so that no pass runs concurrently.
+    pub(crate) fn restore_all(&self) {
+        let _busy = self.busy.lock();
+        let mut moves = KVec::new();
+        {
+            let t = self.registry.lock();
+            for gs in 0..t.groups.len() {
+                let Some(g) = t.groups[gs].as_ref() else { continue };
+                for (slot, a) in g.addrs.iter().enumerate() {
+                    let Some(a) = a else { continue };
+                    if a.current != a.home {
+                        if let Some(m) = make_move(&t, gs, g, slot, a, a.home, Reason::Unload, mono_ns()) {
+                            if moves.push(m, GFP_KERNEL).is_err() {
+                                pr_err!("out of memory: an address stays away from home\n");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // One announcement each: the timer that would repeat them is gone.
+        let done = self.execute_all(&moves);
+        self.commit(&moves, &done);
+        for (m, _) in moves.iter().zip(done.iter()).filter(|(_, ok)| **ok) {
+            m.to_dev.notify_peers();
+        }
+        self.report(&moves, &done);
+    }
+
+    /// Plans every group under the lock.
+    fn plan_all(&self, now: u64, moves: &mut KVec<Move>, group_events: &mut KVec<(crate::groups::GroupName, bool)>) {
+        let mut t = self.registry.lock();
+        for gs in 0..t.groups.len() {
+            let Some(g) = t.groups[gs].as_ref() else { continue };
+            let (members, places, slots) = match snapshot(&t, g) {
+                Ok(s) => s,
+                Err(_) => {
+                    pr_err!("out of memory planning group {}\n", g.name);
+                    continue;
+                }
+            };
+            let up = group_up(&members);
+            let mut planned = KVec::new();
+            plan(&members, &places, &g.settings.failback, now, |mv| {
+                let _ = planned.push(mv, GFP_KERNEL);
+            });
+            for mv in planned.iter() {
+                let slot = slots[mv.addr];
+                let Some(a) = g.addrs[slot].as_ref() else { continue };
+                // Failovers date from the port event; others from now.
+                let since = match mv.reason {
+                    MoveReason::Failover => g.members[mv.from]
+                        .and_then(|p| t.ports[p].as_ref())
+                        .map_or(now, |p| p.changed_ns),
+                    _ => now,
+                };
+                if let Some(m) = make_move(&t, gs, g, slot, a, mv.to, Reason::Plan(mv.reason), since) {
+                    if moves.push(m, GFP_KERNEL).is_err() {
+                        pr_err!("out of memory: a move of group {} is postponed\n", g.name);
+                    }
+                }
+            }
+            let has_members = g.member_ports().next().is_some();
+            let g = t.group_mut(gs);
+            if has_members && up != g.up {
+                g.up = up;
+                let _ = group_events.push((g.name, up), GFP_KERNEL);
+            }
+        }
+    }
+
+    /// Carries out every move; returns which succeeded.
+    fn execute_all(&self, moves: &KVec<Move>) -> KVec<bool> {
+        let mut done = KVec::new();
+        let mut sock = self.rtnl.lock();
+        for m in moves.iter() {
+            let ok = execute(&mut sock, m);
+            if done.push(ok, GFP_KERNEL).is_err() {
+                break;
+            }
+        }
+        done
+    }
+
+    /// Records where the moved addresses are now.
+    fn commit(&self, moves: &KVec<Move>, done: &KVec<bool>) {
+        let now_wall = WallTime::now();
+        let mut t = self.registry.lock();
+        for (m, ok) in moves.iter().zip(done.iter()) {
+            if !ok {
+                continue;
+            }
+            let Some(Some(g)) = t.groups.get_mut(m.group) else { continue };
+            // Unless the group or the address changed meanwhile.
+            let Some(Some(a)) = g.addrs.get_mut(m.addr_slot) else { continue };
+            if a.info.addr != m.info.addr {
+                continue;
+            }
+            a.current = m.to_member;
+            match m.reason {
+                Reason::Plan(MoveReason::Failover) => {
+                    g.failovers += 1;
+                    g.last_failover_ns = now_wall.0;
+                }
+                Reason::Plan(MoveReason::Failback) => g.failbacks += 1,
+                _ => {}
+            }
+        }
+        for p in t.ports.iter_mut().flatten() {
+            p.member.settle();
+        }
+    }
+
+    /// Logs and reports the moves.
+    fn report(&self, moves: &KVec<Move>, done: &KVec<bool>) {
+        let at = WallTime::now();
+        for (m, ok) in moves.iter().zip(done.iter()) {
+            let latency_us = mono_ns().saturating_sub(m.since_ns) / 1000;
+            let reason = reason_name(m.reason);
+            if *ok {
+                pr_info!(
+                    "group {}: {} moved {}/{} -> {}/{} ({}) in {} us at {}\n",
+                    m.group_name, m.info.addr, m.from.dev_name, m.from.port, m.to.dev_name, m.to.port,
+                    reason, latency_us, at
+                );
+                events::addr_moved(&m.group_name, &m.info, &m.from, &m.to, m.reason, latency_us, at);
+            } else {
+                pr_err!(
+                    "group {}: could not move {} from {}/{} to {}/{} ({})\n",
+                    m.group_name, m.info.addr, m.from.dev_name, m.from.port, m.to.dev_name, m.to.port, reason
+                );
+            }
+        }
+    }
+
+    /// Announces moved addresses now and schedules the repeats.
+    fn announce(&self, moves: &KVec<Move>, done: &KVec<bool>, now: u64) {
+        let mut list = self.announces.lock();
+        for (m, _) in moves.iter().zip(done.iter()).filter(|(_, ok)| **ok) {
+            // One announcement covers every address of the netdev.
+            if list.iter().any(|a| a.dev.is(&m.to_dev) && a.next_ns <= now + NS_PER_MS) {
+                continue;
+            }
+            let _ = list.push(
+                Announce {
+                    dev: NetDevRef::new(&m.to_dev),
+                    left: m.announce_count,
+                    interval_ns: u64::from(m.announce_interval_ms) * NS_PER_MS,
+                    next_ns: now,
+                },
+                GFP_KERNEL,
+            );
+        }
+    }
+
+    /// Sends the announcements that are due (with no lock held: it takes
+    /// rtnl) and returns when the next one is.
+    fn send_due_announces(&self) -> Option<u64> {
+        loop {
+            let now = mono_ns();
+            let due = {
+                let mut list = self.announces.lock();
+                let i = list.iter().position(|a| a.left > 0 && a.next_ns <= now);
+                i.map(|i| {
+                    let a = &mut list[i];
+                    a.left -= 1;
+                    a.next_ns = now + a.interval_ns;
+                    NetDevRef::new(&a.dev)
+                })
+            };
+            match due {
+                Some(dev) => dev.notify_peers(),
+                None => break,
+            }
+        }
+        let mut list = self.announces.lock();
+        // Drop finished ones: rebuild, since `KVec` cannot remove.
+        if list.iter().any(|a| a.left == 0) {
+            let mut keep = KVec::new();
+            for a in core::mem::take(&mut *list) {
+                if a.left > 0 {
+                    let _ = keep.push(a, GFP_KERNEL);
+                }
+            }
+            *list = keep;
+        }
+        list.iter().map(|a| a.next_ns).min()
+    }
+
+    /// When the next failback is due, over all groups.
+    fn next_failback(&self, now: u64) -> Option<u64> {
+        let t = self.registry.lock();
+        t.groups
+            .iter()
+            .flatten()
+            .filter_map(|g| {
+                let (members, places, _) = snapshot(&t, g).ok()?;
+                next_deadline(&members, &places, &g.settings.failback, now)
+            })
+            .min()
+    }
+}
+
+impl Job for Engine {
+    fn run(&self, worker: &Worker<Self>) {
+        let _busy = self.busy.lock();
+        let now = mono_ns();
+        let mut moves = KVec::new();
+        let mut group_events = KVec::new();
+        self.plan_all(now, &mut moves, &mut group_events);
+        let next_announce = self.carry_out(&moves, now);
+        for (name, up) in group_events.iter() {
+            pr_info!("group {} is {}\n", name, if *up { "up" } else { "down: no member can carry addresses" });
+            events::group_state(name, *up, WallTime::now());
+        }
+        let now = mono_ns();
+        if let Some(next) = [self.next_failback(now), next_announce].into_iter().flatten().min() {
+            // Rounded up, so the timer never fires just before it is due.
+            let ms = next.saturating_sub(now).div_ceil(NS_PER_MS).min(u64::from(u32::MAX)) as u32;
+            worker.kick_in(ms.max(1));
+        }
+    }
+}
+
+fn reason_name(r: Reason) -> &'static str {
+    match r {
+        Reason::Plan(r) => r.name(),
+        Reason::Unload => "unload",
+        Reason::Admin => "admin",
+    }
+}
+
+/// The planner's view of a group: members, placements, and the address
+/// slot behind each placement.
+fn snapshot(t: &Tables, g: &Group) -> Result<([Member; MAX_MEMBERS], KVec<Placement>, KVec<usize>)> {
+    let mut members = [Member::new(); MAX_MEMBERS];
+    for (m, port) in g.member_ports() {
+        if let Some(p) = t.ports[port].as_ref() {
+            members[m] = p.member;
+        }
+    }
+    let mut places = KVec::new();
+    let mut slots = KVec::new();
+    for (i, a) in g.addrs.iter().enumerate() {
+        if let Some(a) = a {
+            places.push(Placement { home: a.home, current: a.current }, GFP_KERNEL)?;
+            slots.push(i, GFP_KERNEL)?;
+        }
+    }
+    Ok((members, places, slots))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn make_move(t: &Tables, gs: usize, g: &Group, slot: usize, a: &Addr, to: usize, reason: Reason, since: u64) -> Option<Move> {
+    let from_port = g.members[a.current]?;
+    let to_port = g.members[to]?;
+    let from = t.port_info(from_port)?;
+    let to_info = t.port_info(to_port)?;
+    let to_dev = NetDevRef::new(t.ports[to_port].as_ref()?.netdev.as_ref()?);
+    Some(Move {
+        group: gs,
+        group_name: g.name,
+        addr_slot: slot,
+        to_member: to,
+        reason,
+        info: a.info,
+        from_ifindex: from.ifindex,
+        to_name: to_info.netdev_name,
+        from,
+        to: to_info,
+        to_dev,
+        since_ns: since,
+        announce_count: g.settings.announce_count,
+        announce_interval_ms: g.settings.announce_interval_ms,
+    })
+}
+
+/// errnos rtnetlink answers that still leave the address where we want it.
+const EEXIST: i32 = -17;
+const ENODEV: i32 = -19;
+const EADDRNOTAVAIL: i32 = -99;
+
+/// Moves one address: delete from the old netdev (if it is still there),
+/// add to the new one.
+fn execute(sock: &mut RtnlSocket, m: &Move) -> bool {
+    if let Some(ifindex) = m.from_ifindex {
+        let mut old = m.info;
+        old.ifindex = ifindex as u32;
+        match sock.request(|b, s| rtaddr::encode_deladdr(b, s, &old)) {
+            Ok(0 | ENODEV | EADDRNOTAVAIL) => {}
+            Ok(e) => pr_warn!("removing {} from its old port failed: {}\n", m.info.addr, e),
+            Err(e) => pr_warn!("removing {} from its old port failed: {:?}\n", m.info.addr, e),
+        }
+    }
+    let mut new = m.info;
+    new.ifindex = m.to_dev.ifindex() as u32;
+    let label = new.label_for(m.to_name.as_bytes());
+    let extra = match new.addr {
+        IpAddr::V6(_) => rtaddr::IFA_F_NODAD,
+        IpAddr::V4(_) => 0,
+    };
+    match sock.request(|b, s| rtaddr::encode_newaddr(b, s, &new, &label, extra)) {
+        Ok(0 | EEXIST) => true,
+        Ok(e) => {
+            pr_err!("adding {} to its new port failed: {}\n", m.info.addr, e);
+            false
+        }
+        Err(e) => {
+            pr_err!("adding {} to its new port failed: {:?}\n", m.info.addr, e);
+            false
+        }
+    }
+}
