@@ -435,14 +435,19 @@ fn execute(sock: &mut RtnlSocket, m: &Move) -> bool {
         IpAddr::V4(_) => 0,
     };
     match sock.request(|b, s| rtaddr::encode_newaddr(b, s, &new, &label, extra)) {
-        Ok(0 | EEXIST) => true,
-        Ok(e) => {
-            pr_err!("adding {} to its new port failed: {}\n", m.info.addr, e);
-            false
-        }
-        Err(e) => {
-            pr_err!("adding {} to its new port failed: {:?}\n", m.info.addr, e);
-            false
+        Ok(0 | EEXIST) => return true,
+        Ok(e) => pr_err!("adding {} to its new port failed: {}\n", m.info.addr, e),
+        Err(e) => pr_err!("adding {} to its new port failed: {:?}\n", m.info.addr, e),
+    }
+    // Never lose an address: put it back where it was.
+    if let Some(ifindex) = m.from_ifindex {
+        let mut old = m.info;
+        old.ifindex = ifindex as u32;
+        let label = old.label_for(m.from.netdev_name.as_bytes());
+        match sock.request(|b, s| rtaddr::encode_newaddr(b, s, &old, &label, extra)) {
+            Ok(0 | EEXIST) => {}
+            other => pr_err!("{} is lost: putting it back failed too ({:?})\n", m.info.addr, other),
         }
     }
+    false
 }

@@ -1,0 +1,290 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Failover and failback of addresses across adapters, in the two-node lab.
+
+Node A's two ports (rxe0 on eth0/switch 1, rxe1 on eth1/switch 2: two
+RDMA adapters) form group g0. Links are cut and restored from the host; the
+tests check what a user would: where the addresses are (`ip addr`), what
+node B's neighbour table says, whether RDMA CM connections to the moved
+address work, and what rdmaipctl and its monitor report.
+"""
+
+import json
+import os
+import random
+import re
+import sys
+import time
+
+from rdmaip_lab import ROOT, Lab, setup_nic, wait_match, HEALTH_RE
+from ktap import Tap
+
+R = os.path.join(ROOT, "target", "debug", "rdmaipctl")
+GENL_RAW = os.path.join(ROOT, "selftests", "lab", "genl_raw.py")
+MAC = {1: "52:54:00:0a:01:01", 2: "52:54:00:0a:01:02"}
+HOME = {1: ["10.1.0.1", "fd00:1::1"], 2: ["10.2.0.1", "fd00:2::1"]}
+FAILBACK_S = 2
+
+
+def addrs_on(lab, dev):
+    out = lab.check("a", f"ip -br addr show dev {dev}")
+    return set(a.split("/")[0] for a in out.split()[2:] if not a.startswith("fe80"))
+
+
+def where(lab):
+    return {dev: addrs_on(lab, dev) for dev in ("eth0", "eth1")}
+
+
+def wait_placed(lab, want, timeout=20):
+    """Waits until node A's eth0/eth1 carry exactly `want` (dev -> set)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = where(lab)
+        if all(want[d] <= got[d] and not (set().union(*want.values()) - want[d]) & got[d] for d in want):
+            return got
+        if time.monotonic() > deadline:
+            raise AssertionError(f"addresses on A: {got}, wanted {want}")
+        time.sleep(0.3)
+
+
+def home_layout():
+    return {"eth0": set(HOME[1]), "eth1": set(HOME[2])}
+
+
+def moved_layout():
+    return {"eth0": set(), "eth1": set(HOME[1] + HOME[2])}
+
+
+def setup(lab):
+    for node, last in (("a", "1"), ("b", "2")):
+        setup_nic(lab, node, 1)
+        setup_nic(lab, node, 2)
+        lab.check(node, f"ip addr add fd00:1::{last}/64 dev eth0 nodad && ip addr add fd00:2::{last}/64 dev eth1 nodad")
+    lab.check("a", "modprobe rdmaip")
+    for port in ("rxe0/1", "rxe1/1"):
+        wait_match(lab, "a", HEALTH_RE, port=port, new="UP")
+    lab.check("a", f"{R} group add g0 failback-delay {FAILBACK_S}s && {R} port add rxe0/1 rxe1/1 group g0")
+    lab.check("a", f"({R} -j monitor > /tmp/monitor.json 2>&1 &)")
+    wait_placed(lab, home_layout())
+
+
+def events(lab, kind):
+    out = lab.check("a", "cat /tmp/monitor.json")
+    return [e for e in (json.loads(l) for l in out.splitlines() if l.startswith("{")) if e.get("event") == kind]
+
+
+def touch(lab, addr):
+    """Makes node B resolve `addr` (a TCP connect attempt: no ping here)."""
+    lab.exec("b", f"timeout 3 bash -c 'echo > /dev/tcp/{addr}/9' 2>/dev/null; true")
+
+
+def neigh_mac(lab, addr):
+    out = lab.check("b", f"ip neigh show {addr}")
+    m = re.search(r"lladdr (\S+)", out)
+    return m.group(1) if m else None
+
+
+def rping_b_to(lab, addr):
+    lab.check("a", f"(timeout 40 rping -s -a {addr} -C 2 > /tmp/rping-s.log 2>&1 &)")
+    time.sleep(1)
+    rc, out = lab.exec("b", f"timeout 30 rping -c -a {addr} -C 2 -v", timeout=45)
+    assert rc == 0 and out.count("ping data") == 2, f"rping to {addr}: rc {rc}\n{out}"
+
+
+def test_failover(lab, tap):
+    for addr in HOME[1]:
+        touch(lab, addr)
+        assert neigh_mac(lab, addr) == MAC[1], f"B must know {addr} at NIC 1 first"
+    n = len(events(lab, "addr-moved"))
+    lab.link("a", 1, False)
+    wait_placed(lab, moved_layout())
+    moved = events(lab, "addr-moved")[n:]
+    assert {e["addr"] for e in moved} == set(HOME[1]), moved
+    assert all(e["move_reason"] == "failover" and e["to_port"] == "rxe1/1" for e in moved), moved
+    tap.diag("failover latency (port event -> address live): "
+             + ", ".join(f"{e['addr']} {e['latency_us'] / 1000:.0f} ms" for e in moved))
+    # The gratuitous ARP / unsolicited NA updated B's entries.
+    deadline = time.monotonic() + 5
+    while any(neigh_mac(lab, a) != MAC[2] for a in HOME[1]):
+        assert time.monotonic() < deadline, {a: neigh_mac(lab, a) for a in HOME[1]}
+        time.sleep(0.3)
+    rping_b_to(lab, HOME[1][0])
+
+
+def test_failback(lab, tap):
+    t0 = time.monotonic()
+    lab.link("a", 1, True)
+    wait_placed(lab, home_layout(), timeout=30)
+    tap.diag(f"addresses home {time.monotonic() - t0:.1f}s after the restore "
+             f"(failback delay {FAILBACK_S}s, plus hold-down for a recent failure)")
+    back = events(lab, "addr-moved")[-2:]
+    assert all(e["move_reason"] == "failback" for e in back), back
+    rping_b_to(lab, HOME[1][0])
+
+
+def test_group_down(lab):
+    n_down, n_up = len(events(lab, "group-down")), len(events(lab, "group-up"))
+    lab.link("a", 1, False)
+    lab.link("a", 2, False)
+    time.sleep(3)
+    assert len(events(lab, "group-down")) == n_down + 1, events(lab, "group-down")
+    # Nothing moved: there was nowhere to go.
+    assert where(lab)["eth0"] >= set(HOME[1]) or where(lab)["eth1"] >= set(HOME[1]), where(lab)
+    # The first member back takes everything.
+    lab.link("a", 2, True)
+    wait_placed(lab, moved_layout())
+    assert len(events(lab, "group-up")) == n_up + 1
+    lab.link("a", 1, True)
+    wait_placed(lab, home_layout(), timeout=60)
+
+
+def test_drain_undrain(lab):
+    lab.check("a", f"{R} port drain rxe0/1")
+    assert where(lab) == moved_layout(), where(lab)
+    port = json.loads(lab.check("a", f"{R} -j port show rxe0/1"))[0]
+    assert port["drained"] is True or port["drained"] == "yes", port
+    time.sleep(FAILBACK_S + 1)
+    assert where(lab) == moved_layout(), "a drained port gets nothing back"
+    lab.check("a", f"{R} port undrain rxe0/1")
+    assert where(lab) == home_layout(), where(lab)
+
+
+def test_failback_off(lab):
+    lab.check("a", f"{R} group set g0 failback off")
+    lab.link("a", 1, False)
+    wait_placed(lab, moved_layout())
+    lab.link("a", 1, True)
+    time.sleep(3 * FAILBACK_S + 2)
+    assert where(lab) == moved_layout(), "non-revertive: the addresses stay"
+    lab.check("a", f"{R} group set g0 failback on")
+    wait_placed(lab, home_layout(), timeout=90)
+
+
+def test_unload_restores(lab):
+    lab.link("a", 1, False)
+    wait_placed(lab, moved_layout())
+    lab.check("a", "rmmod rdmaip")
+    # Home again, even though its link is still down.
+    assert where(lab) == home_layout(), where(lab)
+    lab.link("a", 1, True)
+    lab.check("a", "modprobe rdmaip")
+    for port in ("rxe0/1", "rxe1/1"):
+        wait_match(lab, "a", HEALTH_RE, port=port, new="UP", after=0)
+    lab.check("a", f"{R} group add g0 failback-delay {FAILBACK_S}s && {R} port add rxe0/1 rxe1/1 group g0")
+    lab.check("a", f"({R} -j monitor > /tmp/monitor.json 2>&1 &)")
+
+
+def test_cascade(lab):
+    # A third member on a third adapter (rxe on a local veth with carrier).
+    lab.check("a", "ip link add vc0 type veth peer name vc1 && ip link set vc1 up && ip link set vc0 up "
+                   "&& rdma link add rxe9 type rxe netdev vc0")
+    wait_match(lab, "a", HEALTH_RE, port="rxe9/1", new="UP", after=0)
+    lab.check("a", f"{R} port add rxe9/1 group g0")
+    # A port that just joined is the last choice until it has been up for
+    # the failback delay: let it become an equal candidate.
+    time.sleep(FAILBACK_S + 1)
+    lab.link("a", 1, False)
+    deadline = time.monotonic() + 20
+    while True:
+        hosted = {p["port"]: p.get("addrs_hosted", 0) for p in json.loads(lab.check("a", f"{R} -j port show"))}
+        if hosted.get("rxe0/1") == 0 and sum(hosted.values()) == 4:
+            break
+        assert time.monotonic() < deadline, hosted
+        time.sleep(0.3)
+    # Least loaded: NIC 2 carries its own two, so both go to the third port.
+    assert hosted["rxe9/1"] == 2 and hosted["rxe1/1"] == 2, hosted
+    # The port that took over fails too: its address moves on.
+    lab.check("a", "ip link set vc0 down")
+    wait_placed(lab, moved_layout())
+    lab.check("a", "ip link set vc0 up")
+    lab.link("a", 1, True)
+    wait_placed(lab, home_layout(), timeout=90)
+
+
+def cleanup_cascade(lab):
+    lab.link("a", 1, True)
+    lab.exec("a", f"{R} port del rxe9/1 group g0; rdma link del rxe9; ip link del vc0")
+
+
+def test_random_cuts(lab, tap, rounds):
+    rng = random.Random(int(os.environ.get("RDMAIP_SEED", "1")))
+    up = {1: True, 2: True}
+    every = set(HOME[1] + HOME[2])
+    for i in range(rounds):
+        nic = rng.choice((1, 2))
+        up[nic] = not up[nic]
+        lab.link("a", nic, up[nic])
+        time.sleep(rng.uniform(0, 0.6))
+        # Settle, then check: every address exactly once, on a healthy
+        # member when there is one.
+        deadline = time.monotonic() + 15
+        while True:
+            got = where(lab)
+            both = got["eth0"] & got["eth1"]
+            total = got["eth0"] | got["eth1"]
+            healthy = [f"eth{n - 1}" for n in (1, 2) if up[n]]
+            ok = not both and total == every and (not healthy or all(
+                a in set().union(*(got[d] for d in healthy)) for a in every))
+            if ok:
+                break
+            assert time.monotonic() < deadline, (
+                f"round {i}: {got}, up {up}\n" + lab.check("a", "ip addr; dmesg | grep rdmaip | tail -40"))
+            time.sleep(0.5)
+        assert not lab.kernel_problems("a")
+    for nic in (1, 2):
+        lab.link("a", nic, True)
+    wait_placed(lab, home_layout(), timeout=120)
+    tap.diag(f"{rounds} random cuts and restores, invariant checked after each settled")
+
+
+def test_bad_netlink_input(lab):
+    def raw(args):
+        return lab.check("a", f"/usr/bin/python3 {GENL_RAW} {args}").strip()
+    # group-new (1) with: a name too long, the wrong type, an unknown
+    # attribute, no name, a bad character; port-add (5) of a missing port.
+    cases = [
+        ("1 1=str:abcdefghijklmnopqrstu", "error 22 Attribute failed policy validation"),
+        ("1 1=str:g9 4=u8:1", "error 22 invalid attribute length"),
+        ("1 1=str:g9 77=u32:1", "error 22 Unknown attribute type"),
+        ("1", "error 22 group name is required"),
+        ("1 1=str:bad/name", "error 22 group names are 1 to 15 characters"),
+        ("1 1=str:g9 4=u32:99999999", "error 34 integer out of range"),
+        ("5 1=str:g0 8=str:rxe7/1", "error 19 no such RDMA port"),
+    ]
+    for args, want in cases:
+        got = raw(args)
+        assert got.startswith(want), f"{args}: got {got!r}, want {want!r}"
+    # And the CLI says what was wrong, exiting non-zero.
+    rc, out = lab.exec("a", f"{R} group set g0 failback-delay 2h")
+    assert rc != 0 and "failback-delay" in out, out
+
+
+def main():
+    tap = Tap()
+    try:
+        with Lab() as lab:
+            tap.ok(True, "lab: both nodes booted")
+            tap.run("setup: group g0 of rxe0/1 (NIC 1) and rxe1/1 (NIC 2) on node A", setup, lab)
+            tap.run("failover: cut NIC 1, its IPv4/IPv6 addresses move to NIC 2, B's neighbours follow, "
+                    "rping works", test_failover, lab, tap)
+            tap.run("failback: restore NIC 1, addresses home after the delay", test_failback, lab, tap)
+            tap.run("group down: both NICs cut, nothing moves, group-down; first back takes all",
+                    test_group_down, lab)
+            tap.run("drain/undrain: addresses leave and stay away until undrain", test_drain_undrain, lab)
+            tap.run("failback off: addresses stay after recovery until it is on again", test_failback_off, lab)
+            tap.run("unload: rmmod with moved addresses puts them home", test_unload_restores, lab)
+            tap.run("cascade: the port that took over fails too, with a third member", test_cascade, lab)
+            cleanup_cascade(lab)
+            rounds = int(os.environ.get("RDMAIP_RANDOM_CUTS", "200"))
+            tap.run(f"random: {rounds} cuts and restores keep every address once, on a healthy port",
+                    test_random_cuts, lab, tap, rounds)
+            tap.run("netlink: bad input refused with extack messages", test_bad_netlink_input, lab)
+            problems = {n: lab.kernel_problems(n) for n in ("a", "b")}
+            tap.ok(not any(problems.values()), "kernel: no WARN, lockdep report or oops", problems)
+    except Exception as e:
+        tap.ok(False, "lab: both nodes booted", f"{type(e).__name__}: {e}")
+    return tap.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
