@@ -63,6 +63,9 @@ MOUNTS = [
     ("debugfs", "/sys/kernel/debug", "debugfs", 0, ""),
     ("configfs", "/sys/kernel/config", "configfs", 0, ""),
     ("modules", "/lib/modules", "9p", MS_RDONLY, "trans=virtio,version=9p2000.L,msize=512000"),
+    # The repository again, from its own share, at its own path: a clone
+    # under /tmp or /root would otherwise be hidden by the tmpfs above.
+    ("repo", REPO, "9p", MS_RDONLY, "trans=virtio,version=9p2000.L,msize=512000"),
 ]
 SYSCTLS = {
     # Several ports of one host on one L2 segment: answer ARP only on the

@@ -293,6 +293,8 @@ class VM:
                        "readonly=on,multidevs=remap",
             "-virtfs", f"local,path={self.kmods}/lib/modules,mount_tag=modules,"
                        "security_model=none,readonly=on,multidevs=remap",
+            "-virtfs", f"local,path={REPO},mount_tag=repo,"
+                       "security_model=none,readonly=on,multidevs=remap",
             "-device", "virtio-serial-pci",
             "-chardev", f"socket,id=ctl,path={self.ctl_path},server=on,wait=off",
             "-device", "virtserialport,chardev=ctl,name=ctl",
