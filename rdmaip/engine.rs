@@ -30,6 +30,7 @@ use crate::rtnl_sock::RtnlSocket;
 use crate::workq::{Job, Worker};
 use kernel::new_mutex;
 use kernel::prelude::*;
+use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::sync::{Arc, Mutex};
 
 /// Why an address moved, as the netlink events say it.
@@ -83,6 +84,8 @@ pub(crate) struct Engine {
     /// themselves, so that two never plan or move at once.
     #[pin]
     busy: Mutex<()>,
+    /// Addresses changed somewhere: re-read them before the next plan.
+    resync: AtomicBool,
 }
 
 impl Engine {
@@ -93,7 +96,33 @@ impl Engine {
             rtnl <- new_mutex!(sock, "rdmaip_engine_rtnl"),
             announces <- new_mutex!(KVec::new(), "rdmaip_announces"),
             busy <- new_mutex!((), "rdmaip_engine_busy"),
+            resync: AtomicBool::new(false),
         }? Error))
+    }
+
+    /// Notes that addresses changed (callable in atomic context); the next
+    /// pass re-reads them.
+    pub(crate) fn addresses_changed(&self) {
+        self.resync.store(true, Ordering::Release);
+    }
+
+    /// Re-reads every address and reconciles the groups with it.
+    fn resync(&self) {
+        let mut found = KVec::new();
+        let mut alloc = Ok(());
+        let dumped = self.rtnl.lock().dump_addrs(|a| {
+            if alloc.is_ok() {
+                alloc = found.push(a, GFP_KERNEL);
+            }
+        });
+        if let Err(e) = dumped.and(alloc.map_err(Error::from)) {
+            pr_err!("re-reading addresses failed: {:?}\n", e);
+            self.resync.store(true, Ordering::Release);
+            return;
+        }
+        if let Err(e) = self.registry.lock().reconcile(&found) {
+            pr_err!("recording new addresses failed: {:?}\n", e);
+        }
     }
 
     /// Brings home the addresses of group `gs` that are homed on or carried
@@ -339,6 +368,9 @@ impl Engine {
 impl Job for Engine {
     fn run(&self, worker: &Worker<Self>) {
         let _busy = self.busy.lock();
+        if self.resync.swap(false, Ordering::AcqRel) {
+            self.resync();
+        }
         let now = mono_ns();
         let mut moves = KVec::new();
         let mut group_events = KVec::new();

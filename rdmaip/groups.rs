@@ -233,6 +233,38 @@ impl Tables {
         Ok(())
     }
 
+    /// Brings the groups' addresses in line with what the kernel has
+    /// (`found`: every address of the namespace) after the admin changed
+    /// addresses: new movable addresses on a member are homed on it; an
+    /// address missing from the healthy port that should carry it was
+    /// removed by the admin and is forgotten, never resurrected. (A port
+    /// that is down may have lost its IPv6 addresses to the link going
+    /// down: those are kept, to move with the rest.)
+    pub(crate) fn reconcile(&mut self, found: &[AddrInfo]) -> Result {
+        for gs in 0..self.groups.len() {
+            let Some(g) = self.groups[gs].as_ref() else { continue };
+            let members = g.members;
+            for (m, port) in members.iter().enumerate().filter_map(|(m, p)| p.map(|p| (m, p))) {
+                let Some(p) = self.ports[port].as_ref() else { continue };
+                let Some(ifindex) = p.netdev.as_ref().map(|n| n.ifindex()) else { continue };
+                let healthy = p.status.health().is_up();
+                let name = p.netdev_name;
+                let here = |addr| found.iter().any(|f| f.ifindex as i32 == ifindex && f.addr == addr);
+                let g = self.group_mut(gs);
+                for slot in g.addrs.iter_mut() {
+                    if let Some(a) = slot {
+                        if a.current == m && healthy && !here(a.info.addr) {
+                            pr_info!("group {}: {} was removed from {}: forgotten\n", g.name, a.info.addr, name);
+                            *slot = None;
+                        }
+                    }
+                }
+                self.adopt(gs, m, ifindex, found)?;
+            }
+        }
+        Ok(())
+    }
+
     fn port(&self, slot: usize) -> &Port {
         self.ports[slot].as_ref().expect("live port slot")
     }

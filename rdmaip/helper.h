@@ -5,7 +5,9 @@
  * module generates the few declarations it needs itself. Only what is
  * allowlisted in Kbuild ends up in Rust.
  */
+#include <linux/inetdevice.h>
 #include <linux/netdevice.h>
+#include <net/addrconf.h>
 #include <linux/notifier.h>
 #include <linux/rtnetlink.h>
 #include <rdma/ib_verbs.h>

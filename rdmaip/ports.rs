@@ -37,7 +37,7 @@ pub(crate) struct Port {
     /// Held so the netdev cannot go away under us; dropped on
     /// `NETDEV_UNREGISTER` so that unregistration does not wait for us.
     pub(crate) netdev: Option<NetDevRef>,
-    netdev_name: IfName,
+    pub(crate) netdev_name: IfName,
     /// VLAN id of the netdev, if it is a VLAN device.
     pub(crate) vlan: Option<u16>,
     pub(crate) status: PortStatus,

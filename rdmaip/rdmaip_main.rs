@@ -14,6 +14,7 @@ use kernel::c_str;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
+mod addr_notifier;
 mod clock;
 mod engine;
 mod errno;
@@ -37,6 +38,7 @@ use ib_event::{EventHandlerRegistration, IbEvent, IbEventHandler};
 use names::DevName;
 use netdev::{NetDevice, Rtnl};
 use netdev_notifier::{NetdevEvent, NetdevListener, NetdevNotifier};
+use addr_notifier::{AddrListener, AddrNotifier, Family};
 use engine::Engine;
 use ports::PortRegistry;
 use workq::Worker;
@@ -116,6 +118,16 @@ impl NetdevListener for Netdevs {
     }
 }
 
+/// Tells the engine that addresses changed (atomic context for IPv6).
+struct Addrs(Arc<EngineWorker>);
+
+impl AddrListener for Addrs {
+    fn changed(&self) {
+        self.0.job().addresses_changed();
+        self.0.kick();
+    }
+}
+
 struct RdmaIp {
     engine: Arc<EngineWorker>,
     // Dropped in declaration order: the IB client goes first, releasing
@@ -123,6 +135,8 @@ struct RdmaIp {
     // then replays DOWN/UNREGISTER events that no longer match any port.
     _devices: ib::Registration<Devices>,
     _netdevs: Pin<KBox<NetdevNotifier<Netdevs>>>,
+    _addrs4: Pin<KBox<AddrNotifier<Addrs>>>,
+    _addrs6: Pin<KBox<AddrNotifier<Addrs>>>,
     // Last: registered before and unregistered after every source of
     // events, so notifications always have a registered family to go to.
     // Unregistering waits for running requests.
@@ -140,9 +154,11 @@ impl kernel::Module for RdmaIp {
         // Netdev events first, so that none is missed between discovering a
         // port and watching its netdev.
         let netdevs = NetdevNotifier::register(Netdevs { registry: registry.clone(), engine: engine.clone() })?;
+        let addrs4 = AddrNotifier::register(Family::V4, Addrs(engine.clone()))?;
+        let addrs6 = AddrNotifier::register(Family::V6, Addrs(engine.clone()))?;
         let devices = ib::Registration::register(Arc::new(Devices { registry, engine: engine.clone() }, GFP_KERNEL)?)?;
         pr_info!("loaded\n");
-        Ok(RdmaIp { engine, _devices: devices, _netdevs: netdevs, _netlink: netlink })
+        Ok(RdmaIp { engine, _devices: devices, _netdevs: netdevs, _addrs4: addrs4, _addrs6: addrs6, _netlink: netlink })
     }
 }
 

@@ -122,6 +122,33 @@ def test_failback(lab, tap):
     rping_b_to(lab, HOME[1][0])
 
 
+def tracked(lab):
+    return {x["addr"]: (x["home_port"], x["current_port"]) for x in json.loads(lab.check("a", f"{R} -j addr show"))}
+
+
+def wait_tracked(lab, cond, what, timeout=20):
+    deadline = time.monotonic() + timeout
+    while not cond(tracked(lab)):
+        assert time.monotonic() < deadline, f"{what}: {tracked(lab)}"
+        time.sleep(0.3)
+
+
+def test_admin_changes_followed(lab):
+    # An address the admin adds to a member is homed on it and fails over.
+    lab.check("a", "ip addr add 10.1.0.7/24 dev eth0")
+    wait_tracked(lab, lambda t: t.get("10.1.0.7") == ("rxe0/1", "rxe0/1"), "10.1.0.7 homed on rxe0/1")
+    lab.link("a", 1, False)
+    wait_placed(lab, {"eth0": set(), "eth1": set(HOME[1] + HOME[2] + ["10.1.0.7"])})
+    # Removed by the admin while away from home: forgotten...
+    lab.check("a", "ip addr del 10.1.0.7/24 dev eth1")
+    wait_tracked(lab, lambda t: "10.1.0.7" not in t, "10.1.0.7 forgotten")
+    # ...and not resurrected by the failback.
+    lab.link("a", 1, True)
+    wait_placed(lab, home_layout(), timeout=60)
+    time.sleep(1)
+    assert "10.1.0.7" not in addrs_on(lab, "eth0") | addrs_on(lab, "eth1"), where(lab)
+
+
 def test_group_down(lab):
     n_down, n_up = len(events(lab, "group-down")), len(events(lab, "group-up"))
     lab.link("a", 1, False)
@@ -268,6 +295,8 @@ def main():
             tap.run("failover: cut NIC 1, its IPv4/IPv6 addresses move to NIC 2, B's neighbours follow, "
                     "rping works", test_failover, lab, tap)
             tap.run("failback: restore NIC 1, addresses home after the delay", test_failback, lab, tap)
+            tap.run("admin changes: an added address is homed and fails over; a removed one is never "
+                    "resurrected", test_admin_changes_followed, lab)
             tap.run("group down: both NICs cut, nothing moves, group-down; first back takes all",
                     test_group_down, lab)
             tap.run("drain/undrain: addresses leave and stay away until undrain", test_drain_undrain, lab)
