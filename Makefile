@@ -11,6 +11,7 @@
 #                        which the lab VMs mount as /lib/modules
 #   make check           the whole test suite (installs what it needs)
 #   make demo            build everything, run the failover demo in the lab
+#   make bench           failover benchmark: rdmaip against Linux bonding
 #   make clean
 
 RUSTC_KERNEL ?= /usr/bin/rustc
@@ -20,7 +21,7 @@ KDIR_CMD = $(if $(KDIR),echo $(KDIR),bash kernel/build.sh)
 BINDGEN_CMD = source tools/lib.sh && echo $$BINDGEN
 KMAKE = $(MAKE) -C "$$kdir" M=$(CURDIR) RUSTC=$(RUSTC_KERNEL) BINDGEN="$$bindgen"
 
-.PHONY: all modules deps install lab-install check demo clean
+.PHONY: all modules deps install lab-install check demo bench clean
 
 all: modules
 
@@ -42,6 +43,10 @@ check: deps
 
 demo: deps
 	bash tools/demo.sh
+
+bench: lab-install
+	cargo build --quiet -p rdmaipctl
+	python3 tools/bench/failover.py
 
 clean:
 	@if [ -n "$(KDIR)" ] || ls $${RDMAIP_CACHE:-$$HOME/.cache/rdmaip}/kernel-*/built.stamp >/dev/null 2>&1; then \
