@@ -58,7 +58,7 @@ main() {
 	rm -rf "$KMODS"
 	kmake INSTALL_MOD_PATH="$KMODS" modules_install >/dev/null
 
-	release=$(make -s -C "$KDIR" kernelrelease)
+	release=$(make -s --no-print-directory -C "$KDIR" kernelrelease)
 	echo "linux-source-6.12 $KSRCVER, release $release, built in $(( $(date +%s) - start ))s" > "$stamp"
 	log "lab kernel built: $(cat "$stamp")"
 	echo "$KDIR"

@@ -365,8 +365,9 @@ impl Engine {
     }
 }
 
-impl Job for Engine {
-    fn run(&self, worker: &Worker<Self>) {
+impl Engine {
+    /// One whole pass; returns when the engine must run next (monotonic ns).
+    fn pass(&self) -> Option<u64> {
         let _busy = self.busy.lock();
         if self.resync.swap(false, Ordering::AcqRel) {
             self.resync();
@@ -381,9 +382,24 @@ impl Job for Engine {
             events::group_state(name, *up, WallTime::now());
         }
         let now = mono_ns();
-        if let Some(next) = [self.next_failback(now), next_announce].into_iter().flatten().min() {
+        [self.next_failback(now), next_announce].into_iter().flatten().min()
+    }
+
+    /// Runs a pass now, in the caller's context (which must be allowed to
+    /// take rtnl), for a port that is about to disappear: its addresses must
+    /// leave while it can still be named.
+    pub(crate) fn evacuate(&self, worker: &Worker<Self>) {
+        self.pass();
+        // Timed work (failbacks, announcements) is re-armed by a normal pass.
+        worker.kick();
+    }
+}
+
+impl Job for Engine {
+    fn run(&self, worker: &Worker<Self>) {
+        if let Some(next) = self.pass() {
             // Rounded up, so the timer never fires just before it is due.
-            let ms = next.saturating_sub(now).div_ceil(NS_PER_MS).min(u64::from(u32::MAX)) as u32;
+            let ms = next.saturating_sub(mono_ns()).div_ceil(NS_PER_MS).min(u64::from(u32::MAX)) as u32;
             worker.kick_in(ms.max(1));
         }
     }

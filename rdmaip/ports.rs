@@ -291,6 +291,27 @@ impl PortRegistry {
         Ok(())
     }
 
+    /// The ports of device `dev_index` are going away: group members among
+    /// them count as failed from now on. Returns whether any was a member
+    /// (its addresses must then leave before the port does).
+    pub(crate) fn fail_device(&self, dev_index: u32) -> bool {
+        let now = crate::clock::mono_ns();
+        let mut tables = self.tables.lock();
+        let mut members = false;
+        for slot in 0..tables.ports.len() {
+            let Some(port) = tables.ports[slot].as_mut() else { continue };
+            if port.dev_index != dev_index || port.group.is_none() {
+                continue;
+            }
+            let change = port.update(&[PortInput::NetdevGone]);
+            if let Some(change) = change {
+                port.log_change(change, WallTime::now());
+            }
+            members |= tables.member_health(slot, now);
+        }
+        members
+    }
+
     /// Stops tracking the ports of device `dev_index` and drops their
     /// references.
     pub(crate) fn remove_device(&self, dev_index: u32) {

@@ -86,6 +86,12 @@ impl IbClient for Devices {
     }
 
     fn remove(&self, dev: &IbDevice, data: KBox<DeviceState>) {
+        // A member's device going away is a failure: its addresses move to
+        // the rest of the group first (unless the module is unloading,
+        // when they have just been put home).
+        if self.registry.fail_device(dev.index()) && !self.engine.is_stopped() {
+            self.engine.job().evacuate(&self.engine);
+        }
         self.registry.remove_device(dev.index());
         // Unregisters the event handler; the registry lock is not held.
         drop(data);

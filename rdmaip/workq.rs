@@ -100,6 +100,11 @@ impl<J: Job> Worker<J> {
         unsafe { ffi::rdmaip_mod_delayed_work(self.wq.as_ptr(), work.get(), delay_ms) };
     }
 
+    /// Whether `stop` was called (the module is unloading).
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
+
     /// Runs a pending immediate run now and waits for it (for requests
     /// that must see their effect done before they answer).
     pub(crate) fn flush(&self) {

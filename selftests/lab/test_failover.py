@@ -264,6 +264,17 @@ def test_random_cuts(lab, tap, rounds):
     tap.diag(f"{rounds} random cuts and restores, invariant checked after each settled")
 
 
+def test_device_removal(lab):
+    # An RDMA device that goes away is a failed port: its addresses leave
+    # first (run last: the addresses stay on NIC 2 afterwards).
+    lab.check("a", "rdma link del rxe0")
+    wait_placed(lab, moved_layout())
+    ports = [p["port"] for p in json.loads(lab.check("a", f"{R} -j port show"))]
+    assert "rxe0/1" not in ports, ports
+    g = json.loads(lab.check("a", f"{R} -j group show g0"))[0]
+    assert g.get("ports") == ["rxe1/1"], g
+
+
 def test_bad_netlink_input(lab):
     def raw(args):
         return lab.check("a", f"/usr/bin/python3 {GENL_RAW} {args}").strip()
@@ -307,6 +318,8 @@ def main():
             rounds = int(os.environ.get("RDMAIP_RANDOM_CUTS", "200"))
             tap.run(f"random: {rounds} cuts and restores keep every address once, on a healthy port",
                     test_random_cuts, lab, tap, rounds)
+            tap.run("device removal: a member's RDMA device deleted, its addresses move first",
+                    test_device_removal, lab)
             tap.run("netlink: bad input refused with extack messages", test_bad_netlink_input, lab)
             problems = {n: lab.kernel_problems(n) for n in ("a", "b")}
             tap.ok(not any(problems.values()), "kernel: no WARN, lockdep report or oops", problems)
