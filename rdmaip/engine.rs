@@ -154,10 +154,14 @@ impl Engine {
     /// Executes, records, announces and reports `moves`.
     fn carry_out(&self, moves: &KVec<Move>, now: u64) -> Option<u64> {
         let done = self.execute_all(moves);
-        self.commit(moves, &done);
+        let home_again = self.commit(moves, &done);
         self.announce(moves, &done, now);
         let next = self.send_due_announces();
         self.report(moves, &done);
+        for (group, port) in home_again.iter() {
+            pr_info!("group {}: every address of {}/{} is home\n", group, port.dev_name, port.port);
+            events::failback(group, port, WallTime::now());
+        }
         next
     }
 
@@ -184,7 +188,7 @@ impl Engine {
         }
         // One announcement each: the timer that would repeat them is gone.
         let done = self.execute_all(&moves);
-        self.commit(&moves, &done);
+        let _ = self.commit(&moves, &done);
         for (m, _) in moves.iter().zip(done.iter()).filter(|(_, ok)| **ok) {
             m.to_dev.notify_peers();
         }
@@ -246,8 +250,9 @@ impl Engine {
         done
     }
 
-    /// Records where the moved addresses are now.
-    fn commit(&self, moves: &KVec<Move>, done: &KVec<bool>) {
+    /// Records where the moved addresses are now; returns the ports that
+    /// failbacks in `moves` brought all their addresses home to.
+    fn commit(&self, moves: &KVec<Move>, done: &KVec<bool>) -> KVec<(crate::groups::GroupName, PortInfo)> {
         let now_wall = WallTime::now();
         let mut t = self.registry.lock();
         for (m, ok) in moves.iter().zip(done.iter()) {
@@ -273,6 +278,19 @@ impl Engine {
         for p in t.ports.iter_mut().flatten() {
             p.member.settle();
         }
+        let mut home_again = KVec::new();
+        for (i, (m, ok)) in moves.iter().zip(done.iter()).enumerate() {
+            let failback = matches!(m.reason, Reason::Plan(MoveReason::Failback | MoveReason::Undrain));
+            // Once per port, and only when nothing of it is away any more.
+            if !ok || !failback || moves.iter().take(i).any(|o| o.group == m.group && o.to_member == m.to_member && matches!(o.reason, Reason::Plan(MoveReason::Failback | MoveReason::Undrain))) {
+                continue;
+            }
+            let Some(Some(g)) = t.groups.get(m.group) else { continue };
+            if g.addrs().all(|a| a.home != m.to_member || a.current == m.to_member) {
+                let _ = home_again.push((g.name, m.to), GFP_KERNEL);
+            }
+        }
+        home_again
     }
 
     /// Logs and reports the moves.

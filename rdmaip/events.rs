@@ -95,3 +95,18 @@ pub(crate) fn group_state(group: &GroupName, up: bool, at: WallTime) {
         pr_debug!("group event not sent: {:?}\n", e);
     }
 }
+
+/// Every address of a recovered (or undrained) port is home again.
+pub(crate) fn failback(group: &GroupName, port: &PortInfo, at: WallTime) {
+    let send = || -> Result {
+        let mut msg = Message::notification(ffi::RDMAIP_CMD_FAILBACK_NTF)?;
+        let mut w = msg.writer();
+        w.put_uint(ffi::RDMAIP_A_EVENT_TIME_NS, at.0)?;
+        w.put_str(ffi::RDMAIP_A_EVENT_GROUP, group.as_bytes())?;
+        put_port_name(&mut w, ffi::RDMAIP_A_EVENT_PORT, port)?;
+        msg.multicast(ffi::RDMAIP_NLGRP_MONITOR)
+    };
+    if let Err(e) = send() {
+        pr_debug!("failback event not sent: {:?}\n", e);
+    }
+}

@@ -97,6 +97,7 @@ fn put_port(w: &mut Writer<'_>, p: &PortInfo) -> Result {
             w.put_u32(ffi::RDMAIP_A_PORT_DOWN_REASON, reason_attr(r))?;
         }
     }
+    w.put_uint(ffi::RDMAIP_A_PORT_FAILURES, p.failures)?;
     if let Some(g) = &p.group {
         w.put_str(ffi::RDMAIP_A_PORT_GROUP, g.name.as_bytes())?;
         w.put(ffi::RDMAIP_A_PORT_DRAINED, &[u8::from(g.drained)])?;

@@ -48,6 +48,8 @@ pub(crate) struct Port {
     /// When its health last changed (monotonic ns): failover latencies
     /// are measured from here.
     pub(crate) changed_ns: u64,
+    /// How many times it went from UP to DOWN.
+    failures: u64,
 }
 
 impl Port {
@@ -66,6 +68,9 @@ impl Port {
             self.status.apply(input);
         }
         let to = self.status.health();
+        if from.is_up() && !to.is_up() {
+            self.failures += 1;
+        }
         (from != to).then_some(HealthChange { from, to })
     }
 
@@ -114,6 +119,7 @@ pub(crate) struct PortInfo {
     pub(crate) netdev_name: IfName,
     pub(crate) ifindex: Option<i32>,
     pub(crate) status: PortStatus,
+    pub(crate) failures: u64,
     pub(crate) group: Option<PortGroupInfo>,
 }
 
@@ -134,6 +140,7 @@ impl Port {
             netdev_name: self.netdev_name,
             ifindex: self.netdev.as_ref().map(|n| n.ifindex()),
             status: self.status,
+            failures: self.failures,
             group: None,
         }
     }
@@ -257,6 +264,7 @@ impl PortRegistry {
                     group: None,
                     member: Member::new(),
                     changed_ns: 0,
+                    failures: 0,
                 },
                 GFP_KERNEL,
             )?;

@@ -109,9 +109,12 @@ def test_failover(lab, tap):
         assert time.monotonic() < deadline, {a: neigh_mac(lab, a) for a in HOME[1]}
         time.sleep(0.3)
     rping_b_to(lab, HOME[1][0])
+    port = json.loads(lab.check("a", f"{R} -d -j port show rxe0/1"))[0]
+    assert port.get("failures", 0) >= 1, port
 
 
 def test_failback(lab, tap):
+    n = len(events(lab, "failback"))
     t0 = time.monotonic()
     lab.link("a", 1, True)
     wait_placed(lab, home_layout(), timeout=30)
@@ -119,6 +122,10 @@ def test_failback(lab, tap):
              f"(failback delay {FAILBACK_S}s, plus hold-down for a recent failure)")
     back = events(lab, "addr-moved")[-2:]
     assert all(e["move_reason"] == "failback" for e in back), back
+    deadline = time.monotonic() + 5
+    while not any(e.get("port") == "rxe0/1" for e in events(lab, "failback")[n:]):
+        assert time.monotonic() < deadline, f"no failback event: {events(lab, 'failback')}"
+        time.sleep(0.3)
     rping_b_to(lab, HOME[1][0])
 
 
