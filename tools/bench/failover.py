@@ -40,10 +40,10 @@ R = os.path.join(ROOT, "target", "debug", "rdmaipctl")
 ADDR = "10.1.0.1"
 
 # B: new connections back to back, from two loops half a second apart so
-# that an attempt stuck on the dead path (each gives up after 1.5 s) does
+# that an attempt stuck on the dead path (each gives up after 2 s) does
 # not hide the first moment a new one can succeed; each line
 # "<epoch> ok|fail".
-_ONE_LOOP = (f"while :; do timeout 1.5 rping -c -a {ADDR} -C 1 >/dev/null 2>&1 "
+_ONE_LOOP = (f"while :; do timeout 2 rping -c -a {ADDR} -C 1 >/dev/null 2>&1 "
              "&& r=ok || r=fail; echo \"$EPOCHREALTIME $r\"; done >> /tmp/rping-loop.log 2>&1")
 CLIENT_LOOP = f"({_ONE_LOOP} &) ; sleep 0.5; ({_ONE_LOOP} &)"
 SERVER_LOOP = "(while :; do rping -s -a 0.0.0.0 -C 1 >/dev/null 2>&1; done &)"
@@ -62,21 +62,23 @@ def first_success_after(lab, t0, timeout=60):
 
 def rping_ready(lab):
     """Waits until B's loop succeeds, then returns."""
-    lab.exec("b", "pkill -f 'while :; do timeout [1].5 rping'; rm -f /tmp/rping-loop.log")
+    lab.exec("b", "pkill -f 'while :; do timeout [2] rping'; rm -f /tmp/rping-loop.log")
     lab.check("b", CLIENT_LOOP)
     deadline = time.monotonic() + 60
-    while "ok" not in lab.check("b", "tail -1 /tmp/rping-loop.log 2>/dev/null; true"):
-        assert time.monotonic() < deadline, "no rping success before the cut"
+    while " ok" not in lab.check("b", "tail -4 /tmp/rping-loop.log 2>/dev/null; true"):
+        assert time.monotonic() < deadline, ("no rping success before the cut:\n"
+                                             + lab.check("b", "tail -20 /tmp/rping-loop.log; true"))
         time.sleep(0.5)
 
 
 # pkill -f patterns are bracketed so that they do not match the shell that
 # runs pkill, whose own command line contains them.
 def stop_loops(lab):
-    lab.exec("b", "pkill -f 'while :; do timeout [1].5 rping'; pkill -x rping; true")
+    lab.exec("b", "pkill -f 'while :; do timeout [2] rping'; pkill -x rping; true")
 
 
 def round_rdmaip(lab):
+    print("rdmaip round", flush=True)
     rping_ready(lab)
     seen = len(lab.check("a", "cat /tmp/monitor.json").splitlines())
     t0 = guest_now(lab, "a")
@@ -106,6 +108,7 @@ def bond_active(lab):
 
 
 def round_bond(lab):
+    print("bonding round", flush=True)
     rping_ready(lab)
     t0 = guest_now(lab, "a")
     lab.link("a", 1, False)
