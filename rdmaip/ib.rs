@@ -229,9 +229,9 @@ impl<T: IbClient> Registration<T> {
         let inner = KBox::pin_init(
             pin_init!(Inner {
                 client <- Opaque::ffi_init(|slot: *mut ffi::ib_client| {
-                    // SAFETY: `slot` is valid for writes; an all-zero
-                    // `ib_client` is what ib_core expects before
+                    // An all-zero `ib_client` is what ib_core expects before
                     // registration (no callbacks, zero counters).
+                    // SAFETY: `slot` is valid for writes.
                     unsafe {
                         slot.write(core::mem::zeroed());
                         (*slot).name = T::NAME.as_char_ptr().cast();

@@ -15,32 +15,25 @@ use crate::genl::{self, Dump, Handlers, Op, Request, Writer};
 use crate::groups::{self, Group, Refusal, Settings};
 use crate::logic::group::{group_up, Member, MAX_MEMBERS, NS_PER_MS};
 use crate::logic::port::{FailReason, Health};
-use crate::logic::rtaddr::{AddrInfo, IpAddr};
+use crate::logic::rtaddr::IpAddr;
 use crate::names::StackString;
 use crate::ports::{PortInfo, PortRegistry, Tables};
 use crate::engine::Engine;
-use crate::rtnl_sock::RtnlSocket;
 use crate::workq::Worker;
 use core::fmt::Write;
 use kernel::c_str;
-use kernel::new_mutex;
 use kernel::prelude::*;
-use kernel::sync::{Arc, Mutex};
+use kernel::sync::Arc;
 
 /// Serves the family from the registry.
-#[pin_data]
 pub(crate) struct Netlink {
     ports: Arc<PortRegistry>,
     engine: Arc<Worker<Engine>>,
-    /// For reading the addresses of ports that join a group.
-    #[pin]
-    rtnl: Mutex<RtnlSocket>,
 }
 
 impl Netlink {
-    pub(crate) fn new(ports: Arc<PortRegistry>, engine: Arc<Worker<Engine>>) -> Result<impl PinInit<Self, Error>> {
-        let sock = RtnlSocket::new()?;
-        Ok(try_pin_init!(Self { ports, engine, rtnl <- new_mutex!(sock, "rdmaip_nl_rtnl") }? Error))
+    pub(crate) fn new(ports: Arc<PortRegistry>, engine: Arc<Worker<Engine>>) -> Self {
+        Netlink { ports, engine }
     }
 
     /// Lets the engine act on a change now, and waits until it has, so
@@ -265,9 +258,8 @@ impl Netlink {
                     break;
                 };
                 match t.port_add(slot, port) {
-                    Ok(member) => {
-                        let ifindex = t.ports[port].as_ref().and_then(|p| p.netdev.as_ref()).map(|n| n.ifindex());
-                        if let Err(e) = joined.push((slot, port, member, ifindex.unwrap_or(0)), GFP_KERNEL) {
+                    Ok(_) => {
+                        if let Err(e) = joined.push(port, GFP_KERNEL) {
                             t.detach(port);
                             result = Err(e.into());
                             break;
@@ -283,35 +275,18 @@ impl Netlink {
                 result = Err(req.reject(EINVAL, c_str!("no port given"), None));
             }
             if result.is_err() {
-                for &(_, port, _, _) in joined.iter() {
+                for &port in joined.iter() {
                     t.detach(port);
                 }
                 return result;
             }
-        }
-        // The new members' addresses, read outside the registry lock: an
-        // rtnetlink dump takes rtnl.
-        let mut found = KVec::new();
-        let mut alloc = Ok(());
-        self.rtnl.lock().dump_addrs(|a: AddrInfo| {
-            if alloc.is_ok() && joined.iter().any(|j| j.3 == a.ifindex as i32) {
-                alloc = found.push(a, GFP_KERNEL);
-            }
-        })?;
-        alloc?;
-        let mut t = self.ports.lock();
-        for &(slot, port, member, ifindex) in joined.iter() {
-            // Unless the port left, or the group went, meanwhile.
-            let still = t.groups.get(slot).and_then(|g| g.as_ref()).is_some_and(|g| g.members[member] == Some(port));
-            if still {
-                t.adopt(slot, member, ifindex, &found)?;
-                if let Some(info) = t.port_info(port) {
-                    pr_info!("port {}/{} joined group {}\n", info.dev_name, info.port, name);
-                }
+            for info in joined.iter().filter_map(|&port| t.port_info(port)) {
+                pr_info!("port {}/{} joined group {}\n", info.dev_name, info.port, name);
             }
         }
-        drop(t);
-        // A member that is down gives its addresses away at once.
+        // The engine reads the new members' addresses (homing them) and
+        // moves those of a member that is down, before we answer.
+        self.engine.job().addresses_changed();
         self.settle();
         Ok(())
     }

@@ -199,6 +199,17 @@ impl Tables {
         Some(info)
     }
 
+    /// Applies `inputs` to the port in `slot`; a change of health is
+    /// logged, collected for notification, and fed to its group. Returns
+    /// whether the engine must run.
+    fn record(&mut self, slot: usize, inputs: &[PortInput], changed: &mut Changes, at: WallTime, mono: u64) -> bool {
+        let Some(port) = self.ports[slot].as_mut() else { return false };
+        let Some(change) = port.update(inputs) else { return false };
+        port.log_change(change, at);
+        changed.push(port.info(), change);
+        self.member_health(slot, mono)
+    }
+
     /// A port's health changed: if it is a group member, the group's
     /// timeline learns it. Returns whether the engine must run.
     fn member_health(&mut self, slot: usize, now: u64) -> bool {
@@ -303,21 +314,16 @@ impl PortRegistry {
     /// them count as failed from now on. Returns whether any was a member
     /// (its addresses must then leave before the port does).
     pub(crate) fn fail_device(&self, dev_index: u32) -> bool {
-        let now = crate::clock::mono_ns();
-        let mut tables = self.tables.lock();
-        let mut members = false;
-        for slot in 0..tables.ports.len() {
-            let Some(port) = tables.ports[slot].as_mut() else { continue };
-            if port.dev_index != dev_index || port.group.is_none() {
-                continue;
+        self.with_changes(|tables, changed, at, mono| {
+            let mut members = false;
+            for slot in 0..tables.ports.len() {
+                if tables.ports[slot].as_ref().is_some_and(|p| p.dev_index == dev_index && p.group.is_some()) {
+                    tables.record(slot, &[PortInput::NetdevGone], changed, at, mono);
+                    members = true;
+                }
             }
-            let change = port.update(&[PortInput::NetdevGone]);
-            if let Some(change) = change {
-                port.log_change(change, WallTime::now());
-            }
-            members |= tables.member_health(slot, now);
-        }
-        members
+            members
+        })
     }
 
     /// Stops tracking the ports of device `dev_index` and drops their
@@ -357,8 +363,6 @@ impl PortRegistry {
             IbEvent::PortError(p) => (p, RdmaState::Inactive),
             IbEvent::Other => return false,
         };
-        let mono = crate::clock::mono_ns();
-        let mut kick = false;
         // The cache is updated before the event is dispatched, so it is at
         // least as new as the event; it wins if the two disagree (a later
         // event is then on its way).
@@ -366,59 +370,52 @@ impl PortRegistry {
             RdmaState::Unknown => reported,
             s => s,
         };
-        let now = WallTime::now();
-        let mut changed = Changes::new();
-        let mut tables = self.tables.lock();
         let index = dev.index();
-        let found = tables.ports.iter().position(|p| p.as_ref().is_some_and(|p| p.is(index, port_num)));
-        if let Some(slot) = found {
-            if let Some(port) = tables.ports[slot].as_mut() {
-                if let Some(change) = port.update(&[PortInput::Rdma(state)]) {
-                    port.log_change(change, now);
-                    changed.push(port.info(), change);
-                    kick |= tables.member_health(slot, mono);
-                }
+        self.with_changes(|tables, changed, at, mono| {
+            match tables.ports.iter().position(|p| p.as_ref().is_some_and(|p| p.is(index, port_num))) {
+                Some(slot) => tables.record(slot, &[PortInput::Rdma(state)], changed, at, mono),
+                None => false,
             }
-        }
-        drop(tables);
-        changed.notify(now);
-        kick
+        })
     }
 
     /// A netdev event, delivered under rtnl.
     /// Returns whether a group member changed (the engine must run).
     pub(crate) fn netdev_event(&self, event: NetdevEvent, dev: &NetDevice, rtnl: &Rtnl) -> bool {
-        let now = WallTime::now();
-        let mono = crate::clock::mono_ns();
-        let mut kick = false;
-        let mut changed = Changes::new();
-        let mut tables = self.tables.lock();
-        for slot in 0..tables.ports.len() {
-            let Some(port) = tables.ports[slot].as_mut().filter(|p| p.has_netdev(dev)) else {
-                continue;
-            };
-            let change = match event {
-                NetdevEvent::Up | NetdevEvent::Down | NetdevEvent::Change => port.update(&[
-                    PortInput::AdminUp(dev.is_running()),
-                    PortInput::Carrier(dev.carrier_ok()),
-                ]),
-                NetdevEvent::ChangeName => {
-                    port.netdev_name = dev.name(rtnl);
-                    None
-                }
-                NetdevEvent::Unregister => {
-                    port.netdev = None;
-                    port.update(&[PortInput::NetdevGone])
-                }
-            };
-            if let Some(change) = change {
-                port.log_change(change, now);
-                changed.push(port.info(), change);
-                kick |= tables.member_health(slot, mono);
+        self.with_changes(|tables, changed, at, mono| {
+            let mut kick = false;
+            for slot in 0..tables.ports.len() {
+                let Some(port) = tables.ports[slot].as_mut().filter(|p| p.has_netdev(dev)) else {
+                    continue;
+                };
+                let state;
+                let inputs: &[PortInput] = match event {
+                    NetdevEvent::Up | NetdevEvent::Down | NetdevEvent::Change => {
+                        state = [PortInput::AdminUp(dev.is_running()), PortInput::Carrier(dev.carrier_ok())];
+                        &state
+                    }
+                    NetdevEvent::ChangeName => {
+                        port.netdev_name = dev.name(rtnl);
+                        continue;
+                    }
+                    NetdevEvent::Unregister => {
+                        port.netdev = None;
+                        &[PortInput::NetdevGone]
+                    }
+                };
+                kick |= tables.record(slot, inputs, changed, at, mono);
             }
-        }
-        drop(tables);
-        changed.notify(now);
+            kick
+        })
+    }
+
+    /// Runs `f` on the locked tables with a collector of health changes,
+    /// which are announced once the lock is released. Returns what `f` does.
+    fn with_changes(&self, f: impl FnOnce(&mut Tables, &mut Changes, WallTime, u64) -> bool) -> bool {
+        let at = WallTime::now();
+        let mut changed = Changes::new();
+        let kick = f(&mut self.tables.lock(), &mut changed, at, crate::clock::mono_ns());
+        changed.notify(at);
         kick
     }
 }

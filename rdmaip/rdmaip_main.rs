@@ -153,10 +153,8 @@ impl kernel::Module for RdmaIp {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let registry = Arc::pin_init(PortRegistry::new(), GFP_KERNEL)?;
         let engine = Worker::new(c_str!("rdmaip"), Engine::new(registry.clone())?)?;
-        let netlink = genl::Registration::register(Arc::pin_init(
-            nl::Netlink::new(registry.clone(), engine.clone())?,
-            GFP_KERNEL,
-        )?)?;
+        let netlink =
+            genl::Registration::register(Arc::new(nl::Netlink::new(registry.clone(), engine.clone()), GFP_KERNEL)?)?;
         // Netdev events first, so that none is missed between discovering a
         // port and watching its netdev.
         let netdevs = NetdevNotifier::register(Netdevs { registry: registry.clone(), engine: engine.clone() })?;

@@ -103,18 +103,24 @@ u64 rdmaip_ktime_get_real_ns(void)
 	return ktime_get_real_ns();
 }
 
-struct sk_buff *rdmaip_genl_reply_new(const struct genl_info *info, void **hdr)
+/* A new message of @cmd to @portid, header started in *@hdr. */
+static struct sk_buff *rdmaip_genl_msg_new(u32 portid, u32 seq, u8 cmd, void **hdr)
 {
 	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 
 	if (!skb)
 		return NULL;
-	*hdr = genlmsg_iput(skb, info);
+	*hdr = genlmsg_put(skb, portid, seq, &rdmaip_nl_family, 0, cmd);
 	if (!*hdr) {
 		nlmsg_free(skb);
 		return NULL;
 	}
 	return skb;
+}
+
+struct sk_buff *rdmaip_genl_reply_new(const struct genl_info *info, void **hdr)
+{
+	return rdmaip_genl_msg_new(info->snd_portid, info->snd_seq, info->genlhdr->cmd, hdr);
 }
 
 void *rdmaip_genl_dump_put(struct sk_buff *skb, struct netlink_callback *cb)
@@ -124,16 +130,7 @@ void *rdmaip_genl_dump_put(struct sk_buff *skb, struct netlink_callback *cb)
 
 struct sk_buff *rdmaip_genl_ntf_new(u8 cmd, void **hdr)
 {
-	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-
-	if (!skb)
-		return NULL;
-	*hdr = genlmsg_put(skb, 0, 0, &rdmaip_nl_family, 0, cmd);
-	if (!*hdr) {
-		nlmsg_free(skb);
-		return NULL;
-	}
-	return skb;
+	return rdmaip_genl_msg_new(0, 0, cmd, hdr);
 }
 
 void rdmaip_genlmsg_end(struct sk_buff *skb, void *hdr)

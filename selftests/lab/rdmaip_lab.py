@@ -12,6 +12,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools", "lab"))
 sys.path.insert(0, os.path.join(ROOT, "selftests", "lib"))
 
 from lab import Lab  # noqa: E402,F401  (re-exported for the tests)
+from ktap import Tap  # noqa: E402
 
 # Addressing of the lab: one subnet per switch, both switches one L2 segment.
 ADDR = {
@@ -82,3 +83,20 @@ def port_health(lab, node, port):
     """The last health rdmaip logged for ``port`` ("UP", "DOWN (...)")."""
     found = matches(lab, node, HEALTH_RE, port=port)
     return found[-1].group("new") if found else None
+
+
+def run_in_lab(steps):
+    """Boots the lab, runs ``steps(tap, lab)``, then fails if either node's
+    kernel warned, oopsed or reported a lockdep problem. Prints KTAP and
+    returns the exit code."""
+    tap = Tap()
+    try:
+        with Lab() as lab:
+            tap.ok(True, "lab: both nodes booted")
+            steps(tap, lab)
+            problems = {node: lab.kernel_problems(node) for node in ("a", "b")}
+            tap.ok(not any(problems.values()), "kernel: no WARN, lockdep report or oops on either node",
+                   problems)
+    except Exception as e:  # the lab itself failed: report, do not hide it
+        tap.ok(False, "lab: both nodes booted", f"{type(e).__name__}: {e}")
+    return tap.finish()

@@ -16,8 +16,7 @@ import re
 import sys
 import time
 
-from rdmaip_lab import ROOT, Lab, setup_nic, wait_match, HEALTH_RE
-from ktap import Tap
+from rdmaip_lab import ROOT, HEALTH_RE, run_in_lab, setup_nic, wait_match
 
 R = os.path.join(ROOT, "target", "debug", "rdmaipctl")
 GENL_RAW = os.path.join(ROOT, "selftests", "lab", "genl_raw.py")
@@ -304,35 +303,30 @@ def test_bad_netlink_input(lab):
     assert rc != 0 and "failback-delay" in out, out
 
 
+def steps(tap, lab):
+    tap.run("setup: group g0 of rxe0/1 (NIC 1) and rxe1/1 (NIC 2) on node A", setup, lab)
+    tap.run("failover: cut NIC 1, its IPv4/IPv6 addresses move to NIC 2, B's neighbours follow, "
+            "rping works", test_failover, lab, tap)
+    tap.run("failback: restore NIC 1, addresses home after the delay", test_failback, lab, tap)
+    tap.run("admin changes: an added address is homed and fails over; a removed one is never "
+            "resurrected", test_admin_changes_followed, lab)
+    tap.run("group down: both NICs cut, nothing moves, group-down; first back takes all",
+            test_group_down, lab)
+    tap.run("drain/undrain: addresses leave and stay away until undrain", test_drain_undrain, lab)
+    tap.run("failback off: addresses stay after recovery until it is on again", test_failback_off, lab)
+    tap.run("unload: rmmod with moved addresses puts them home", test_unload_restores, lab)
+    tap.run("cascade: the port that took over fails too, with a third member", test_cascade, lab)
+    cleanup_cascade(lab)
+    rounds = int(os.environ.get("RDMAIP_RANDOM_CUTS", "200"))
+    tap.run(f"random: {rounds} cuts and restores keep every address once, on a healthy port",
+            test_random_cuts, lab, tap, rounds)
+    tap.run("device removal: a member's RDMA device deleted, its addresses move first",
+            test_device_removal, lab)
+    tap.run("netlink: bad input refused with extack messages", test_bad_netlink_input, lab)
+
+
 def main():
-    tap = Tap()
-    try:
-        with Lab() as lab:
-            tap.ok(True, "lab: both nodes booted")
-            tap.run("setup: group g0 of rxe0/1 (NIC 1) and rxe1/1 (NIC 2) on node A", setup, lab)
-            tap.run("failover: cut NIC 1, its IPv4/IPv6 addresses move to NIC 2, B's neighbours follow, "
-                    "rping works", test_failover, lab, tap)
-            tap.run("failback: restore NIC 1, addresses home after the delay", test_failback, lab, tap)
-            tap.run("admin changes: an added address is homed and fails over; a removed one is never "
-                    "resurrected", test_admin_changes_followed, lab)
-            tap.run("group down: both NICs cut, nothing moves, group-down; first back takes all",
-                    test_group_down, lab)
-            tap.run("drain/undrain: addresses leave and stay away until undrain", test_drain_undrain, lab)
-            tap.run("failback off: addresses stay after recovery until it is on again", test_failback_off, lab)
-            tap.run("unload: rmmod with moved addresses puts them home", test_unload_restores, lab)
-            tap.run("cascade: the port that took over fails too, with a third member", test_cascade, lab)
-            cleanup_cascade(lab)
-            rounds = int(os.environ.get("RDMAIP_RANDOM_CUTS", "200"))
-            tap.run(f"random: {rounds} cuts and restores keep every address once, on a healthy port",
-                    test_random_cuts, lab, tap, rounds)
-            tap.run("device removal: a member's RDMA device deleted, its addresses move first",
-                    test_device_removal, lab)
-            tap.run("netlink: bad input refused with extack messages", test_bad_netlink_input, lab)
-            problems = {n: lab.kernel_problems(n) for n in ("a", "b")}
-            tap.ok(not any(problems.values()), "kernel: no WARN, lockdep report or oops", problems)
-    except Exception as e:
-        tap.ok(False, "lab: both nodes booted", f"{type(e).__name__}: {e}")
-    return tap.finish()
+    return run_in_lab(steps)
 
 
 if __name__ == "__main__":
