@@ -15,7 +15,9 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # Kernel build directory for the current fragment and toolchain; sets KDIR
-# and KMODS (the modules_install staging root the lab VMs mount).
+# and KMODS (the modules_install staging root the lab VMs mount;
+# RDMAIP_LAB_MODS names a private copy of it, so that two checkouts can run
+# their labs side by side with their own out-of-tree modules).
 lab_kernel_paths() {
 	local srcver fraghash tc key
 	srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
@@ -25,6 +27,6 @@ lab_kernel_paths() {
 	key="6.12-${srcver}-cfg${fraghash}-tc${tc}"
 	KERNEL_CACHE_DIR="$RDMAIP_CACHE/kernel-$key"
 	KDIR="$KERNEL_CACHE_DIR/linux"
-	KMODS="$KERNEL_CACHE_DIR/mods"
+	KMODS="${RDMAIP_LAB_MODS:-$KERNEL_CACHE_DIR/mods}"
 	KSRCVER="$srcver"
 }
