@@ -19,7 +19,11 @@
 //! and the kernel's addresses cannot be changed by two passes at once.
 
 use crate::clock::{mono_ns, WallTime};
+use crate::cm_ids;
 use crate::events;
+use crate::ffi;
+use crate::ib::IbDeviceRef;
+use crate::ulp_api::{self, MoveEnd};
 use crate::groups::{Addr, Group};
 use crate::logic::group::{group_up, next_deadline, plan, Member, MoveReason, Placement, MAX_MEMBERS, NS_PER_MS};
 use crate::logic::rtaddr::{self, AddrInfo, IpAddr};
@@ -44,6 +48,36 @@ pub(crate) enum Reason {
     Admin,
 }
 
+impl Reason {
+    /// The reason as the uapi header (and the kernel API) number it.
+    pub(crate) fn uapi(self) -> u32 {
+        match self {
+            Reason::Plan(MoveReason::Failover) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_FAILOVER,
+            Reason::Plan(MoveReason::Failback) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_FAILBACK,
+            Reason::Plan(MoveReason::Drain) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_DRAIN,
+            Reason::Plan(MoveReason::Undrain) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_UNDRAIN,
+            Reason::Unload => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_UNLOAD,
+            Reason::Admin => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_ADMIN,
+        }
+    }
+}
+
+/// What local consumers were told about the moves of one pass.
+pub(crate) struct CmDelivery {
+    /// Per move: how many rdma_cm ids got ADDR_CHANGE.
+    counts: KVec<u32>,
+    /// How long delivering to every id took (all moves of the pass).
+    delivery_us: u64,
+}
+
+impl CmDelivery {
+    /// (ids notified, delivery time) for move `i`, when local notification
+    /// is available.
+    pub(crate) fn of(&self, i: usize) -> Option<(u32, u64)> {
+        cm_ids::AVAILABLE.then(|| (self.counts.get(i).copied().unwrap_or(0), self.delivery_us))
+    }
+}
+
 /// One move, with everything needed to carry it out without the lock.
 struct Move {
     group: usize,
@@ -57,6 +91,11 @@ struct Move {
     to: PortInfo,
     to_dev: NetDevRef,
     to_name: IfName,
+    /// For the ULP notifier: the old port's netdev (if it still has one)
+    /// and both RDMA devices.
+    from_dev: Option<NetDevRef>,
+    from_ib: IbDeviceRef,
+    to_ib: IbDeviceRef,
     /// When the event that caused the move happened (monotonic ns).
     since_ns: u64,
     announce_count: u32,
@@ -157,7 +196,8 @@ impl Engine {
         let home_again = self.commit(moves, &done);
         self.announce(moves, &done, now);
         let next = self.send_due_announces();
-        self.report(moves, &done);
+        let cm = self.notify_consumers(moves, &done);
+        self.report(moves, &done, &cm);
         for (group, port) in home_again.iter() {
             pr_info!("group {}: every address of {}/{} is home\n", group, port.dev_name, port.port);
             events::failback(group, port, WallTime::now());
@@ -192,7 +232,8 @@ impl Engine {
         for (m, _) in moves.iter().zip(done.iter()).filter(|(_, ok)| **ok) {
             m.to_dev.notify_peers();
         }
-        self.report(&moves, &done);
+        let cm = self.notify_consumers(&moves, &done);
+        self.report(&moves, &done, &cm);
     }
 
     /// Plans every group under the lock.
@@ -293,19 +334,59 @@ impl Engine {
         home_again
     }
 
+    /// Tells local RDMA consumers about the moves that succeeded: every
+    /// rdma_cm id bound to a moved address gets ADDR_CHANGE (one scan of
+    /// each device's ids for all of them), then the ULP notifiers run. No
+    /// lock is held: consumers' handlers may sleep and call into rdmaip.
+    fn notify_consumers(&self, moves: &KVec<Move>, done: &KVec<bool>) -> CmDelivery {
+        let mut counts = KVec::new();
+        for _ in moves.iter() {
+            if counts.push(0u32, GFP_KERNEL).is_err() {
+                break;
+            }
+        }
+        let start = mono_ns();
+        if cm_ids::AVAILABLE && done.iter().any(|ok| *ok) {
+            let wanted =
+                |a: &IpAddr| moves.iter().zip(done.iter()).position(|(m, ok)| *ok && m.info.addr == *a);
+            for dev in self.registry.cm_devices().iter() {
+                cm_ids::notify_addr_change(dev, &wanted, &mut |i| {
+                    if let Some(c) = counts.get_mut(i) {
+                        *c += 1;
+                    }
+                });
+            }
+        }
+        let cm = CmDelivery { counts, delivery_us: mono_ns().saturating_sub(start) / 1000 };
+        for (i, (m, _)) in moves.iter().zip(done.iter()).enumerate().filter(|(_, (_, ok))| **ok) {
+            let end = |dev, ib, p: &PortInfo| MoveEnd { netdev: dev, ibdev: ib, port: p.port, ifindex: p.ifindex };
+            ulp_api::notify_move(
+                m.group_name.as_bytes(),
+                &m.info.addr,
+                m.info.prefixlen,
+                end(m.from_dev.as_ref(), &m.from_ib, &m.from),
+                end(Some(&m.to_dev), &m.to_ib, &m.to),
+                m.reason.uapi(),
+                cm.counts.get(i).copied().unwrap_or(0),
+            );
+        }
+        cm
+    }
+
     /// Logs and reports the moves.
-    fn report(&self, moves: &KVec<Move>, done: &KVec<bool>) {
+    fn report(&self, moves: &KVec<Move>, done: &KVec<bool>, cm: &CmDelivery) {
         let at = WallTime::now();
-        for (m, ok) in moves.iter().zip(done.iter()) {
+        for (i, (m, ok)) in moves.iter().zip(done.iter()).enumerate() {
             let latency_us = mono_ns().saturating_sub(m.since_ns) / 1000;
             let reason = reason_name(m.reason);
             if *ok {
+                let notified = cm.of(i);
                 pr_info!(
-                    "group {}: {} moved {}/{} -> {}/{} ({}) in {} us at {}\n",
+                    "group {}: {} moved {}/{} -> {}/{} ({}) in {} us at {}; rdma_cm ids notified: {}\n",
                     m.group_name, m.info.addr, m.from.dev_name, m.from.port, m.to.dev_name, m.to.port,
-                    reason, latency_us, at
+                    reason, latency_us, at, notified.map_or(-1, |(n, _)| i64::from(n))
                 );
-                events::addr_moved(&m.group_name, &m.info, &m.from, &m.to, m.reason, latency_us, at);
+                events::addr_moved(&m.group_name, &m.info, &m.from, &m.to, m.reason, latency_us, notified, at);
             } else {
                 pr_err!(
                     "group {}: could not move {} from {}/{} to {}/{} ({})\n",
@@ -457,7 +538,9 @@ fn make_move(t: &Tables, gs: usize, g: &Group, slot: usize, a: &Addr, to: usize,
     let to_port = g.members[to]?;
     let from = t.port_info(from_port)?;
     let to_info = t.port_info(to_port)?;
-    let to_dev = NetDevRef::new(t.ports[to_port].as_ref()?.netdev.as_ref()?);
+    let from_port_ref = t.ports[from_port].as_ref()?;
+    let to_port_ref = t.ports[to_port].as_ref()?;
+    let to_dev = NetDevRef::new(to_port_ref.netdev.as_ref()?);
     Some(Move {
         group: gs,
         group_name: g.name,
@@ -470,6 +553,9 @@ fn make_move(t: &Tables, gs: usize, g: &Group, slot: usize, a: &Addr, to: usize,
         from,
         to: to_info,
         to_dev,
+        from_dev: from_port_ref.netdev.as_ref().map(|d| NetDevRef::new(d)),
+        from_ib: from_port_ref.ibdev.get()?,
+        to_ib: to_port_ref.ibdev.get()?,
         since_ns: since,
         announce_count: g.settings.announce_count,
         announce_interval_ms: g.settings.announce_interval_ms,

@@ -12,7 +12,6 @@ use crate::ffi;
 use crate::genl::Message;
 use crate::engine::Reason;
 use crate::groups::GroupName;
-use crate::logic::group::MoveReason;
 use crate::logic::port::{Health, HealthChange};
 use crate::logic::rtaddr::{AddrInfo, IpAddr};
 use crate::nl::{put_port_name, reason_attr};
@@ -42,7 +41,9 @@ pub(crate) fn port_health(port: &PortInfo, change: HealthChange, at: WallTime) {
     }
 }
 
-/// An address moved.
+/// An address moved; `cm` is how many rdma_cm ids were told and how long
+/// that took, when local notification is available.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn addr_moved(
     group: &GroupName,
     addr: &AddrInfo,
@@ -50,16 +51,9 @@ pub(crate) fn addr_moved(
     to: &PortInfo,
     reason: Reason,
     latency_us: u64,
+    cm: Option<(u32, u64)>,
     at: WallTime,
 ) {
-    let reason = match reason {
-        Reason::Plan(MoveReason::Failover) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_FAILOVER,
-        Reason::Plan(MoveReason::Failback) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_FAILBACK,
-        Reason::Plan(MoveReason::Drain) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_DRAIN,
-        Reason::Plan(MoveReason::Undrain) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_UNDRAIN,
-        Reason::Unload => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_UNLOAD,
-        Reason::Admin => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_ADMIN,
-    };
     let send = || -> Result {
         let mut msg = Message::notification(ffi::RDMAIP_CMD_ADDR_MOVED_NTF)?;
         let mut w = msg.writer();
@@ -72,8 +66,12 @@ pub(crate) fn addr_moved(
         w.put(ffi::RDMAIP_A_EVENT_PREFIXLEN, &[addr.prefixlen])?;
         put_port_name(&mut w, ffi::RDMAIP_A_EVENT_FROM_PORT, from)?;
         put_port_name(&mut w, ffi::RDMAIP_A_EVENT_TO_PORT, to)?;
-        w.put_u32(ffi::RDMAIP_A_EVENT_MOVE_REASON, reason)?;
+        w.put_u32(ffi::RDMAIP_A_EVENT_MOVE_REASON, reason.uapi())?;
         w.put_uint(ffi::RDMAIP_A_EVENT_LATENCY_US, latency_us)?;
+        if let Some((ids, us)) = cm {
+            w.put_u32(ffi::RDMAIP_A_EVENT_CM_IDS_NOTIFIED, ids)?;
+            w.put_uint(ffi::RDMAIP_A_EVENT_CM_DELIVERY_US, us)?;
+        }
         msg.multicast(ffi::RDMAIP_NLGRP_MONITOR)
     };
     if let Err(e) = send() {

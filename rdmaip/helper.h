@@ -13,7 +13,15 @@
 #include <rdma/ib_verbs.h>
 #include <rdma/ib_cache.h>
 #include <net/genetlink.h>
+#include <rdma/rdma_cm.h>
 #include <uapi/linux/rdmaip.h>
+#include <rdmaip.h>
+
+#ifdef RDMAIP_CM_INTERNALS
+/* rdma_cm's private headers, from the kernel source tree (see Kbuild). */
+#include <restrack.h>
+#include <cma_priv.h>
+#endif
 
 #include "nl_gen.h"
 

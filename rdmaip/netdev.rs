@@ -71,7 +71,7 @@ impl NetDevice {
         unsafe { &*ptr.cast::<Self>() }
     }
 
-    fn as_ptr(&self) -> *mut ffi::net_device {
+    pub(crate) fn as_ptr(&self) -> *mut ffi::net_device {
         self.0.get()
     }
 

@@ -16,7 +16,7 @@
 
 use crate::clock::WallTime;
 use crate::events;
-use crate::ib::{IbDevice, IbPortState, LinkLayer};
+use crate::ib::{IbDevice, IbDeviceRef, IbPortState, LinkLayer};
 use crate::ib_event::IbEvent;
 use crate::groups::{Group, GroupName};
 use crate::logic::group::Member;
@@ -31,6 +31,12 @@ use kernel::sync::Mutex;
 /// One RDMA port and the netdev behind it.
 pub(crate) struct Port {
     dev_index: u32,
+    /// Held so the device stays valid for rdma_cm delivery and the ULP
+    /// notifier; dropped when ib_core removes the device.
+    pub(crate) ibdev: IbDeviceRef,
+    /// ib_core is removing the device: rdma_cm is about to tell its ids
+    /// itself, so rdmaip no longer delivers anything to them.
+    pub(crate) dev_going: bool,
     dev_name: DevName,
     port: u32,
     pub(crate) link_layer: LinkLayer,
@@ -115,6 +121,7 @@ fn rdma_state(dev: &IbDevice, port: u32) -> RdmaState {
 #[derive(Clone, Copy)]
 pub(crate) struct PortInfo {
     pub(crate) dev_name: DevName,
+    pub(crate) dev_index: u32,
     pub(crate) port: u32,
     pub(crate) netdev_name: IfName,
     pub(crate) ifindex: Option<i32>,
@@ -136,6 +143,7 @@ impl Port {
     fn info(&self) -> PortInfo {
         PortInfo {
             dev_name: self.dev_name,
+            dev_index: self.dev_index,
             port: self.port,
             netdev_name: self.netdev_name,
             ifindex: self.netdev.as_ref().map(|n| n.ifindex()),
@@ -256,6 +264,7 @@ impl PortRegistry {
         // between the snapshot and the insertion.
         let rtnl = RtnlGuard::lock();
         let mut new_ports = KVec::new();
+        let ibdev = dev;
         for port in dev.ports() {
             let netdev = dev.netdev(port);
             let netdev_name = match &netdev {
@@ -265,6 +274,8 @@ impl PortRegistry {
             new_ports.push(
                 Port {
                     dev_index: dev.index(),
+                    ibdev: ibdev.get().ok_or(ENODEV)?,
+                    dev_going: false,
                     dev_name: *dev_name,
                     port,
                     link_layer: dev.link_layer(port),
@@ -316,6 +327,9 @@ impl PortRegistry {
     pub(crate) fn fail_device(&self, dev_index: u32) -> bool {
         self.with_changes(|tables, changed, at, mono| {
             let mut members = false;
+            for port in tables.ports.iter_mut().flatten().filter(|p| p.dev_index == dev_index) {
+                port.dev_going = true;
+            }
             for slot in 0..tables.ports.len() {
                 if tables.ports[slot].as_ref().is_some_and(|p| p.dev_index == dev_index && p.group.is_some()) {
                     tables.record(slot, &[PortInput::NetdevGone], changed, at, mono);
@@ -347,6 +361,23 @@ impl PortRegistry {
             pr_info!("port {}/{} renamed to {}/{}\n", port.dev_name, port.port, name, port.port);
             port.dev_name = *name;
         }
+    }
+
+    /// A reference to every RDMA device with a port, but those being
+    /// removed: where rdma_cm ids bound to group addresses can be.
+    pub(crate) fn cm_devices(&self) -> KVec<IbDeviceRef> {
+        let tables = self.tables.lock();
+        let mut devs: KVec<IbDeviceRef> = KVec::new();
+        for p in tables.ports.iter().flatten().filter(|p| !p.dev_going) {
+            if devs.iter().all(|d| d.index() != p.dev_index) {
+                if let Some(r) = p.ibdev.get() {
+                    if devs.push(r, GFP_KERNEL).is_err() {
+                        pr_err!("out of memory: some rdma_cm ids miss an address change\n");
+                    }
+                }
+            }
+        }
+        devs
     }
 
     /// The first port in table slot `from` or later, with the slot after it.

@@ -16,6 +16,7 @@ use kernel::sync::Arc;
 
 mod addr_notifier;
 mod clock;
+mod cm_ids;
 mod engine;
 mod errno;
 mod events;
@@ -31,6 +32,7 @@ mod netdev_notifier;
 mod nl;
 mod ports;
 mod rtnl_sock;
+mod ulp_api;
 mod workq;
 
 use ib::{IbClient, IbDevice};
@@ -143,6 +145,7 @@ struct RdmaIp {
     _netdevs: Pin<KBox<NetdevNotifier<Netdevs>>>,
     _addrs4: Pin<KBox<AddrNotifier<Addrs>>>,
     _addrs6: Pin<KBox<AddrNotifier<Addrs>>>,
+    _ulp_api: ulp_api::Registration,
     // Last: registered before and unregistered after every source of
     // events, so notifications always have a registered family to go to.
     // Unregistering waits for running requests.
@@ -160,9 +163,26 @@ impl kernel::Module for RdmaIp {
         let netdevs = NetdevNotifier::register(Netdevs { registry: registry.clone(), engine: engine.clone() })?;
         let addrs4 = AddrNotifier::register(Family::V4, Addrs(engine.clone()))?;
         let addrs6 = AddrNotifier::register(Family::V6, Addrs(engine.clone()))?;
+        let ulp_api = ulp_api::Registration::new(registry.clone());
         let devices = ib::Registration::register(Arc::new(Devices { registry, engine: engine.clone() }, GFP_KERNEL)?)?;
-        pr_info!("loaded\n");
-        Ok(RdmaIp { engine, _devices: devices, _netdevs: netdevs, _addrs4: addrs4, _addrs6: addrs6, _netlink: netlink })
+        if cm_ids::AVAILABLE {
+            pr_info!("loaded; rdma_cm ids bound to moved addresses get RDMA_CM_EVENT_ADDR_CHANGE\n");
+        } else {
+            pr_warn!(
+                "loaded without local rdma_cm notification: built without rdma_cm's private headers \
+                 (drivers/infiniband/core of the kernel source tree); local consumers learn about moves \
+                 only from their peers and from their own timeouts\n"
+            );
+        }
+        Ok(RdmaIp {
+            engine,
+            _devices: devices,
+            _netdevs: netdevs,
+            _addrs4: addrs4,
+            _addrs6: addrs6,
+            _ulp_api: ulp_api,
+            _netlink: netlink,
+        })
     }
 }
 

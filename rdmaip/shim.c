@@ -17,6 +17,8 @@
 #include <linux/timekeeping.h>
 #include <net/genetlink.h>
 #include <rdma/ib_verbs.h>
+#include <linux/xarray.h>
+#include <rdmaip.h>
 
 #include "nl_gen.h"
 #include "shim.h"
@@ -296,3 +298,50 @@ void rdmaip_flush_delayed_work(struct delayed_work *dw)
 {
 	flush_delayed_work(dw);
 }
+
+struct rdma_restrack_root *rdmaip_ib_device_restrack(struct ib_device *dev)
+{
+	return dev->res;
+}
+
+void *rdmaip_xa_find_present(struct xarray *xa, unsigned long *index)
+{
+	return xa_find(xa, index, ULONG_MAX, XA_PRESENT);
+}
+
+unsigned long rdmaip_spin_lock_irqsave(spinlock_t *lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(lock, flags);
+	return flags;
+}
+
+void rdmaip_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
+{
+	spin_unlock_irqrestore(lock, flags);
+}
+
+static BLOCKING_NOTIFIER_HEAD(rdmaip_ulp_chain);
+
+int rdmaip_ulp_chain_register(struct notifier_block *nb)
+{
+	return blocking_notifier_chain_register(&rdmaip_ulp_chain, nb);
+}
+
+int rdmaip_ulp_chain_unregister(struct notifier_block *nb)
+{
+	return blocking_notifier_chain_unregister(&rdmaip_ulp_chain, nb);
+}
+
+int rdmaip_ulp_chain_call(unsigned long event, void *data)
+{
+	return blocking_notifier_call_chain(&rdmaip_ulp_chain, event, data);
+}
+
+/* The kernel API (include/rdmaip.h) is implemented in Rust (ulp_api.rs);
+ * the exports are C macros. */
+EXPORT_SYMBOL_GPL(rdmaip_register_notifier);
+EXPORT_SYMBOL_GPL(rdmaip_unregister_notifier);
+EXPORT_SYMBOL_GPL(rdmaip_group_ports);
+EXPORT_SYMBOL_GPL(rdmaip_group_addrs);

@@ -7,8 +7,12 @@
 #define RDMAIP_SHIM_H
 
 #include <linux/types.h>
+#include <linux/spinlock_types.h>
 
 struct ib_device;
+struct rdma_restrack_root;
+struct xarray;
+struct notifier_block;
 struct ib_event_handler;
 struct ib_event;
 struct net_device;
@@ -113,3 +117,17 @@ void rdmaip_cancel_delayed_work_sync(struct delayed_work *dw);
 void rdmaip_flush_delayed_work(struct delayed_work *dw);
 
 #endif
+
+/* rdma_cm ids on a device (cm_ids.rs): ib_device's restrack roots (a public
+ * field) and the next present index of an xarray (XA_PRESENT is a macro). */
+struct rdma_restrack_root *rdmaip_ib_device_restrack(struct ib_device *dev);
+void *rdmaip_xa_find_present(struct xarray *xa, unsigned long *index);
+/* spin_lock_irqsave() and its pair are macros. */
+unsigned long rdmaip_spin_lock_irqsave(spinlock_t *lock);
+void rdmaip_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
+
+/* The kernel API's notifier chain (ulp_api.rs): BLOCKING_NOTIFIER_HEAD() is a
+ * static initialiser, so the head lives here. */
+int rdmaip_ulp_chain_register(struct notifier_block *nb);
+int rdmaip_ulp_chain_unregister(struct notifier_block *nb);
+int rdmaip_ulp_chain_call(unsigned long event, void *data);
