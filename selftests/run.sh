@@ -7,6 +7,18 @@
 # suites; exits non-zero if anything failed.
 set -uo pipefail
 
+# Builds a copy of the module as a headers-only kernel tree would (no
+# drivers/infiniband/core): it must build and say it cannot notify locally.
+build_without_cm_internals() {
+	local dir
+	dir=$(mktemp -d /tmp/rdmaip-nocm.XXXXXX)
+	cp -r Kbuild rdmaip include kernel "$dir"/
+	make -C "$KDIR" M="$dir" RUSTC="$KRUSTC" BINDGEN="$BINDGEN" RDMAIP_CM_INTERNALS=n modules &&
+		! grep -q rdma_id_private "$dir/rdmaip/bindings_generated.rs" &&
+		strings "$dir/rdmaip/rdmaip.ko" | grep -q 'loaded without local rdma_cm notification' &&
+		rm -rf "$dir"
+}
+
 main() {
 	cd "$(dirname "$0")/.."
 	. tools/lib.sh
@@ -52,6 +64,8 @@ main() {
 	# Needs the kernel tree for its generator.
 	check_step "netlink: generated uapi header and policies match the YAML spec" \
 		bash tools/ynl-gen.sh --check
+	check_step "build: without rdma_cm's private headers rdmaip still builds, without local CM notification" \
+		build_without_cm_internals
 
 	for t in tools/lab/smoke.py selftests/lab/test_*.py; do
 		log "lab tests: $t"

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Userspace rdma_cm consumers hear about moved addresses, in the two-node lab.
+
+Node A's two ports form group g0 (as in test_failover.py). A librdmacm
+client on A (cm_reconnect.py, through rdma-core's librdmacm) is connected
+from A's NIC-1 address to a server on B; another from A's NIC-2 address is
+the control. Cutting NIC 1 must give the first client exactly one
+RDMA_CM_EVENT_ADDR_CHANGE, after which it reconnects from the same address,
+now over NIC 2's RDMA device; the control hears nothing. Failback does the
+same in the other direction. A listener on the moved address gets its
+ADDR_CHANGE too.
+"""
+
+import os
+import re
+import sys
+import time
+
+from rdmaip_lab import ROOT, guest_now, run_in_lab
+import test_failover as fo
+
+CLIENT = os.path.join(ROOT, "selftests", "lab", "cm_reconnect.py")
+PORT = 7471
+# Each client talks to B's address on its own subnet.
+MOVING, STAYING = "10.1.0.1", "10.2.0.1"
+PEER = {MOVING: "10.1.0.2", STAYING: "10.2.0.2"}
+
+
+def log_lines(lab, node, name):
+    out = lab.check(node, f"cat /tmp/{name}.log 2>/dev/null; true")
+    return [(float(t), rest) for t, _, rest in (line.partition(" ") for line in out.splitlines())
+            if re.fullmatch(r"\d+\.\d+", t)]
+
+
+def wait_line(lab, node, name, what, after, timeout=30):
+    """The time of the first line `what` in /tmp/<name>.log later than
+    `after` (guest epoch seconds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for t, rest in log_lines(lab, node, name):
+            if t > after and rest.startswith(what):
+                return t
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{node}:/tmp/{name}.log has no '{what}' after {after}:\n"
+                                 + lab.check(node, f"tail -20 /tmp/{name}.log; true"))
+        time.sleep(0.3)
+
+
+def count(lab, node, name, what, after=0.0):
+    return sum(1 for t, rest in log_lines(lab, node, name) if t > after and rest.startswith(what))
+
+
+def cm_id_link(lab, src):
+    """The RDMA port of A's connected id with source address `src`."""
+    out = lab.check("a", "rdma resource show cm_id")
+    for line in out.splitlines():
+        if f"src-addr {src}:" in line and "state CONNECT" in line:
+            return line.split()[1]
+    return None
+
+
+def start(lab, node, name, *args):
+    lab.check(node, f"(stdbuf -oL python3 {CLIENT} {' '.join(args)} > /tmp/{name}.log 2>&1 &)")
+
+
+def setup(lab):
+    fo.setup(lab)
+    start(lab, "b", "server", "server", "0.0.0.0", str(PORT))
+    wait_line(lab, "b", "server", "listening", 0)
+    start(lab, "a", "listener", "server", MOVING, str(PORT))
+    wait_line(lab, "a", "listener", "listening", 0)
+    start(lab, "a", "moving", "client", MOVING, PEER[MOVING], str(PORT))
+    start(lab, "a", "staying", "client", STAYING, PEER[STAYING], str(PORT))
+    wait_line(lab, "a", "moving", "connected", 0)
+    wait_line(lab, "a", "staying", "connected", 0)
+    assert cm_id_link(lab, MOVING) == "rxe0/1", lab.check("a", "rdma resource show cm_id")
+
+
+def moved_and_reconnected(lab, tap, up, want_link, what):
+    t0 = guest_now(lab, "a")
+    lab.link("a", 1, up)
+    fo.wait_placed(lab, fo.home_layout() if up else fo.moved_layout(), timeout=30)
+    t_change = wait_line(lab, "a", "moving", "event ADDR_CHANGE", t0)
+    t_conn = wait_line(lab, "a", "moving", "connected", t_change)
+    tap.diag(f"{what}: ADDR_CHANGE {t_change - t0:.2f}s after the {'restore' if up else 'cut'}, "
+             f"reconnected {t_conn - t_change:.2f}s later")
+    deadline = time.monotonic() + 10
+    while cm_id_link(lab, MOVING) != want_link:
+        assert time.monotonic() < deadline, lab.check("a", "rdma resource show cm_id")
+        time.sleep(0.3)
+    time.sleep(1)  # a second event would arrive within this
+    assert count(lab, "a", "moving", "event ADDR_CHANGE", t0) == 1, log_lines(lab, "a", "moving")
+    assert count(lab, "a", "staying", "event", t0) == 0, log_lines(lab, "a", "staying")
+    assert count(lab, "a", "listener", "event ADDR_CHANGE", t0) == 1, log_lines(lab, "a", "listener")
+
+
+def test_failover(lab, tap):
+    moved_and_reconnected(lab, tap, False, "rxe1/1", "failover")
+
+
+def test_failback(lab, tap):
+    moved_and_reconnected(lab, tap, True, "rxe0/1", "failback")
+
+
+def test_monitor_counts(lab):
+    moved = [e for e in fo.events(lab, "addr-moved") if e["addr"] == MOVING]
+    assert len(moved) >= 2, moved
+    # The connected client, the listener, and (on failover) nothing else.
+    assert all(e.get("cm_ids_notified", 0) >= 2 for e in moved[-2:]), moved
+    assert all("cm_delivery_us" in e for e in moved[-2:]), moved
+
+
+def steps(tap, lab):
+    tap.run("setup: group g0 on A; librdmacm clients on A's NIC-1 and NIC-2 addresses connected "
+            "to B, a listener on the NIC-1 address", setup, lab)
+    tap.run("failover: the client on the moved address gets one ADDR_CHANGE and reconnects over "
+            "NIC 2; the control client and nothing else hears anything", test_failover, lab, tap)
+    tap.run("failback: one ADDR_CHANGE again, reconnected over NIC 1", test_failback, lab, tap)
+    tap.run("monitor: addr-moved events count the rdma_cm ids notified", test_monitor_counts, lab)
+    lab.exec("a", "pkill -f cm_reconnect.py; true")
+    lab.exec("b", "pkill -f cm_reconnect.py; true")
+
+
+def main():
+    return run_in_lab(steps)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
