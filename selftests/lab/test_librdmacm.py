@@ -77,13 +77,19 @@ def setup(lab):
     assert cm_id_link(lab, MOVING) == "rxe0/1", lab.check("a", "rdma resource show cm_id")
 
 
-def moved_and_reconnected(lab, tap, up, want_link, what):
+def moved_and_reconnected(lab, tap, up, want_link, what, action=None):
+    """Runs `action` (default: cut or restore NIC 1), then checks that the
+    moving client alone heard one ADDR_CHANGE and reconnected over
+    `want_link`."""
     t0 = guest_now(lab, "a")
-    lab.link("a", 1, up)
+    if action is None:
+        lab.link("a", 1, up)
+    else:
+        action()
     fo.wait_placed(lab, fo.home_layout() if up else fo.moved_layout(), timeout=30)
     t_change = wait_line(lab, "a", "moving", "event ADDR_CHANGE", t0)
     t_conn = wait_line(lab, "a", "moving", "connected", t_change)
-    tap.diag(f"{what}: ADDR_CHANGE {t_change - t0:.2f}s after the {'restore' if up else 'cut'}, "
+    tap.diag(f"{what}: ADDR_CHANGE {t_change - t0:.2f}s after the {what} began, "
              f"reconnected {t_conn - t_change:.2f}s later")
     deadline = time.monotonic() + 10
     while cm_id_link(lab, MOVING) != want_link:
@@ -103,6 +109,31 @@ def test_failback(lab, tap):
     moved_and_reconnected(lab, tap, True, "rxe0/1", "failback")
 
 
+def test_drain_undrain(lab, tap):
+    moved_and_reconnected(lab, tap, False, "rxe1/1", "drain",
+                          lambda: lab.check("a", f"{fo.R} port drain rxe0/1"))
+    moved_and_reconnected(lab, tap, True, "rxe0/1", "undrain",
+                          lambda: lab.check("a", f"{fo.R} port undrain rxe0/1"))
+
+
+def test_unload(lab, tap):
+    lab.check("a", f"{fo.R} group set g0 failback off")
+    lab.link("a", 1, False)
+    fo.wait_placed(lab, fo.moved_layout(), timeout=30)
+    wait_line(lab, "a", "moving", "connected", guest_now(lab, "a") - 60)
+    deadline = time.monotonic() + 20
+    while cm_id_link(lab, MOVING) != "rxe1/1":
+        assert time.monotonic() < deadline, lab.check("a", "rdma resource show cm_id")
+        time.sleep(0.3)
+    t_restore = guest_now(lab, "a")
+    lab.link("a", 1, True)
+    fo.wait_match(lab, "a", fo.HEALTH_RE, port="rxe0/1", new="UP", after=t_restore)
+    # Restored, failback off: only the unload brings the address home, and
+    # tells the client.
+    moved_and_reconnected(lab, tap, True, "rxe0/1", "unload",
+                          lambda: lab.check("a", "rmmod rdmaip"))
+
+
 def test_monitor_counts(lab):
     moved = [e for e in fo.events(lab, "addr-moved") if e["addr"] == MOVING]
     assert len(moved) >= 2, moved
@@ -118,6 +149,10 @@ def steps(tap, lab):
             "NIC 2; the control client and nothing else hears anything", test_failover, lab, tap)
     tap.run("failback: one ADDR_CHANGE again, reconnected over NIC 1", test_failback, lab, tap)
     tap.run("monitor: addr-moved events count the rdma_cm ids notified", test_monitor_counts, lab)
+    tap.run("drain/undrain: one ADDR_CHANGE each, reconnected over the other device and back",
+            test_drain_undrain, lab, tap)
+    tap.run("unload: rmmod with a moved address brings it home with one ADDR_CHANGE",
+            test_unload, lab, tap)
     lab.exec("a", "pkill -f cm_reconnect.py; true")
     lab.exec("b", "pkill -f cm_reconnect.py; true")
 
