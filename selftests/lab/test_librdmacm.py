@@ -10,6 +10,10 @@ RDMA_CM_EVENT_ADDR_CHANGE, after which it reconnects from the same address,
 now over NIC 2's RDMA device; the control hears nothing. Failback does the
 same in the other direction. A listener on the moved address gets its
 ADDR_CHANGE too.
+
+(Device removal is tested with kernel ids in test_cm.py: a librdmacm process
+keeps every RDMA device open through uverbs, and rxe cannot disassociate
+it, so deleting an rxe device waits until such a process exits.)
 """
 
 import os
