@@ -32,7 +32,7 @@ REASON = {"failover": 1, "failback": 2}
 # Ids on A bound to NIC 1's addresses (each must hear of every move of its
 # address), and on NIC 2's (must hear nothing).
 NIC1_IDS = ["L", "BND", "B6", "AC", "L.child0", "DOA"]
-NIC2_IDS = ["CL", "CB", "CAC", "CL.child0"]
+NIC2_IDS = ["CL", "CB", "CAC", "CL.child0", "DL"]
 
 
 def ctl(lab, node, cmd):
@@ -153,7 +153,7 @@ def test_ids(lab, tap):
         assert addr in rt, (addr, rt)
     assert len(rt) == 11, rt  # 9 created on A, 2 accepted
     all_ids = set(got)
-    assert all_ids == set(NIC1_IDS + NIC2_IDS + ["GONE"]), all_ids
+    assert all_ids == set(NIC1_IDS + NIC2_IDS + ["GONE"]) - {"DL"}, all_ids
 
 
 def test_destroy(lab):
@@ -168,6 +168,22 @@ def test_destroy(lab):
         rc, _ = lab.exec("a", f"echo '{bad}' > {D}/control")
         assert rc != 0, f"{bad!r} must fail"
     ctl(lab, "a", "destroy-on DOA ADDR_CHANGE")
+
+
+def test_handler_destroy(lab):
+    # Accepted ids inherit the listener's destroy-on: DL.child0's handler
+    # returns non-zero on ESTABLISHED and rdma_cm destroys it, which
+    # disconnects the peer.
+    ctl(lab, "a", "listen DL 10.2.0.1 7495")
+    ctl(lab, "a", "destroy-on DL ESTABLISHED")
+    ctl(lab, "b", "connect BD 10.2.0.2 10.2.0.1 7495")
+    got, _ = wait_ids(lab, "a", lambda g: g.get("DL.child0", {}).get("destroyed") == "1",
+                      "DL.child0 not destroyed by its handler")
+    c = got["DL.child0"]
+    assert c["ESTABLISHED"] == "1" and c["destroyed_by"] == "handler", c
+    assert got["DL"]["destroyed"] == "0", got["DL"]
+    check_restrack_matches(lab)
+    wait_ids(lab, "b", lambda g: g.get("BD", {}).get("DISCONNECTED") == "1", "BD not disconnected")
 
 
 def counts(lab, names, key="ADDR_CHANGE"):
@@ -306,6 +322,8 @@ def steps(tap, lab):
     tap.run("ids: listen, bind and connect on both nodes (no QP: CONNECT_RESPONSE / ESTABLISHED), "
             "all in rdma restrack", test_ids, lab, tap)
     tap.run("destroy: a destroyed id leaves restrack; bad commands fail", test_destroy, lab)
+    tap.run("destroy-on: a handler's non-zero return (ESTABLISHED) destroys its id; the peer is "
+            "disconnected", test_handler_destroy, lab)
     tap.run("failover: cut NIC 1, its addresses move to NIC 2", test_failover, lab, tap)
     tap.run("failback: restore NIC 1, its addresses come home", test_failback, lab, tap)
     cuts = int(os.environ.get("RDMAIP_CM_CUTS", "20"))
