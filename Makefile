@@ -8,7 +8,10 @@
 #                        (INSTALL_MOD_PATH is honoured), so `modprobe rdmaip`
 #                        finds it
 #   make lab-install     install into the lab kernel's module staging tree,
-#                        which the lab VMs mount as /lib/modules
+#                        which the lab VMs mount as /lib/modules, with the
+#                        test modules (RDMAIP_SELFTESTS=1: selftests/cmtest;
+#                        RDMAIP_CMTEST_API=1 also builds its use of rdmaip's
+#                        kernel API)
 #   make check           the whole test suite (installs what it needs)
 #   make demo            build everything, run the failover demo in the lab
 #   make bench           failover benchmark: rdmaip against Linux bonding
@@ -34,6 +37,7 @@ modules: deps
 install: modules
 	@kdir=$$($(KDIR_CMD)) && bindgen=$$($(BINDGEN_CMD)) && $(KMAKE) modules_install
 
+lab-install: export RDMAIP_SELFTESTS := 1
 lab-install: modules
 	@source tools/lib.sh && lab_kernel_paths && \
 	  $(MAKE) install KDIR="$$KDIR" INSTALL_MOD_PATH="$$KMODS" INSTALL_MOD_DIR=extra
@@ -52,4 +56,5 @@ clean:
 	@if [ -n "$(KDIR)" ] || ls $${RDMAIP_CACHE:-$$HOME/.cache/rdmaip}/kernel-*/built.stamp >/dev/null 2>&1; then \
 	  kdir=$$($(KDIR_CMD)) && $(MAKE) -C "$$kdir" M=$(CURDIR) clean; fi
 	rm -f rdmaip/bindings_generated.rs rdmaip/.bindings_generated.rs.cmd
+	rm -f selftests/cmtest/bindings_generated.rs selftests/cmtest/.bindings_generated.rs.cmd
 	cargo clean

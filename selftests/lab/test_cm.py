@@ -1,0 +1,342 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""RDMA CM notification of address moves, seen by kernel rdma_cm ids.
+
+The test module rdmaip_cmtest.ko (selftests/cmtest) binds rdma_cm ids on
+node A and node B and counts the events each id receives; it reports them
+in /sys/kernel/debug/rdmaip_cmtest/. Node A's two ports form group g0. On
+A: a listener, bound ids (IPv4 and IPv6) and both ends of connections on
+NIC 1's addresses, and control ids on NIC 2's address. Cutting NIC 1 moves
+its addresses: every id bound to them must receive exactly one
+RDMA_CM_EVENT_ADDR_CHANGE, the control ids none, destroyed ids nothing;
+the failback is a second move. A handler that asks rdma_cm to destroy its
+id on ADDR_CHANGE must see it destroyed, and creating and destroying ids
+while links are cut at random must be safe.
+"""
+
+import json
+import os
+import random
+import re
+import sys
+import time
+
+from rdmaip_lab import ROOT, HEALTH_RE, run_in_lab, setup_nic, wait_match
+
+R = os.path.join(ROOT, "target", "debug", "rdmaipctl")
+D = "/sys/kernel/debug/rdmaip_cmtest"
+HOME = {1: ["10.1.0.1", "fd00:1::1"], 2: ["10.2.0.1", "fd00:2::1"]}
+FAILBACK_S = 2
+REASON = {"failover": 1, "failback": 2}
+
+# Ids on A bound to NIC 1's addresses (each must hear of every move of its
+# address), and on NIC 2's (must hear nothing).
+NIC1_IDS = ["L", "BND", "B6", "AC", "L.child0", "DOA"]
+NIC2_IDS = ["CL", "CB", "CAC", "CL.child0", "DL"]
+
+
+def ctl(lab, node, cmd):
+    lab.check(node, f"echo '{cmd}' > {D}/control")
+
+
+def parse_ids(text):
+    """{name: {key: value}} from the `ids` file, and the global lines."""
+    ids, glob = {}, {}
+    for line in text.splitlines():
+        words = line.split()
+        if not words:
+            continue
+        if "=" in words[0]:  # late_events=N
+            k, v = words[0].split("=", 1)
+            glob[k] = v
+            continue
+        kv = dict(w.split("=", 1) for w in words[1:] if "=" in w)
+        if words[0] == "stress":
+            glob["stress"] = kv
+        else:
+            ids[words[0]] = kv
+    return ids, glob
+
+
+def ids(lab, node="a"):
+    return parse_ids(lab.check(node, f"cat {D}/ids"))
+
+
+def plain(addr):
+    """An address as `rdma resource` prints it (IPv6 without brackets)."""
+    return addr.replace("[", "").replace("]", "")
+
+
+def restrack(lab, node="a"):
+    """src-addr of every rdma_cm id of the test module (rdma restrack)."""
+    out = lab.check(node, "rdma resource show cm_id")
+    return [m.group(1) for m in re.finditer(r"comm \[rdmaip_cmtest\] src-addr (\S+)", out)]
+
+
+def addrs_on(lab, dev):
+    out = lab.check("a", f"ip -br addr show dev {dev}")
+    return set(a.split("/")[0] for a in out.split()[2:] if not a.startswith("fe80"))
+
+
+def wait_placed(lab, moved, timeout=30):
+    want = ({"eth0": set(), "eth1": set(HOME[1] + HOME[2])} if moved
+            else {"eth0": set(HOME[1]), "eth1": set(HOME[2])})
+    deadline = time.monotonic() + timeout
+    while True:
+        got = {d: addrs_on(lab, d) for d in ("eth0", "eth1")}
+        if got == want:
+            return
+        assert time.monotonic() < deadline, f"addresses on A: {got}, wanted {want}"
+        time.sleep(0.3)
+
+
+def setup(lab):
+    for node, last in (("a", "1"), ("b", "2")):
+        setup_nic(lab, node, 1)
+        setup_nic(lab, node, 2)
+        lab.check(node, f"ip addr add fd00:1::{last}/64 dev eth0 nodad && "
+                        f"ip addr add fd00:2::{last}/64 dev eth1 nodad")
+        lab.check(node, "modprobe rdmaip_cmtest")
+    lab.check("a", "modprobe rdmaip")
+    for port in ("rxe0/1", "rxe1/1"):
+        wait_match(lab, "a", HEALTH_RE, port=port, new="UP")
+    lab.check("a", f"{R} group add g0 failback-delay {FAILBACK_S}s && {R} port add rxe0/1 rxe1/1 group g0")
+    wait_placed(lab, moved=False)
+
+
+def wait_ids(lab, node, cond, what, timeout=20):
+    deadline = time.monotonic() + timeout
+    while True:
+        got, glob = ids(lab, node)
+        if cond(got):
+            return got, glob
+        assert time.monotonic() < deadline, f"node {node}: {what}:\n" + lab.check(node, f"cat {D}/ids")
+        time.sleep(0.3)
+
+
+def test_ids(lab, tap):
+    # B: listeners for A's active ids, and active ids to A's listeners.
+    ctl(lab, "b", "listen BL 10.1.0.2 7472")
+    ctl(lab, "b", "listen BL2 10.2.0.2 7473")
+    # A, NIC 1: a listener, bound ids (IPv4 on a given port, IPv6), an
+    # active connection out, and (below) the passive end of B's connection.
+    ctl(lab, "a", "listen L 10.1.0.1 7471")
+    ctl(lab, "a", "bind BND 10.1.0.1 7480")
+    ctl(lab, "a", "bind B6 fd00:1::1 7481")
+    ctl(lab, "a", "bind GONE 10.1.0.1 7482")
+    ctl(lab, "a", "bind DOA 10.1.0.1 7483")
+    ctl(lab, "a", "connect AC 10.1.0.1 10.1.0.2 7472")
+    # A, NIC 2: the same kinds of ids, as controls.
+    ctl(lab, "a", "listen CL 10.2.0.1 7471")
+    ctl(lab, "a", "bind CB 10.2.0.1 7490")
+    ctl(lab, "a", "connect CAC 10.2.0.1 10.2.0.2 7473")
+    ctl(lab, "b", "connect BC 10.1.0.2 10.1.0.1 7471")
+    ctl(lab, "b", "connect BC2 10.2.0.2 10.2.0.1 7471")
+
+    def connected(got):
+        return all(got.get(n, {}).get("state") == "connected" for n in ("AC", "CAC", "L.child0", "CL.child0"))
+    got, _ = wait_ids(lab, "a", connected, "connections on A not all connected")
+    # Passive side: ESTABLISHED once the RTU arrives; active side without
+    # a QP: CONNECT_RESPONSE, completed by rdma_accept(id, NULL).
+    for n in ("L.child0", "CL.child0"):
+        assert got[n]["CONNECT_REQUEST"] == "1" and got[n]["ESTABLISHED"] == "1", (n, got[n])
+    for n in ("AC", "CAC"):
+        assert got[n]["CONNECT_RESPONSE"] == "1" and got[n]["ROUTE_RESOLVED"] == "1", (n, got[n])
+    assert got["L"]["state"] == "listening" and got["L"]["children"] == "1", got["L"]
+    assert got["BND"]["addr"] == "10.1.0.1:7480" and got["B6"]["addr"] == "[fd00:1::1]:7481", got
+    wait_ids(lab, "b", lambda g: all(g.get(n, {}).get("state") == "connected"
+                                     for n in ("BC", "BC2", "BL.child0", "BL2.child0")),
+             "connections on B not all connected")
+    # rdma restrack lists every one of them, on the device of its address.
+    rt = restrack(lab)
+    for addr in ("10.1.0.1:7471", "10.1.0.1:7480", "fd00:1::1:7481", "10.2.0.1:7471", "10.2.0.1:7490"):
+        assert addr in rt, (addr, rt)
+    assert len(rt) == 11, rt  # 9 created on A, 2 accepted
+    all_ids = set(got)
+    assert all_ids == set(NIC1_IDS + NIC2_IDS + ["GONE"]) - {"DL"}, all_ids
+
+
+def test_destroy(lab):
+    ctl(lab, "a", "destroy GONE")
+    got, glob = ids(lab)
+    assert got["GONE"]["destroyed"] == "1" and got["GONE"]["destroyed_by"] == "user", got["GONE"]
+    assert "10.1.0.1:7482" not in restrack(lab), restrack(lab)
+    check_restrack_matches(lab)
+    rc, _ = lab.exec("a", f"echo 'destroy GONE' > {D}/control")
+    assert rc != 0, "destroying a destroyed id must fail"
+    for bad in ("bind X 10.9.9.9", "listen L 10.1.0.1 7471", "frobnicate", "connect X 1.2.3 10.1.0.2 1"):
+        rc, _ = lab.exec("a", f"echo '{bad}' > {D}/control")
+        assert rc != 0, f"{bad!r} must fail"
+    ctl(lab, "a", "destroy-on DOA ADDR_CHANGE")
+
+
+def test_handler_destroy(lab):
+    # Accepted ids inherit the listener's destroy-on: DL.child0's handler
+    # returns non-zero on ESTABLISHED and rdma_cm destroys it, which
+    # disconnects the peer.
+    ctl(lab, "a", "listen DL 10.2.0.1 7495")
+    ctl(lab, "a", "destroy-on DL ESTABLISHED")
+    ctl(lab, "b", "connect BD 10.2.0.2 10.2.0.1 7495")
+    got, _ = wait_ids(lab, "a", lambda g: g.get("DL.child0", {}).get("destroyed") == "1",
+                      "DL.child0 not destroyed by its handler")
+    c = got["DL.child0"]
+    assert c["ESTABLISHED"] == "1" and c["destroyed_by"] == "handler", c
+    assert got["DL"]["destroyed"] == "0", got["DL"]
+    check_restrack_matches(lab)
+    wait_ids(lab, "b", lambda g: g.get("BD", {}).get("DISCONNECTED") == "1", "BD not disconnected")
+
+
+def counts(lab, names, key="ADDR_CHANGE"):
+    got, _ = ids(lab)
+    return {n: int(got[n][key]) for n in names}
+
+
+def wait_addr_changes(lab, want, timeout=10):
+    """Waits until every NIC 1 id has `want` ADDR_CHANGEs (or the timeout),
+    then a little longer, to catch duplicates."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(v < want for v in counts(lab, NIC1_IDS).values()):
+        time.sleep(0.3)
+    time.sleep(1.5)
+    return counts(lab, NIC1_IDS)
+
+
+def check_move(lab, tap, n):
+    """After move number `n`: checks shared by the failover and failback."""
+    got = wait_addr_changes(lab, n)
+    ok1 = tap.ok(all(v == n for v in got.values()),
+                 f"move {n}: every id bound to NIC 1's addresses got exactly {n} ADDR_CHANGE", got)
+    ctrl = counts(lab, NIC2_IDS)
+    ok2 = tap.ok(all(v == 0 for v in ctrl.values()), f"move {n}: ids bound to NIC 2's address got none", ctrl)
+    got_all, glob = ids(lab)
+    ok3 = tap.ok(got_all["GONE"]["ADDR_CHANGE"] == "0" and glob["late_events"] == "0",
+                 f"move {n}: the id destroyed before the moves got nothing; late_events 0",
+                 f"GONE {got_all['GONE']}, late_events {glob['late_events']}")
+    return ok1 and ok2 and ok3
+
+
+def test_failover(lab, tap):
+    lab.link("a", 1, False)
+    wait_placed(lab, moved=True)
+    check_move(lab, tap, 1)
+    got, _ = ids(lab)
+    doa = got["DOA"]
+    tap.ok(doa["destroyed"] == "1" and doa.get("destroyed_by") == "handler"
+           and "10.1.0.1:7483" not in restrack(lab),
+           "destroy-on ADDR_CHANGE: the handler's non-zero return destroyed the id (gone from restrack)",
+           f"DOA {doa}\nrestrack {restrack(lab)}")
+    tap.diag("node B after the failover: " + "; ".join(
+        f"{n} state={v['state']} UNREACHABLE={v['UNREACHABLE']} ADDR_CHANGE={v['ADDR_CHANGE']}"
+        for n, v in ids(lab, "b")[0].items()))
+
+
+def test_failback(lab, tap):
+    lab.link("a", 1, True)
+    wait_placed(lab, moved=False, timeout=60)
+    check_move(lab, tap, 2)
+
+
+def test_stress(lab, tap, cuts):
+    rng = random.Random(int(os.environ.get("RDMAIP_SEED", "1")))
+    secs = 10 + 3 * cuts
+    for i, addr in enumerate(("10.1.0.1", "fd00:1::1", "10.2.0.1")):
+        lab.check("a", f"(echo 'stress {addr} {secs}' > {D}/control; echo $? > /tmp/stress{i}.rc) "
+                       f">/dev/null 2>&1 &")
+    t0 = time.monotonic()
+    up = {1: True, 2: True}
+    for _ in range(cuts):
+        nic = rng.choice((1, 2))
+        up[nic] = not up[nic]
+        lab.link("a", nic, up[nic])
+        time.sleep(rng.uniform(0.2, 2.0))
+    for nic in (1, 2):
+        lab.link("a", nic, True)
+    while time.monotonic() - t0 < secs + 60:
+        rc, _ = lab.exec("a", "cat /tmp/stress0.rc /tmp/stress1.rc /tmp/stress2.rc")
+        if rc == 0:
+            break
+        time.sleep(1)
+    rcs = lab.check("a", "cat /tmp/stress0.rc /tmp/stress1.rc /tmp/stress2.rc").split()
+    assert rcs == ["0", "0", "0"], f"stress writes returned {rcs}"
+    _, glob = ids(lab)
+    s = glob["stress"]
+    tap.diag("stress: " + " ".join(f"{k}={v}" for k, v in s.items()))
+    assert s["running"] == "0" and int(s["created"]) > 0, s
+    assert int(s["destroyed"]) + int(s["handler_destroyed"]) == int(s["created"]), s
+    assert glob["late_events"] == "0", glob
+    assert not lab.kernel_problems("a"), lab.kernel_problems("a")
+    wait_placed(lab, moved=False, timeout=90)
+    check_restrack_matches(lab)
+
+
+def check_restrack_matches(lab):
+    """rdma restrack lists exactly the ids the module has alive."""
+    got, _ = ids(lab)
+    live = sorted(plain(v["addr"]) for v in got.values() if v["destroyed"] == "0")
+    assert sorted(restrack(lab)) == live, f"restrack {sorted(restrack(lab))}, alive {live}"
+
+
+def test_moves(lab, tap):
+    rc, out = lab.exec("a", f"cat {D}/moves")
+    assert rc == 0, ("no moves file: rdmaip_cmtest was built without RDMAIP_CMTEST_API=1 "
+                     "(rdmaip's kernel API not available)")
+    moves = [dict(kv.split("=", 1) for kv in l.split()[1:]) | {"addr": l.split()[0]}
+             for l in out.splitlines() if l and not l.startswith("dropped")]
+    for addr in HOME[1]:
+        reasons = [int(m["reason"]) for m in moves if m["addr"] == addr]
+        assert reasons[:2] == [REASON["failover"], REASON["failback"]], (addr, moves)
+    for addr in HOME[2]:
+        assert not any(m["addr"] == addr for m in moves[:4]), moves
+
+
+def test_group(lab):
+    rc, out = lab.exec("a", f"echo g0 > {D}/group && cat {D}/group")
+    assert rc == 0, ("no group file: rdmaip_cmtest was built without RDMAIP_CMTEST_API=1 "
+                     "(rdmaip's kernel API not available)\n" + out)
+    ifindex = {l["ifname"]: l["ifindex"] for l in json.loads(lab.check("a", "ip -j link show"))}
+    ports = {m.group(1): m.group(2) for m in re.finditer(r"^port (\S+) netdev=(\S*) ", out, re.M)}
+    assert set(ports) == {"rxe0/1", "rxe1/1"}, out
+    addrs = {m.group(1): (int(m.group(2)), int(m.group(3)))
+             for m in re.finditer(r"^addr (\S+)/\d+ home=(-?\d+) current=(-?\d+)", out, re.M)}
+    want = {}
+    for a in json.loads(lab.check("a", f"{R} -j addr show")):
+        want[a["addr"]] = (ifindex[ports[a["home_port"]]], ifindex[ports[a["current_port"]]])
+    assert addrs == want, f"group file {addrs}, rdmaipctl {want}\n{out}"
+    rc, out = lab.exec("a", f"echo nosuch > {D}/group && cat {D}/group")
+    assert "error=-2" in out, out
+
+
+def test_reset_unload(lab):
+    ctl(lab, "a", "reset")
+    assert restrack(lab) == [], restrack(lab)
+    _, glob = ids(lab)
+    assert glob["late_events"] == "0", glob
+    for node in ("a", "b"):
+        lab.check(node, "rmmod rdmaip_cmtest")
+    lab.check("a", "rmmod rdmaip")
+    assert restrack(lab, "b") == [], restrack(lab, "b")
+
+
+def steps(tap, lab):
+    tap.run("setup: group g0 of rxe0/1 and rxe1/1 on A; rdmaip_cmtest on A and B", setup, lab)
+    tap.run("ids: listen, bind and connect on both nodes (no QP: CONNECT_RESPONSE / ESTABLISHED), "
+            "all in rdma restrack", test_ids, lab, tap)
+    tap.run("destroy: a destroyed id leaves restrack; bad commands fail", test_destroy, lab)
+    tap.run("destroy-on: a handler's non-zero return (ESTABLISHED) destroys its id; the peer is "
+            "disconnected", test_handler_destroy, lab)
+    tap.run("failover: cut NIC 1, its addresses move to NIC 2", test_failover, lab, tap)
+    tap.run("failback: restore NIC 1, its addresses come home", test_failback, lab, tap)
+    cuts = int(os.environ.get("RDMAIP_CM_CUTS", "20"))
+    tap.run(f"stress: ids created and destroyed on three addresses during {cuts} random cuts; "
+            "late_events 0, no kernel warning", test_stress, lab, tap, cuts)
+    tap.run("moves: rdmaip's notifier saw each move of NIC 1's addresses with its reason", test_moves, lab, tap)
+    tap.run("group: rdmaip_group_ports()/rdmaip_group_addrs() agree with rdmaipctl", test_group, lab)
+    tap.run("reset and unload: no id left, modules unload", test_reset_unload, lab)
+
+
+def main():
+    return run_in_lab(steps)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
