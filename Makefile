@@ -9,9 +9,7 @@
 #                        finds it
 #   make lab-install     install into the lab kernel's module staging tree,
 #                        which the lab VMs mount as /lib/modules, with the
-#                        test modules (RDMAIP_SELFTESTS=1: selftests/cmtest;
-#                        RDMAIP_CMTEST_API=1 also builds its use of rdmaip's
-#                        kernel API)
+#                        test modules (RDMAIP_SELFTESTS=1: selftests/cmtest)
 #   make check           the whole test suite (installs what it needs)
 #   make demo            build everything, run the failover demo in the lab
 #   make bench           failover benchmark: rdmaip against Linux bonding

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The debugfs files over rdmaip's kernel API (`RDMAIP_CMTEST_API=1`):
+//! The debugfs files over rdmaip's kernel API:
 //! `moves`, one line per address move rdmaip notified, and `group`, whose
 //! write selects a group and whose read shows `rdmaip_group_ports()` and
 //! `rdmaip_group_addrs()` for it.

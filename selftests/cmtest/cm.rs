@@ -96,7 +96,6 @@ impl SockAddr {
     }
 
     /// Printable without its port.
-    #[cfg_attr(not(cmtest_api), allow(dead_code))]
     pub(crate) fn addr_only(&self) -> AddrText {
         self.text(false)
     }

@@ -17,8 +17,7 @@
 //!   `destroy-on NAME EVENT[,EVENT...]|none`, `reset`,
 //!   `stress ADDR SECONDS` (returns when done).
 //! - `ids`: one line per id, then `late_events=N` and `stress ...`.
-//! - with `RDMAIP_CMTEST_API=1` only: `moves` (rdmaip's move notifier) and
-//!   `group` (write a group name, read its ports and addresses).
+//! - `moves` (rdmaip's move notifier) and `group` (write a group name, read its ports and addresses).
 //!
 //! Layout: `cm`, `debugfs`, `sys` and `rdmaip_api` are thin wrappers that
 //! hold all of the `unsafe` code; `ids` and `api_files` are safe code.
@@ -27,13 +26,11 @@ use kernel::c_str;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
-#[cfg(cmtest_api)]
 mod api_files;
 mod cm;
 mod debugfs;
 mod ffi;
 mod ids;
-#[cfg(cmtest_api)]
 mod rdmaip_api;
 mod sys;
 mod text;
@@ -85,8 +82,7 @@ struct RdmaipCmtest {
     tester: Arc<Tester>,
     // Removed first in `drop`: no command runs afterwards.
     dir: Option<Dir>,
-    #[cfg(cmtest_api)]
-    moves: Option<Pin<KBox<rdmaip_api::MoveNotifier<Arc<api_files::MoveLog>>>>>,
+        moves: Option<Pin<KBox<rdmaip_api::MoveNotifier<Arc<api_files::MoveLog>>>>>,
 }
 
 impl kernel::Module for RdmaipCmtest {
@@ -95,8 +91,7 @@ impl kernel::Module for RdmaipCmtest {
         let mut dir = Dir::new(c_str!("rdmaip_cmtest"))?;
         dir.file(c_str!("control"), Control(tester.clone()))?;
         dir.file(c_str!("ids"), Ids(tester.clone()))?;
-        #[cfg(cmtest_api)]
-        let moves = {
+                let moves = {
             let log = api_files::MoveLog::new()?;
             dir.file(c_str!("moves"), api_files::Moves(log.clone()))?;
             dir.file(c_str!("group"), api_files::Group::new()?)?;
@@ -106,8 +101,7 @@ impl kernel::Module for RdmaipCmtest {
         Ok(Self {
             tester,
             dir: Some(dir),
-            #[cfg(cmtest_api)]
-            moves,
+                        moves,
         })
     }
 }
@@ -115,8 +109,7 @@ impl kernel::Module for RdmaipCmtest {
 impl Drop for RdmaipCmtest {
     fn drop(&mut self) {
         drop(self.dir.take());
-        #[cfg(cmtest_api)]
-        drop(self.moves.take());
+                drop(self.moves.take());
         // Destroys every id still alive, then frees the contexts.
         self.tester.shutdown();
         pr_info!("unloaded\n");

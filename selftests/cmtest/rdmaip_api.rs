@@ -2,8 +2,7 @@
 
 //! rdmaip.ko's kernel API (wraps `rdmaip_register_notifier()`,
 //! `rdmaip_unregister_notifier()`, `rdmaip_group_ports()` and
-//! `rdmaip_group_addrs()` from `include/rdmaip.h`). Built only with
-//! `RDMAIP_CMTEST_API=1` (cfg `cmtest_api`): the module then depends on
+//! `rdmaip_group_addrs()` from `include/rdmaip.h`): the module depends on
 //! rdmaip.ko.
 
 use crate::cm::SockAddr;

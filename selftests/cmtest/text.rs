@@ -20,8 +20,6 @@ impl<const N: usize> Buf<N> {
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.bytes[..self.len]
     }
-
-    #[cfg_attr(not(cmtest_api), allow(dead_code))]
     pub(crate) fn as_str(&self) -> &str {
         core::str::from_utf8(self.as_bytes()).unwrap_or("?")
     }

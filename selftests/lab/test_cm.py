@@ -191,11 +191,17 @@ def counts(lab, names, key="ADDR_CHANGE"):
     return {n: int(got[n][key]) for n in names}
 
 
+def expected_changes(n):
+    """ADDR_CHANGEs each NIC 1 id must have after move `n`: one per move,
+    but DOA's handler asks for its destruction at the first."""
+    return {name: (min(n, 1) if name == "DOA" else n) for name in NIC1_IDS}
+
+
 def wait_addr_changes(lab, want, timeout=10):
-    """Waits until every NIC 1 id has `want` ADDR_CHANGEs (or the timeout),
-    then a little longer, to catch duplicates."""
+    """Waits until every NIC 1 id has its `want` ADDR_CHANGEs (or the
+    timeout), then a little longer, to catch duplicates."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and any(v < want for v in counts(lab, NIC1_IDS).values()):
+    while time.monotonic() < deadline and any(v < want[k] for k, v in counts(lab, NIC1_IDS).items()):
         time.sleep(0.3)
     time.sleep(1.5)
     return counts(lab, NIC1_IDS)
@@ -203,9 +209,11 @@ def wait_addr_changes(lab, want, timeout=10):
 
 def check_move(lab, tap, n):
     """After move number `n`: checks shared by the failover and failback."""
-    got = wait_addr_changes(lab, n)
-    ok1 = tap.ok(all(v == n for v in got.values()),
-                 f"move {n}: every id bound to NIC 1's addresses got exactly {n} ADDR_CHANGE", got)
+    want = expected_changes(n)
+    got = wait_addr_changes(lab, want)
+    ok1 = tap.ok(got == want,
+                 f"move {n}: every id bound to NIC 1's addresses got exactly {n} ADDR_CHANGE "
+                 "(DOA: 1, then destroyed)", {"got": got, "want": want})
     ctrl = counts(lab, NIC2_IDS)
     ok2 = tap.ok(all(v == 0 for v in ctrl.values()), f"move {n}: ids bound to NIC 2's address got none", ctrl)
     got_all, glob = ids(lab)
@@ -278,8 +286,7 @@ def check_restrack_matches(lab):
 
 def test_moves(lab, tap):
     rc, out = lab.exec("a", f"cat {D}/moves")
-    assert rc == 0, ("no moves file: rdmaip_cmtest was built without RDMAIP_CMTEST_API=1 "
-                     "(rdmaip's kernel API not available)")
+    assert rc == 0, out
     moves = [dict(kv.split("=", 1) for kv in l.split()[1:]) | {"addr": l.split()[0]}
              for l in out.splitlines() if l and not l.startswith("dropped")]
     for addr in HOME[1]:
@@ -291,8 +298,7 @@ def test_moves(lab, tap):
 
 def test_group(lab):
     rc, out = lab.exec("a", f"echo g0 > {D}/group && cat {D}/group")
-    assert rc == 0, ("no group file: rdmaip_cmtest was built without RDMAIP_CMTEST_API=1 "
-                     "(rdmaip's kernel API not available)\n" + out)
+    assert rc == 0, out
     ifindex = {l["ifname"]: l["ifindex"] for l in json.loads(lab.check("a", "ip -j link show"))}
     ports = {m.group(1): m.group(2) for m in re.finditer(r"^port (\S+) netdev=(\S*) ", out, re.M)}
     assert set(ports) == {"rxe0/1", "rxe1/1"}, out
@@ -304,6 +310,27 @@ def test_group(lab):
     assert addrs == want, f"group file {addrs}, rdmaipctl {want}\n{out}"
     rc, out = lab.exec("a", f"echo nosuch > {D}/group && cat {D}/group")
     assert "error=-2" in out, out
+
+
+def test_device_removal(lab):
+    # Ids on a device being removed hear DEVICE_REMOVAL from rdma_cm, never
+    # ADDR_CHANGE from rdmaip, though their address moves away from it.
+    ctl(lab, "a", "listen DRL 10.1.0.1 7490")
+    ctl(lab, "a", "bind DRB 10.1.0.1 7491")
+    before = counts(lab, ["L"])["L"]
+    lab.check("a", "rdma link del rxe0", timeout=120)
+    wait_placed(lab, moved=True)
+    got, glob = wait_ids(lab, "a", lambda g: all(g[n]["DEVICE_REMOVAL"] == "1" for n in ("DRL", "DRB", "L")),
+                         "DEVICE_REMOVAL for the ids on rxe0")
+    assert all(got[n]["ADDR_CHANGE"] == "0" for n in ("DRL", "DRB")), {n: got[n] for n in ("DRL", "DRB")}
+    assert int(got["L"]["ADDR_CHANGE"]) == before, got["L"]
+    assert glob["late_events"] == "0", glob
+    # The device back in the group (the addresses that left with the old
+    # device stay homed on NIC 2: rdmaip forgets a removed port).
+    t0 = float(lab.check("a", "date +%s.%N"))
+    lab.check("a", "rdma link add rxe0 type rxe netdev eth0")
+    wait_match(lab, "a", HEALTH_RE, port="rxe0/1", new="UP", after=t0)
+    lab.check("a", f"{R} port add rxe0/1 group g0")
 
 
 def test_reset_unload(lab):
@@ -331,6 +358,8 @@ def steps(tap, lab):
             "late_events 0, no kernel warning", test_stress, lab, tap, cuts)
     tap.run("moves: rdmaip's notifier saw each move of NIC 1's addresses with its reason", test_moves, lab, tap)
     tap.run("group: rdmaip_group_ports()/rdmaip_group_addrs() agree with rdmaipctl", test_group, lab)
+    tap.run("device removal: ids on the removed device get DEVICE_REMOVAL from rdma_cm, never "
+            "ADDR_CHANGE from rdmaip", test_device_removal, lab)
     tap.run("reset and unload: no id left, modules unload", test_reset_unload, lab)
 
 
