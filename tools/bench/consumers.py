@@ -146,7 +146,8 @@ def main():
     args = ap.parse_args()
     t0 = time.monotonic()
     results = []
-    with Lab() as lab:
+    # A generous boot timeout: other labs may share the machine.
+    with Lab(boot_timeout=300) as lab:
         setup_nodes(lab)
         for name, prepare, managed in (
                 ("none (no rdmaip)", lambda: None, False),
