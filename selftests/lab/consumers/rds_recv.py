@@ -39,13 +39,20 @@ def main():
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     s.setsockopt(SOL_RDS, SO_RDS_TRANSPORT, struct.pack("i", RDS_TRANS_IB))
     s.bind((laddr, port))
-    if "--hello" in sys.argv:
-        peer = sys.argv[sys.argv.index("--hello") + 1]
-        s.sendto(b"hello", (peer, port))
     s.settimeout(1.0)
     n = 0
     last_flush = time.monotonic()
     with open(out, "w") as f:
+        if "--hello" in sys.argv:
+            peer = sys.argv[sys.argv.index("--hello") + 1]
+            for _ in range(100):  # a send that fails is retried, for 10 s at most
+                try:
+                    s.sendto(b"hello", (peer, port))
+                    break
+                except OSError as e:
+                    f.write(f"HELLO-ERROR {e}\n")
+                    f.flush()
+                    time.sleep(0.1)
         f.write(f"READY {time.time():.6f}\n")
         f.flush()
         while not os.path.exists(stop):
