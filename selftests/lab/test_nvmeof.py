@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""NVMe over Fabrics (RDMA) across failovers and failbacks, in the two-node lab.
+
+Target on node A: nvmet + nvmet-rdma, one namespace on a memory-backed
+null_blk device, port 10.1.0.1:4420 (A's address homed on NIC 1). Host on
+node B: nvme-rdma (`nvme connect --reconnect-delay 1 --ctrl-loss-tmo
+600`), with fio writing and verifying (crc32c, direct I/O, libaio)
+without a break while:
+
+1. target side: A's ports (group g0) are cut and restored
+   RDMAIP_NVME_CUTS times (default 10): NIC 1, and every fifth cycle NIC 2
+   while it carries the address;
+2. host side: B's ports form a group too, the host connects from
+   10.1.0.2 (B's NIC 1, --host-traddr), and B's NIC 1 is cut and restored
+   RDMAIP_NVME_HOST_CUTS times (default 3).
+
+Checks: fio reports no I/O error and no verify error (its JSON), the
+kernel logs no I/O error, and I/O resumes after every cycle (the
+namespace's completion counters in /sys/block/<dev>/stat advance; a
+generous 60 s bound). The stall each cut and restore caused is measured
+and printed, never asserted: each cut lasts until I/O resumes or
+RDMAIP_NVME_HOLD seconds (default 15) pass. Without RDMA CM ADDR_CHANGE
+events the target's listener, bound to 10.1.0.1 on NIC 1's RDMA device,
+does not follow the address to NIC 2, so I/O can resume only when the
+address is home again; with them, nvmet-rdma re-listens and the host
+reconnects while NIC 1 is still cut.
+"""
+
+import json
+import os
+import sys
+import time
+
+from rdmaip_lab import run_in_lab
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "consumers"))
+from common import (GUEST, Cutter, attribute_stalls, fmt_s, longest_gap,  # noqa: E402
+                    setup_group, setup_nodes, summarize, wait_progress)
+
+A_ADDR, B_ADDR = "10.1.0.1", "10.1.0.2"
+NQN = "nqn.2026-11.org.rdmaip:lab-nvmeof"
+IO_LOG = "/tmp/nvme-io.log"
+FAILBACK_S = 2
+HOLD_S = float(os.environ.get("RDMAIP_NVME_HOLD", "15"))
+SIZE_MB = 64
+FIO_SIZE = "32M"
+
+
+def io_count(lab):
+    rc, out = lab.exec("b", f"wc -l < {IO_LOG}")
+    return int(out.strip()) if rc == 0 and out.strip().isdigit() else None
+
+
+def setup(lab):
+    setup_nodes(lab)
+    setup_group(lab, "a", failback_s=FAILBACK_S)
+    lab.check("a", f"bash {GUEST}/nvmet.sh up {NQN} {A_ADDR} {SIZE_MB}")
+    lab.check("b", "modprobe nvme-rdma")
+    return True
+
+
+def connect(lab, host_traddr=None):
+    """Connects B to the target; returns the namespace's block device."""
+    extra = f" --host-traddr {host_traddr}" if host_traddr else ""
+    lab.check("b", f"nvme connect -t rdma -a {A_ADDR} -s 4420 -n {NQN} --reconnect-delay 1 "
+                   f"--ctrl-loss-tmo 600{extra}", timeout=120)
+    lab.wait_for("b", f"for c in /sys/class/nvme/nvme*; do grep -qx {NQN} $c/subsysnqn && "
+                      "ls -d $c/nvme*n1 >/dev/null 2>&1 && exit 0; done; exit 1", timeout=30)
+    dev = lab.check("b", f"for c in /sys/class/nvme/nvme*; do grep -qx {NQN} $c/subsysnqn && "
+                         "basename $(ls -d $c/nvme*n1 | head -1); done").split()[0]
+    lab.wait_for("b", f"test -b /dev/{dev}", timeout=30)
+    return dev
+
+
+def start_io(lab, dev, tag):
+    """fio (write + verify without a break) and the progress sampler on B."""
+    lab.exec("b", f"rm -f {IO_LOG} {IO_LOG}.stop /tmp/fio-{tag}.json")
+    lab.check("b", f"(/usr/bin/python3 {GUEST}/iostat.py {dev} {IO_LOG} > /tmp/iostat.err 2>&1 &)")
+    lab.check("b", f"(fio --name=verify-{tag} --filename=/dev/{dev} --rw=randwrite --bs=4k "
+                   f"--size={FIO_SIZE} --direct=1 --ioengine=libaio --iodepth=4 "
+                   "--verify=crc32c --verify_backlog=64 --verify_fatal=1 --do_verify=1 "
+                   "--time_based --runtime=3600 --output-format=json "
+                   f"--output=/tmp/fio-{tag}.json > /tmp/fio-{tag}.err 2>&1 &)")
+    if wait_progress(lab, lambda: io_count(lab), 20, timeout=60) is None:
+        raise AssertionError("fio made no progress:\n" + lab.exec("b", f"cat /tmp/fio-{tag}.err")[1])
+
+
+def connect_and_start(lab, tag, host_traddr):
+    dev = connect(lab, host_traddr)
+    start_io(lab, dev, tag)
+    return dev
+
+
+def stop_io(lab, tap, tag):
+    """Stops fio and the sampler; returns (fio job result, progress times)."""
+    lab.exec("b", "pkill -INT -x fio")
+    lab.wait_for("b", "! pgrep -x fio", timeout=120, interval=0.5)
+    lab.check("b", f"touch {IO_LOG}.stop")
+    out = lab.check("b", f"cat /tmp/fio-{tag}.json")
+    job = json.loads(out[out.index("{"):])["jobs"][0]
+    times = [float(l.split()[0]) for l in lab.check("b", f"cat {IO_LOG}", timeout=120).splitlines()
+             if l.strip()]
+    tap.diag(f"fio {tag}: {job['write']['total_ios']} writes, {job['read']['total_ios']} "
+             f"verify reads, error {job.get('error')}, runtime {job.get('job_runtime', 0) / 1000:.0f}s")
+    return job, times
+
+
+def cuts(lab, tap, node, addr, n, tag):
+    t0 = time.monotonic()
+    cutter = Cutter(lab, node, addr, "b", lambda: io_count(lab), dwell=3, failback_s=FAILBACK_S,
+                    log=tap.diag, resume_wait=HOLD_S)
+    for i in range(n):
+        if i % 5 == 2:
+            cutter.cut_nic2_hosting(i)
+        else:
+            cutter.cut_nic1(i)
+        assert cutter.after_cycle(i, timeout=60), f"{tag} cut {i}: I/O did not resume within 60s"
+    tap.diag(f"{tag}: {n} cut/restore cycles in {time.monotonic() - t0:.0f}s")
+    return cutter
+
+
+def report(tap, tag, cutter, times):
+    g, _ = longest_gap(times)
+    tap.diag(f"{tag}: longest pause in I/O completions {g:.2f}s")
+    stalls = attribute_stalls(times, cutter.events, times[-1] if times else 0)
+    for line in summarize(stalls):
+        tap.diag(f"{tag}: {line}")
+    cut_stalls = sorted(s for l, _, s, _ in stalls if s is not None and ":nic" in l)
+    back = sorted(s for l, _, s, _ in stalls if s is not None and ":restore" in l)
+    if cut_stalls:
+        tap.diag(f"{tag}: stall per cut median {fmt_s(cut_stalls[len(cut_stalls) // 2])}, max "
+                 f"{fmt_s(cut_stalls[-1])}; per restore median "
+                 f"{fmt_s(back[len(back) // 2] if back else None)}, max {fmt_s(back[-1] if back else None)}")
+    for note in cutter.notes:
+        tap.diag(f"{tag}: {note}")
+
+
+def io_errors(lab):
+    rc, out = lab.exec("b", "dmesg | grep -E 'I/O error|critical medium error|blk_update_request' | tail -5")
+    return out.strip()
+
+
+def phase(tap, lab, tag, node, addr, n, host_traddr=None):
+    dev = tap.run(f"{tag}: connect B to the target{' from ' + host_traddr if host_traddr else ''}, "
+                  "fio writing and verifying", connect_and_start, lab, tag, host_traddr)
+    if dev is None:
+        return
+    cutter = tap.run(f"{tag}: {n} cut/restore cycles of {node.upper()}'s ports; I/O resumes after "
+                     "each", cuts, lab, tap, node, addr, n, tag)
+    res = tap.run(f"{tag}: fio stopped", stop_io, lab, tap, tag)
+    if res is None:
+        return
+    job, times = res
+    verify_err = job.get("error", 0)
+    tap.ok(job.get("error", 0) == 0 and job["write"]["total_ios"] > 0,
+           f"{tag}: fio reports no I/O or verify error",
+           f"fio error {verify_err}: {job.get('error_string', '')}")
+    errs = io_errors(lab)
+    tap.ok(not errs, f"{tag}: no I/O error in B's kernel log", errs)
+    if cutter is not None:
+        report(tap, tag, cutter, times)
+    tap.run(f"{tag}: nvme disconnect", lambda: lab.check("b", f"nvme disconnect -n {NQN}", timeout=120))
+
+
+def steps(tap, lab):
+    n = int(os.environ.get("RDMAIP_NVME_CUTS", "10"))
+    n_host = int(os.environ.get("RDMAIP_NVME_HOST_CUTS", "3"))
+    if tap.run("setup: group g0 on A; nvmet-rdma target on 10.1.0.1:4420 (null_blk, memory "
+               "backed)", setup, lab) is None:
+        return
+    phase(tap, lab, "target-side", "a", A_ADDR, n)
+    if tap.run("setup: group g0 on B", lambda: setup_group(lab, "b", FAILBACK_S) or True) is None:
+        return
+    phase(tap, lab, "host-side", "b", B_ADDR, n_host, host_traddr=B_ADDR)
+    tap.run("cleanup: target configfs entries removed",
+            lambda: lab.check("a", f"bash {GUEST}/nvmet.sh down {NQN}"))
+
+
+def main():
+    t0 = time.monotonic()
+    rc = run_in_lab(steps)
+    print(f"# test_nvmeof.py: {time.monotonic() - t0:.0f}s", flush=True)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Consumer benchmark: how long RDS and NVMe-oF traffic stalls when node
+A's NIC 1 is cut, with rdmaip, without it, and with Linux bonding, in one
+lab run.
+
+Both consumers run at once, towards A's address 10.1.0.1 (homed on NIC 1):
+RDS over RDMA (numbered messages from B to a receiver on A, rds_send.py /
+rds_recv.py) and NVMe over RDMA (nvmet-rdma target on A, null_blk; host on
+B running fio with crc32c verification). Each round cuts A's NIC 1 for
+--hold seconds (default 15), restores it, and waits (at most 60 s) until
+both consumers make progress again. The stall of a cut is the longest
+pause in the consumer's progress that began with it (RDS: messages
+received on A; NVMe: I/O completions in /sys/block/<dev>/stat on B).
+
+Setups:
+- none:    rdmaip not loaded; the address stays on the dead port, so
+           traffic can only resume after the restore (stall >= hold);
+- rdmaip:  group g0 of rxe0 (NIC 1) and rxe1 (NIC 2), failback delay 2 s;
+           its failback is a second move, reported separately;
+- bonding: active-backup, miimon=100, over both NICs, rxe on the bond.
+
+Times are measured inside the guests (QEMU TCG: software CPUs, far slower
+than hardware; compare the rows with each other). A measurement, not a
+test: it prints a table and exits 0 unless the lab breaks.
+
+    tools/bench/consumers.py [--rounds N] [--hold S]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "selftests", "lab"))
+sys.path.insert(0, os.path.join(ROOT, "selftests", "lab", "consumers"))
+
+from rdmaip_lab import Lab  # noqa: E402
+from common import (GUEST, R, Cutter, attribute_stalls, setup_group,  # noqa: E402
+                    setup_nodes, wait_progress)
+import test_nvmeof as nv  # noqa: E402
+import test_rds as rds  # noqa: E402
+
+A_ADDR = "10.1.0.1"
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def start_consumers(lab, tag):
+    lab.exec("a", f"rm -f {rds.RECV_LOG}*")
+    lab.exec("b", f"rm -f {rds.SEND_LOG}*")
+    rds.start_rds(lab)
+    if wait_progress(lab, lambda: rds.received(lab), 20, timeout=120) is None:
+        raise RuntimeError(f"{tag}: no RDS messages arrive")
+    lab.check("a", f"bash {GUEST}/nvmet.sh up {nv.NQN} {A_ADDR} {nv.SIZE_MB}")
+    dev = nv.connect(lab)
+    nv.start_io(lab, dev, tag)
+
+
+def stop_consumers(lab, tag):
+    """Stops everything; returns (RDS receive times, NVMe progress times)."""
+    lab.exec("b", f"touch {rds.SEND_LOG}.stop")
+    lab.exec("a", f"touch {rds.RECV_LOG}.stop")
+    lab.exec("b", "pkill -INT -x fio")
+    lab.wait_for("b", "! pgrep -x fio", timeout=120, interval=0.5)
+    lab.exec("b", f"touch {nv.IO_LOG}.stop")
+    io = [float(l.split()[0]) for l in lab.check("b", f"cat {nv.IO_LOG}", timeout=120).splitlines()
+          if l.strip()]
+    lab.wait_for("a", f"grep -q '^END' {rds.RECV_LOG}", timeout=30)
+    msgs = [float(l.split()[1]) for l in lab.check("a", f"cat {rds.RECV_LOG}", timeout=120).splitlines()
+            if l.split()[0].isdigit()]
+    lab.exec("b", f"nvme disconnect -n {nv.NQN}", timeout=120)
+    lab.exec("a", f"bash {GUEST}/nvmet.sh down {nv.NQN}")
+    lab.exec("b", "pkill -f '[r]ds_send.py'")
+    lab.exec("a", "pkill -f '[r]ds_recv.py'")
+    return msgs, io
+
+
+def both_progressed(lab, timeout=60):
+    r0, i0 = rds.received(lab) or 0, nv.io_count(lab) or 0
+    ok_r = wait_progress(lab, lambda: rds.received(lab), r0, timeout) is not None
+    ok_i = wait_progress(lab, lambda: nv.io_count(lab), i0, timeout) is not None
+    return ok_r and ok_i
+
+
+def run_setup(lab, name, rounds, hold, managed):
+    log(f"{name}: starting RDS and NVMe-oF traffic")
+    start_consumers(lab, name.split()[0])
+    cutter = Cutter(lab, "a", A_ADDR, "a", lambda: None, dwell=hold, failback_s=2,
+                    managed=managed, log=log)
+    cutter.mark_on = ("b",)
+    for i in range(rounds):
+        cutter.cut_nic1(i)
+        if not both_progressed(lab):
+            log(f"{name}: round {i}: a consumer did not resume within 60 s of the restore")
+        time.sleep(2)
+    msgs, io = stop_consumers(lab, name.split()[0])
+    return {"RDS messages": attribute_stalls(msgs, cutter.events, msgs[-1] if msgs else 0),
+            "NVMe-oF fio I/O": attribute_stalls(io, cutter.events_on["b"], io[-1] if io else 0)}
+
+
+def setup_bond(lab):
+    lab.exec("a", f"pkill -x rdmaipctl; {R} group del g0; rmmod rdmaip; "
+                  "rdma link del rxe0; rdma link del rxe1; true")
+    lab.check("a", "modprobe bonding max_bonds=0 && ip addr flush dev eth0 && ip addr flush dev eth1 && "
+                   "ip link add bond0 type bond mode active-backup miimon 100 && "
+                   "ip link set eth0 down && ip link set eth1 down && "
+                   "ip link set eth0 master bond0 && ip link set eth1 master bond0 && "
+                   "ip link set bond0 up && echo eth0 > /sys/class/net/bond0/bonding/active_slave && "
+                   f"ip addr add {A_ADDR}/24 dev bond0 && rdma link add rxe2 type rxe netdev bond0")
+    lab.wait_for("a", "rdma link show rxe2/1 | grep -q 'state ACTIVE'", timeout=30)
+
+
+def summary(rows, hold):
+    def ms(v):
+        return f"{v:6.1f} s" if v is not None else "     - "
+    print(f"\nStall of consumer traffic per cut of node A's NIC 1 (cut held {hold:g} s, "
+          "then restored); QEMU TCG lab, times from inside the guests:\n")
+    hdr = (f"{'consumer':16} {'setup':28} {'cuts':>4} {'stall med':>10} {'stall max':>10} "
+           f"{'resumed while cut':>18} {'failback stall':>15}")
+    print(hdr)
+    print("-" * len(hdr))
+    for (consumer, setup), stalls in rows:
+        cut = [(s, r) for l, t, s, r in stalls if l.endswith(":nic1")]
+        back = [s for l, t, s, r in stalls if l.endswith(":restore1") and s is not None]
+        vals = [s for s, _ in cut if s is not None]
+        # Resumed while cut: progress came back before the restore.
+        resumed = sum(1 for s, r in cut if r is not None and s is not None and s < hold)
+        fb = ms(statistics.median(back)) if back and setup.startswith("rdmaip") else "     - "
+        print(f"{consumer:16} {setup:28} {len(cut):>4} "
+              f"{ms(statistics.median(vals) if vals else None):>10} {ms(max(vals) if vals else None):>10} "
+              f"{f'{resumed}/{len(cut)}':>18} {fb:>15}")
+    print("\nstall: longest pause in progress that began with the cut (includes the hold when\n"
+          "traffic could not resume before the restore); failback stall: median pause\n"
+          "caused by rdmaip moving the address home after the restore.")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--hold", type=float, default=15.0)
+    args = ap.parse_args()
+    t0 = time.monotonic()
+    results = []
+    # A generous boot timeout: other labs may share the machine.
+    with Lab(boot_timeout=300) as lab:
+        setup_nodes(lab)
+        for name, prepare, managed in (
+                ("none (no rdmaip)", lambda: None, False),
+                ("rdmaip (group of 2 adapters)", lambda: setup_group(lab, "a", failback_s=2), True),
+                ("bonding active-backup 100ms", lambda: setup_bond(lab), False)):
+            prepare()
+            try:
+                res = run_setup(lab, name, args.rounds, args.hold, managed)
+            except Exception as e:  # one setup failing must not lose the others
+                log(f"{name}: failed: {type(e).__name__}: {e}")
+                continue
+            for consumer, stalls in res.items():
+                results.append(((consumer, name), stalls))
+        problems = {n: lab.kernel_problems(n) for n in ("a", "b")}
+    results.sort(key=lambda r: r[0][0], reverse=True)
+    summary(results, args.hold)
+    print(f"\nbench took {time.monotonic() - t0:.0f}s")
+    if any(problems.values()):
+        print(f"kernel problems: {problems}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
