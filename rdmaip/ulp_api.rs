@@ -12,7 +12,7 @@ use crate::groups::parse_name;
 use crate::ib::IbDeviceRef;
 use crate::logic::rtaddr::IpAddr;
 use crate::netdev::NetDevRef;
-use crate::ports::PortRegistry;
+use crate::ports::{PortRegistry, Tables};
 use core::ffi::{c_char, c_int, c_uint};
 use core::ptr;
 use core::sync::atomic::{AtomicPtr, Ordering};
@@ -110,6 +110,28 @@ unsafe fn group_arg(group: *const c_char) -> core::result::Result<crate::groups:
     parse_name(name.as_bytes()).map_err(|_| -EINVAL)
 }
 
+/// Runs `f` on the tables, locked, and the slot of the group a caller
+/// named; returns what `f` does, or an errno.
+///
+/// # Safety
+///
+/// `group` must be NULL or a NUL-terminated string.
+unsafe fn with_group(group: *const c_char, f: impl FnOnce(&Tables, usize) -> c_int) -> c_int {
+    // SAFETY: by the caller's contract.
+    let name = match unsafe { group_arg(group) } {
+        Ok(n) => n,
+        Err(e) => return e,
+    };
+    with_registry(|r| {
+        let t = r.lock();
+        match t.group_slot(&name) {
+            Ok(slot) => f(&t, slot),
+            Err(_) => -ENOENT,
+        }
+    })
+    .unwrap_or(-ENODEV)
+}
+
 /// See `rdmaip_group_ports()` in `include/rdmaip.h`.
 ///
 /// # Safety
@@ -121,14 +143,7 @@ pub(crate) unsafe extern "C" fn rdmaip_group_ports(
     ports: *mut ffi::rdmaip_port_info,
     max: c_uint,
 ) -> c_int {
-    // SAFETY: by the caller's contract.
-    let name = match unsafe { group_arg(group) } {
-        Ok(n) => n,
-        Err(e) => return e,
-    };
-    with_registry(|r| {
-        let t = r.lock();
-        let Ok(slot) = t.group_slot(&name) else { return -ENOENT };
+    let fill = |t: &Tables, slot: usize| {
         let mut n: c_uint = 0;
         for (_, port) in t.group(slot).member_ports() {
             let Some(p) = t.port_info(port) else { continue };
@@ -148,8 +163,9 @@ pub(crate) unsafe extern "C" fn rdmaip_group_ports(
             n += 1;
         }
         n as c_int
-    })
-    .unwrap_or(-ENODEV)
+    };
+    // SAFETY: by the caller's contract.
+    unsafe { with_group(group, fill) }
 }
 
 /// See `rdmaip_group_addrs()` in `include/rdmaip.h`.
@@ -163,14 +179,7 @@ pub(crate) unsafe extern "C" fn rdmaip_group_addrs(
     addrs: *mut ffi::rdmaip_addr_info,
     max: c_uint,
 ) -> c_int {
-    // SAFETY: by the caller's contract.
-    let name = match unsafe { group_arg(group) } {
-        Ok(n) => n,
-        Err(e) => return e,
-    };
-    with_registry(|r| {
-        let t = r.lock();
-        let Ok(slot) = t.group_slot(&name) else { return -ENOENT };
+    let fill = |t: &Tables, slot: usize| {
         let g = t.group(slot);
         let ifindex = |member: usize| {
             g.members[member].and_then(|p| t.port_info(p)).and_then(|p| p.ifindex).unwrap_or(0)
@@ -190,8 +199,9 @@ pub(crate) unsafe extern "C" fn rdmaip_group_addrs(
             n += 1;
         }
         n as c_int
-    })
-    .unwrap_or(-ENODEV)
+    };
+    // SAFETY: by the caller's contract.
+    unsafe { with_group(group, fill) }
 }
 
 /// See `rdmaip_register_notifier()` in `include/rdmaip.h`.
