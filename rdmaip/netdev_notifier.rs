@@ -11,10 +11,9 @@
 
 use crate::ffi;
 use crate::netdev::{NetDevice, Rtnl};
+use crate::notifier::{Call, Chain, Notifier};
 use core::ffi::{c_int, c_ulong, c_void};
-use kernel::error::to_result;
 use kernel::prelude::*;
-use kernel::types::Opaque;
 
 /// The netdev events rdmaip acts on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,80 +37,50 @@ pub(crate) trait NetdevListener: Send + Sync + 'static {
     fn event(&self, event: NetdevEvent, dev: &NetDevice, rtnl: &Rtnl);
 }
 
-/// A registered netdevice notifier; unregisters on drop.
-///
-/// # Invariants
-///
-/// `nb` is registered with the netdev notifier chain.
-#[pin_data(PinnedDrop)]
-pub(crate) struct NetdevNotifier<L: NetdevListener> {
-    #[pin]
-    nb: Opaque<ffi::notifier_block>,
-    listener: L,
-}
+/// The netdevice notifier chain.
+pub(crate) struct NetdevChain;
 
-// SAFETY: the notifier block is only touched by the notifier chain (under
-// rtnl) once registered; the listener is `Send + Sync`.
-unsafe impl<L: NetdevListener> Send for NetdevNotifier<L> {}
-// SAFETY: as for `Send`.
-unsafe impl<L: NetdevListener> Sync for NetdevNotifier<L> {}
-
-impl<L: NetdevListener> NetdevNotifier<L> {
-    /// Registers `listener` for events of every netdev in every namespace.
-    pub(crate) fn register(listener: L) -> Result<Pin<KBox<Self>>> {
-        let this = KBox::pin_init(
-            pin_init!(Self {
-                nb <- Opaque::ffi_init(|slot: *mut ffi::notifier_block| {
-                    // SAFETY: `slot` is writable; a zeroed notifier_block
-                    // with a callback and default priority is valid.
-                    unsafe {
-                        slot.write(core::mem::zeroed());
-                        (*slot).notifier_call = Some(notifier_callback::<L>);
-                    }
-                }),
-                listener,
-            }),
-            GFP_KERNEL,
-        )?;
-        // SAFETY: `nb` is initialised, pinned, and unregistered before it
-        // is freed. Takes rtnl; our caller does not hold it.
-        to_result(unsafe { ffi::register_netdevice_notifier(this.nb.get()) })?;
-        // INVARIANT: registered above.
-        Ok(this)
+impl Chain for NetdevChain {
+    unsafe fn register(&self, nb: *mut ffi::notifier_block) -> c_int {
+        // SAFETY: `nb` stays valid until unregistered (caller's contract).
+        // Takes rtnl; callers do not hold it.
+        unsafe { ffi::register_netdevice_notifier(nb) }
     }
-}
 
-#[pinned_drop]
-impl<L: NetdevListener> PinnedDrop for NetdevNotifier<L> {
-    fn drop(self: Pin<&mut Self>) {
-        // SAFETY: registered by the type invariant. Returns after every
+    unsafe fn unregister(&self, nb: *mut ffi::notifier_block) {
+        // SAFETY: registered (caller's contract). Returns after every
         // running callback has finished (the chain is protected by rtnl).
-        unsafe { ffi::unregister_netdevice_notifier(self.nb.get()) };
+        unsafe { ffi::unregister_netdevice_notifier(nb) };
     }
 }
 
-unsafe extern "C" fn notifier_callback<L: NetdevListener>(
-    nb: *mut ffi::notifier_block,
-    action: c_ulong,
-    info: *mut c_void,
-) -> c_int {
-    use ffi::netdev_cmd as cmd;
-    let event = match action as u32 {
-        cmd::NETDEV_UP => NetdevEvent::Up,
-        cmd::NETDEV_DOWN => NetdevEvent::Down,
-        cmd::NETDEV_CHANGE => NetdevEvent::Change,
-        cmd::NETDEV_CHANGENAME => NetdevEvent::ChangeName,
-        cmd::NETDEV_UNREGISTER => NetdevEvent::Unregister,
-        _ => return ffi::NOTIFY_DONE as c_int,
-    };
-    // SAFETY: `nb` is the `nb` field of a registered `NetdevNotifier<L>`,
-    // which stays alive until unregistration, which waits for us.
-    let this = unsafe { &*kernel::container_of!(nb, NetdevNotifier<L>, nb) };
-    // SAFETY: for these events `info` is a `netdev_notifier_info` whose
-    // device is valid for the duration of the call.
-    let dev = unsafe { NetDevice::from_raw(ffi::rdmaip_netdev_from_info(info)) };
-    // SAFETY: netdev notifier callbacks run with rtnl held.
-    let rtnl = unsafe { Rtnl::assume_held() };
-    this.listener.event(event, dev, &rtnl);
-    ffi::NOTIFY_DONE as c_int
+/// Decodes netdev events for the listener.
+pub(crate) struct Decode<L>(L);
+
+impl<L: NetdevListener> Call for Decode<L> {
+    unsafe fn call(&self, action: c_ulong, info: *mut c_void) {
+        use ffi::netdev_cmd as cmd;
+        let event = match action as u32 {
+            cmd::NETDEV_UP => NetdevEvent::Up,
+            cmd::NETDEV_DOWN => NetdevEvent::Down,
+            cmd::NETDEV_CHANGE => NetdevEvent::Change,
+            cmd::NETDEV_CHANGENAME => NetdevEvent::ChangeName,
+            cmd::NETDEV_UNREGISTER => NetdevEvent::Unregister,
+            _ => return,
+        };
+        // SAFETY: for these events `info` is a `netdev_notifier_info` whose
+        // device is valid for the duration of the call.
+        let dev = unsafe { NetDevice::from_raw(ffi::rdmaip_netdev_from_info(info)) };
+        // SAFETY: netdev notifier callbacks run with rtnl held.
+        let rtnl = unsafe { Rtnl::assume_held() };
+        self.0.event(event, dev, &rtnl);
+    }
+}
+
+/// A registered netdevice notifier; unregisters on drop.
+pub(crate) type NetdevNotifier<L> = Notifier<NetdevChain, Decode<L>>;
+
+/// Registers `listener` for events of every netdev in every namespace.
+pub(crate) fn register<L: NetdevListener>(listener: L) -> Result<Pin<KBox<NetdevNotifier<L>>>> {
+    Notifier::register(NetdevChain, Decode(listener))
 }

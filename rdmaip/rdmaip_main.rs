@@ -30,6 +30,7 @@ mod names;
 mod netdev;
 mod netdev_notifier;
 mod nl;
+mod notifier;
 mod ports;
 mod rtnl_sock;
 mod ulp_api;
@@ -160,9 +161,9 @@ impl kernel::Module for RdmaIp {
             genl::Registration::register(Arc::new(nl::Netlink::new(registry.clone(), engine.clone()), GFP_KERNEL)?)?;
         // Netdev events first, so that none is missed between discovering a
         // port and watching its netdev.
-        let netdevs = NetdevNotifier::register(Netdevs { registry: registry.clone(), engine: engine.clone() })?;
-        let addrs4 = AddrNotifier::register(Family::V4, Addrs(engine.clone()))?;
-        let addrs6 = AddrNotifier::register(Family::V6, Addrs(engine.clone()))?;
+        let netdevs = netdev_notifier::register(Netdevs { registry: registry.clone(), engine: engine.clone() })?;
+        let addrs4 = addr_notifier::register(Family::V4, Addrs(engine.clone()))?;
+        let addrs6 = addr_notifier::register(Family::V6, Addrs(engine.clone()))?;
         let ulp_api = ulp_api::Registration::new(registry.clone());
         let devices = ib::Registration::register(Arc::new(Devices { registry, engine: engine.clone() }, GFP_KERNEL)?)?;
         if cm_ids::AVAILABLE {

@@ -31,6 +31,9 @@ mod cm;
 mod debugfs;
 mod ffi;
 mod ids;
+// The notifier block wrapper rdmaip.ko uses too.
+#[path = "../../rdmaip/notifier.rs"]
+mod notifier;
 mod rdmaip_api;
 mod sys;
 mod text;
@@ -95,7 +98,7 @@ impl kernel::Module for RdmaipCmtest {
             let log = api_files::MoveLog::new()?;
             dir.file(c_str!("moves"), api_files::Moves(log.clone()))?;
             dir.file(c_str!("group"), api_files::Group::new()?)?;
-            Some(rdmaip_api::MoveNotifier::register(log)?)
+            Some(rdmaip_api::register(log)?)
         };
         pr_info!("loaded\n");
         Ok(Self {

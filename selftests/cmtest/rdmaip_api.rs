@@ -7,11 +7,11 @@
 
 use crate::cm::SockAddr;
 use crate::ffi;
+use crate::notifier::{Call, Chain, Notifier};
 use core::ffi::{c_int, c_ulong, c_void};
 use kernel::error::to_result;
 use kernel::prelude::*;
 use kernel::str::CString;
-use kernel::types::Opaque;
 
 /// One address move, copied out of `struct rdmaip_move`.
 pub(crate) struct Move {
@@ -28,75 +28,49 @@ pub(crate) trait MoveListener: Send + Sync + 'static {
     fn moved(&self, m: &Move);
 }
 
+/// rdmaip's move notifier chain.
+pub(crate) struct MoveChain;
+
+impl Chain for MoveChain {
+    unsafe fn register(&self, nb: *mut ffi::notifier_block) -> c_int {
+        // SAFETY: `nb` stays valid until unregistered (caller's contract).
+        unsafe { ffi::rdmaip_register_notifier(nb) }
+    }
+
+    unsafe fn unregister(&self, nb: *mut ffi::notifier_block) {
+        // SAFETY: registered (caller's contract); returns once no call runs.
+        unsafe { ffi::rdmaip_unregister_notifier(nb) };
+    }
+}
+
+/// Copies each move out of `struct rdmaip_move` for the listener.
+pub(crate) struct Moves<L>(L);
+
+impl<L: MoveListener> Call for Moves<L> {
+    unsafe fn call(&self, action: c_ulong, data: *mut c_void) {
+        if action != ffi::rdmaip_notifier_event_RDMAIP_EVENT_ADDR_MOVED as c_ulong || data.is_null() {
+            return;
+        }
+        // SAFETY: for this event rdmaip passes a valid `struct rdmaip_move`.
+        let m = unsafe { &*data.cast::<ffi::rdmaip_move>() };
+        // SAFETY: `addr` is a sockaddr_storage by value; same layout as ours.
+        let addr = unsafe { core::mem::transmute_copy::<_, SockAddr>(&m.addr) };
+        self.0.moved(&Move {
+            addr,
+            from_ifindex: m.from.ifindex,
+            to_ifindex: m.to.ifindex,
+            reason: m.reason as u32,
+            cm_ids: m.cm_ids_notified,
+        });
+    }
+}
+
 /// A registered rdmaip notifier; unregisters on drop.
-///
-/// # Invariants
-///
-/// `nb` is registered with rdmaip.
-#[pin_data(PinnedDrop)]
-pub(crate) struct MoveNotifier<L: MoveListener> {
-    #[pin]
-    nb: Opaque<ffi::notifier_block>,
-    listener: L,
-}
+pub(crate) type MoveNotifier<L> = Notifier<MoveChain, Moves<L>>;
 
-// SAFETY: the notifier block is only touched by rdmaip once registered; the
-// listener is `Send + Sync`.
-unsafe impl<L: MoveListener> Send for MoveNotifier<L> {}
-// SAFETY: as for `Send`.
-unsafe impl<L: MoveListener> Sync for MoveNotifier<L> {}
-
-impl<L: MoveListener> MoveNotifier<L> {
-    pub(crate) fn register(listener: L) -> Result<Pin<KBox<Self>>> {
-        let this = KBox::pin_init(
-            pin_init!(Self {
-                nb <- Opaque::ffi_init(|slot: *mut ffi::notifier_block| {
-                    // SAFETY: `slot` is writable; a zeroed notifier_block
-                    // with a callback is valid.
-                    unsafe {
-                        slot.write(core::mem::zeroed());
-                        (*slot).notifier_call = Some(callback::<L>);
-                    }
-                }),
-                listener,
-            }),
-            GFP_KERNEL,
-        )?;
-        // SAFETY: `nb` is initialised, pinned and unregistered before it is
-        // freed.
-        to_result(unsafe { ffi::rdmaip_register_notifier(this.nb.get()) })?;
-        // INVARIANT: registered above.
-        Ok(this)
-    }
-}
-
-#[pinned_drop]
-impl<L: MoveListener> PinnedDrop for MoveNotifier<L> {
-    fn drop(self: Pin<&mut Self>) {
-        // SAFETY: registered (type invariant); returns once no call runs.
-        unsafe { ffi::rdmaip_unregister_notifier(self.nb.get()) };
-    }
-}
-
-unsafe extern "C" fn callback<L: MoveListener>(nb: *mut ffi::notifier_block, action: c_ulong, data: *mut c_void) -> c_int {
-    if action != ffi::rdmaip_notifier_event_RDMAIP_EVENT_ADDR_MOVED as c_ulong || data.is_null() {
-        return ffi::NOTIFY_DONE as c_int;
-    }
-    // SAFETY: `nb` is the `nb` field of a registered `MoveNotifier<L>`,
-    // alive until unregistration, which waits for us.
-    let this = unsafe { &*kernel::container_of!(nb, MoveNotifier<L>, nb) };
-    // SAFETY: for this event rdmaip passes a valid `struct rdmaip_move`.
-    let m = unsafe { &*data.cast::<ffi::rdmaip_move>() };
-    // SAFETY: `addr` is a sockaddr_storage by value; same layout as ours.
-    let addr = unsafe { core::mem::transmute_copy::<_, SockAddr>(&m.addr) };
-    this.listener.moved(&Move {
-        addr,
-        from_ifindex: m.from.ifindex,
-        to_ifindex: m.to.ifindex,
-        reason: m.reason as u32,
-        cm_ids: m.cm_ids_notified,
-    });
-    ffi::NOTIFY_DONE as c_int
+/// Registers `listener` for every move rdmaip makes.
+pub(crate) fn register<L: MoveListener>(listener: L) -> Result<Pin<KBox<MoveNotifier<L>>>> {
+    Notifier::register(MoveChain, Moves(listener))
 }
 
 /// A group member (`struct rdmaip_port_info`).
