@@ -70,6 +70,10 @@ UDP_PORT = 7175        # clock offset responder on both nodes
 B_ADDR = "10.1.0.2"
 HOST_ADDR = "10.1.0.254"  # the host, on switch 1, while it measures clock offsets
 GUEST_PY = f"/usr/bin/python3 {SELF} --guest"
+# Every non-zero GID of every RDMA port, with its netdev (for diagnostics).
+GIDS = ("for f in /sys/class/infiniband/*/ports/*/gids/*; do g=$(cat $f 2>/dev/null) || continue; "
+        "case $g in 0000:0000:0000:0000:0000:0000:0000:0000|fe80:*) continue;; esac; "
+        "echo \"$f $g $(cat ${f/gids/gid_attrs\/ndevs} 2>/dev/null)\"; done; true")
 
 
 # ---------------------------------------------------------------------------
@@ -133,15 +137,16 @@ class RdmaCm:
         cm.rdma_destroy_qp.argtypes = [vp]
         cm.rdma_destroy_qp.restype = None
         cm.rdma_destroy_id.argtypes = [vp]
+        cm.rdma_destroy_event_channel.argtypes = [vp]
+        cm.rdma_destroy_event_channel.restype = None
+        cm.rdma_migrate_id.argtypes = [vp, vp]
         ibv = self.ibv = ct.CDLL("libibverbs.so.1", use_errno=True)
         ibv.ibv_alloc_pd.argtypes = [vp]
         ibv.ibv_alloc_pd.restype = vp
         self.pds = {}  # verbs context -> protection domain, kept for good
-        self.ch = cm.rdma_create_event_channel()
-        if not self.ch:
-            sys.exit(f"rdma_create_event_channel: {self.err()}")
-        self.fd = ct.c_int.from_address(self.ch).value
-        fcntl.fcntl(self.fd, fcntl.F_SETFL, fcntl.fcntl(self.fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+        self.fcntl = fcntl
+        self.channels = {}  # fd -> event channel; one channel per id
+        self.id_fd = {}     # id -> fd of its channel
 
     def err(self):
         return os.strerror(self.ct.get_errno())
@@ -151,11 +156,50 @@ class RdmaCm:
         return self.SockaddrIn(socket.AF_INET, socket.htons(port),
                                (self.ct.c_uint8 * 4)(*socket.inet_aton(addr)))
 
-    def new_id(self):
-        cid = self.ct.c_void_p()
-        if self.lib.rdma_create_id(self.ch, self.ct.byref(cid), None, self.RDMA_PS_TCP):
+    def new_channel(self):
+        ch = self.lib.rdma_create_event_channel()
+        if not ch:
             return None
+        fd = self.ct.c_int.from_address(ch).value
+        self.fcntl.fcntl(fd, self.fcntl.F_SETFL, self.fcntl.fcntl(fd, self.fcntl.F_GETFL) | os.O_NONBLOCK)
+        self.channels[fd] = ch
+        return fd
+
+    def new_id(self):
+        """A new id on a channel of its own, or None."""
+        fd = self.new_channel()
+        if fd is None:
+            return None
+        cid = self.ct.c_void_p()
+        if self.lib.rdma_create_id(self.channels[fd], self.ct.byref(cid), None, self.RDMA_PS_TCP):
+            self.lib.rdma_destroy_event_channel(self.channels.pop(fd))
+            return None
+        self.id_fd[cid.value] = fd
         return cid.value
+
+    def own_channel(self, cid):
+        """Moves an id (a new connection of a listener) to a channel of its own."""
+        fd = self.new_channel()
+        if fd is None or self.lib.rdma_migrate_id(cid, self.channels[fd]):
+            return False
+        self.id_fd[cid] = fd
+        return True
+
+    def destroy(self, cid, has_qp):
+        """Destroys an id (its QP, its channel) in a thread of its own: it
+        can block (the kernel waits for the id's references), and the
+        event loop must not. Nothing reads the id's channel any more."""
+        import threading
+        fd = self.id_fd.pop(cid, None)
+        ch = self.channels.pop(fd, None)
+
+        def run():
+            if has_qp:
+                self.lib.rdma_destroy_qp(cid)
+            self.lib.rdma_destroy_id(cid)
+            if ch:
+                self.lib.rdma_destroy_event_channel(ch)
+        threading.Thread(target=run, daemon=True).start()
 
     def create_qp(self, cid):
         """An RC QP on the id's device, in our own PD of that device (the
@@ -173,19 +217,20 @@ class RdmaCm:
         return self.ConnParam(responder_resources=1, initiator_depth=1, retry_count=7, rnr_retry_count=7)
 
     def events(self, wait):
-        """The events that arrive within `wait` seconds, acknowledged:
-        (id, event, status, listen_id)."""
+        """The events that arrive on any channel within `wait` seconds,
+        acknowledged: (id, event, status, listen_id)."""
         import select
         out = []
-        if not select.select([self.fd], [], [], wait)[0]:
-            return out
-        while True:
-            ev = self.ct.POINTER(self.Event)()
-            if self.lib.rdma_get_cm_event(self.ch, self.ct.byref(ev)):
-                return out  # EAGAIN: no more
-            e = ev.contents
-            out.append((e.id, e.event, e.status, e.listen_id))
-            self.lib.rdma_ack_cm_event(ev)
+        for fd in select.select(list(self.channels), [], [], wait)[0]:
+            ch = self.channels.get(fd)
+            while ch:
+                ev = self.ct.POINTER(self.Event)()
+                if self.lib.rdma_get_cm_event(ch, self.ct.byref(ev)):
+                    break  # EAGAIN: no more
+                e = ev.contents
+                out.append((e.id, e.event, e.status, e.listen_id))
+                self.lib.rdma_ack_cm_event(ev)
+        return out
 
     def name(self, kind):
         return self.NAMES[kind] if 0 <= kind < len(self.NAMES) else str(kind)
@@ -194,7 +239,7 @@ class RdmaCm:
 def guest_cm_server(argv):
     """Node A: accepts every RDMA CM connection on port `port` of every
     address (RC QP, nothing sent); the peer disconnects at once. Ids whose
-    peer vanished are destroyed after a while."""
+    peer vanished are destroyed after a while. Prints counters every 5 s."""
     port = int(argv[0])
     cm = RdmaCm()
     lid = cm.new_id()
@@ -203,36 +248,52 @@ def guest_cm_server(argv):
         sys.exit(f"listen: {cm.err()}")
     print(f"listening on port {port}", flush=True)
     conns = {}  # id -> [since, has_qp]
-    accepted = 0
+    n = dict(requests=0, established=0, failed=0, swept=0)
+    errors = {}
+    last = time.monotonic()
 
     def drop(cid):
         _, has_qp = conns.pop(cid)
-        if has_qp:
-            cm.lib.rdma_destroy_qp(cid)
-        cm.lib.rdma_destroy_id(cid)
+        cm.destroy(cid, has_qp)
+
+    def error(what):
+        errors[what] = errors.get(what, 0) + 1
 
     while True:
         for cid, kind, status, _ in cm.events(1.0):
             if kind == cm.CONNECT_REQUEST:
+                n["requests"] += 1
                 conns[cid] = [time.monotonic(), False]
-                if not cm.create_qp(cid):
-                    print(f"create_qp: {cm.err()}", flush=True)
+                if not cm.own_channel(cid):
+                    error(f"migrate:{cm.err()}")
                     cm.lib.rdma_reject(cid, None, 0)
                     drop(cid)
-                    continue
-                conns[cid][1] = True
-                if cm.lib.rdma_accept(cid, cm.ct.byref(cm.conn_param())):
-                    print(f"accept: {cm.err()}", flush=True)
+                elif not cm.create_qp(cid):
+                    error(f"create_qp:{cm.err()}")
+                    cm.lib.rdma_reject(cid, None, 0)
                     drop(cid)
+                else:
+                    conns[cid][1] = True
+                    if cm.lib.rdma_accept(cid, cm.ct.byref(cm.conn_param())):
+                        error(f"accept:{cm.err()}")
+                        drop(cid)
             elif cid in conns and kind == cm.ESTABLISHED:
-                accepted += 1
+                n["established"] += 1
             elif cid in conns:  # disconnected, or the connection failed
+                if kind != cm.DISCONNECTED:
+                    n["failed"] += 1
+                    error(cm.name(kind))
                 drop(cid)
-            elif cid == lid and kind != cm.CONNECT_REQUEST:
+            elif cid == lid:
                 print(f"listener: {cm.name(kind)} {status}", flush=True)
         now = time.monotonic()
         for cid in [c for c, (since, _) in conns.items() if now - since > 30]:
+            n["swept"] += 1
             drop(cid)
+        if now - last >= 5:
+            last = now
+            print(f"{time.time():.3f} " + " ".join(f"{k} {v}" for k, v in n.items())
+                  + f" open {len(conns)} errors {errors}", flush=True)
 
 
 def guest_cm_client(argv):
@@ -253,9 +314,7 @@ def guest_cm_client(argv):
         log.write(f"{start:.6f} {time.time():.6f} {'ok' if ok else 'fail'} {why}\n")
         if ok:
             cm.lib.rdma_disconnect(cid)
-        if has_qp:
-            cm.lib.rdma_destroy_qp(cid)
-        cm.lib.rdma_destroy_id(cid)
+        cm.destroy(cid, has_qp)
 
     def start_one():
         start = time.time()
@@ -376,6 +435,14 @@ def spawn(lab, node, cmd, log):
 
 def kill(lab, node, pid):
     lab.exec(node, f"kill -- -{pid} 2>/dev/null; kill {pid} 2>/dev/null; true")
+
+
+class NotRestored(Exception):
+    """A round's cut could not be undone (the setup is left as it is)."""
+
+    def __init__(self, result, why):
+        super().__init__(why)
+        self.result = result
 
 
 class ClientLog:
@@ -523,7 +590,8 @@ class Bench:
             if time.monotonic() > deadline:
                 tail = "\n".join(" ".join(map(str, a)) for a in att[-6:])
                 self.notes.append(f"node B's connections not steady within {timeout}s before a cut; "
-                                  f"last attempts:\n{tail}")
+                                  f"last attempts:\n{tail}\nnode A's server: "
+                                  + self.lab.check("a", "tail -2 /tmp/cm-server.log; true").strip())
                 self.log(self.notes[-1])
                 return None
             time.sleep(1)
@@ -563,6 +631,14 @@ class Bench:
             if first is not None:
                 return first - t_cut_b
             time.sleep(0.5)
+        why = {}
+        for a in self.client.attempts:
+            if a[0] >= t_cut_b:
+                why[a[3]] = why.get(a[3], 0) + 1
+        self.notes.append(f"no new connection within {timeout}s of a cut; attempts since: {why}; "
+                          "node A's server: " + self.lab.check("a", "tail -1 /tmp/cm-server.log; true").strip()
+                          + "\nnode A's RoCE GIDs (non-zero): " + self.lab.check("a", GIDS).strip())
+        self.log(self.notes[-1])
         return None
 
     def before_cut(self, since_b):
@@ -591,7 +667,12 @@ class Bench:
         res["live"] = moved[0]["time_ns"] / 1e9 - t0a if moved else None
         self.lab.link("a", 1, True)
         # Home again (failback delay 1 s) before the next round.
-        self.wait(lambda: ADDR in self.lab.check("a", "ip -br addr show dev eth0"), 60, "no failback")
+        try:
+            self.wait(lambda: ADDR in self.lab.check("a", "ip -br addr show dev eth0"), 60, "")
+        except AssertionError:
+            raise NotRestored(res, f"rdmaip: {ADDR} not back on eth0 within 60 s of the restore "
+                              "(failback delay 1 s):\n" + self.lab.check(
+                                  "a", f"{R} addr show; {R} -d port show; dmesg | grep rdmaip: | tail -4; true"))
         return res
 
     def round_bond(self, n, since_b):
@@ -615,11 +696,15 @@ class Bench:
             self.notes.append("bonding: no failover line in node A's kernel log:\n"
                               + self.lab.check("a", "dmesg | grep -i bond | tail -8; true"))
         self.lab.link("a", 1, True)
-        self.wait(lambda: "MII Status: up" in self.lab.check("a", "grep -A1 'Slave Interface: eth0' /proc/net/bonding/bond0"),
-                  60, "eth0 did not come back in the bond")
-        self.lab.check("a", "echo eth0 > /sys/class/net/bond0/bonding/active_slave")
-        self.wait(lambda: "Currently Active Slave: eth0" in self.lab.check("a", "cat /proc/net/bonding/bond0"),
-                  30, "bond did not return to eth0")
+        try:
+            self.wait(lambda: "MII Status: up" in self.lab.check(
+                "a", "grep -A1 'Slave Interface: eth0' /proc/net/bonding/bond0"), 60, "")
+            self.lab.check("a", "echo eth0 > /sys/class/net/bond0/bonding/active_slave")
+            self.wait(lambda: "Currently Active Slave: eth0" in self.lab.check("a", "cat /proc/net/bonding/bond0"),
+                      30, "")
+        except AssertionError:
+            raise NotRestored(res, "bonding: eth0 not back as the active slave:\n"
+                              + self.lab.check("a", "cat /proc/net/bonding/bond0; true"))
         return res
 
     def run_setup(self, name, round_fn):
@@ -628,7 +713,14 @@ class Bench:
         rounds = []
         since_b = 0.0
         for n in range(self.args.rounds):
-            res = round_fn(n, since_b)
+            try:
+                res = round_fn(n, since_b)
+            except NotRestored as e:
+                res = e.result
+                self.notes.append(f"{name} round {n + 1}: {e}\n(rounds left of this setup skipped)")
+                self.log(self.notes[-1])
+                rounds.append(res)
+                break
             # Later rounds: only attempts started after this one's recovery.
             since_b = float(self.lab.check("b", "echo $EPOCHREALTIME"))
             self.log(f"{name} round {n + 1}: " + ", ".join(
