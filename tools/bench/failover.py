@@ -70,10 +70,10 @@ UDP_PORT = 7175        # clock offset responder on both nodes
 B_ADDR = "10.1.0.2"
 HOST_ADDR = "10.1.0.254"  # the host, on switch 1, while it measures clock offsets
 GUEST_PY = f"/usr/bin/python3 {SELF} --guest"
-# Every non-zero GID of every RDMA port, with its netdev (for diagnostics).
-GIDS = ("for f in /sys/class/infiniband/*/ports/*/gids/*; do g=$(cat $f 2>/dev/null) || continue; "
-        "case $g in 0000:0000:0000:0000:0000:0000:0000:0000|fe80:*) continue;; esac; "
-        "echo \"$f $g $(cat ${f/gids/gid_attrs\/ndevs} 2>/dev/null)\"; done; true")
+# The non-zero, non-link-local GIDs of every RDMA port (diagnostics; one
+# process: a loop over the 1024 GID files took over a minute under TCG).
+GIDS = ("grep -H -v -e '^0000:0000:0000:0000:0000:0000:0000:0000' -e '^fe80' "
+        "/sys/class/infiniband/*/ports/*/gids/* 2>/dev/null")
 
 
 # ---------------------------------------------------------------------------
@@ -488,6 +488,13 @@ class Bench:
     def log(self, msg):
         print(f"bench: {msg}", flush=True)
 
+    def diag(self, node, cmd):
+        """Output of a diagnostic command; never fails the run."""
+        try:
+            return self.lab.exec(node, cmd, timeout=30)[1].strip()
+        except Exception as e:
+            return f"({cmd}: {e})"
+
     # ---- node setup --------------------------------------------------------
 
     def start_common(self):
@@ -591,7 +598,7 @@ class Bench:
                 tail = "\n".join(" ".join(map(str, a)) for a in att[-6:])
                 self.notes.append(f"node B's connections not steady within {timeout}s before a cut; "
                                   f"last attempts:\n{tail}\nnode A's server: "
-                                  + self.lab.check("a", "tail -2 /tmp/cm-server.log; true").strip())
+                                  + self.diag("a", "tail -1 /tmp/cm-server.log"))
                 self.log(self.notes[-1])
                 return None
             time.sleep(1)
@@ -635,9 +642,17 @@ class Bench:
         for a in self.client.attempts:
             if a[0] >= t_cut_b:
                 why[a[3]] = why.get(a[3], 0) + 1
+        try:
+            fdb = subprocess.run(["bridge", "-n", self.lab.netns, "fdb", "show"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True, timeout=30).stdout
+        except (OSError, subprocess.TimeoutExpired) as e:
+            fdb = str(e)
         self.notes.append(f"no new connection within {timeout}s of a cut; attempts since: {why}; "
-                          "node A's server: " + self.lab.check("a", "tail -1 /tmp/cm-server.log; true").strip()
-                          + "\nnode A's RoCE GIDs (non-zero): " + self.lab.check("a", GIDS).strip())
+                          "node A's server: " + self.diag("a", "tail -1 /tmp/cm-server.log")
+                          + "\nnode A's RoCE GIDs (non-zero): " + self.diag("a", GIDS)
+                          + "\nnode B's neighbours: " + self.diag("b", "ip neigh show dev eth0")
+                          + "\nswitch ports of node A's MAC 52:54:00:0a:01:01: "
+                          + "; ".join(line for line in fdb.splitlines() if "52:54:00:0a:01:01" in line))
         self.log(self.notes[-1])
         return None
 
@@ -671,8 +686,8 @@ class Bench:
             self.wait(lambda: ADDR in self.lab.check("a", "ip -br addr show dev eth0"), 60, "")
         except AssertionError:
             raise NotRestored(res, f"rdmaip: {ADDR} not back on eth0 within 60 s of the restore "
-                              "(failback delay 1 s):\n" + self.lab.check(
-                                  "a", f"{R} addr show; {R} -d port show; dmesg | grep rdmaip: | tail -4; true"))
+                              "(failback delay 1 s):\n" + self.diag(
+                                  "a", f"{R} addr show; {R} -d port show; dmesg | grep rdmaip: | tail -4"))
         return res
 
     def round_bond(self, n, since_b):
@@ -704,7 +719,7 @@ class Bench:
                       30, "")
         except AssertionError:
             raise NotRestored(res, "bonding: eth0 not back as the active slave:\n"
-                              + self.lab.check("a", "cat /proc/net/bonding/bond0; true"))
+                              + self.diag("a", "cat /proc/net/bonding/bond0"))
         return res
 
     def run_setup(self, name, round_fn):
