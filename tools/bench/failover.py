@@ -717,6 +717,12 @@ class Bench:
             self.lab.check("a", "echo eth0 > /sys/class/net/bond0/bonding/active_slave")
             self.wait(lambda: "Currently Active Slave: eth0" in self.lab.check("a", "cat /proc/net/bonding/bond0"),
                       30, "")
+            # The switches must learn that the bond's MAC is behind NIC 1
+            # again. Seen: after this manual switch back, sw1/sw2 kept it
+            # on NIC 2 (no announcement went out through eth0), so B's
+            # frames went to the backup slave, which drops them, and no
+            # connection worked for minutes. Send something from A.
+            self.lab.exec("a", "for i in 1 2 3; do echo x > /dev/udp/10.1.0.2/9; sleep 0.2; done")
         except AssertionError:
             raise NotRestored(res, "bonding: eth0 not back as the active slave:\n"
                               + self.diag("a", "cat /proc/net/bonding/bond0"))
