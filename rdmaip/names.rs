@@ -51,29 +51,3 @@ impl<const N: usize> fmt::Display for Name<N> {
         Ok(())
     }
 }
-
-/// A short string formatted on the stack (`write!` into it); output that
-/// does not fit is cut.
-pub(crate) struct StackString<const N: usize> {
-    bytes: [u8; N],
-    len: usize,
-}
-
-impl<const N: usize> StackString<N> {
-    pub(crate) const fn new() -> Self {
-        Self { bytes: [0; N], len: 0 }
-    }
-
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-}
-
-impl<const N: usize> fmt::Write for StackString<N> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let n = s.len().min(N - self.len);
-        self.bytes[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
-        self.len += n;
-        Ok(())
-    }
-}

@@ -16,7 +16,7 @@ use crate::groups::{self, Group, Refusal, Settings};
 use crate::logic::group::{group_up, Member, MAX_MEMBERS, NS_PER_MS};
 use crate::logic::port::{FailReason, Health};
 use crate::logic::rtaddr::IpAddr;
-use crate::names::StackString;
+use crate::stack_string::StackString;
 use crate::ports::{PortInfo, PortRegistry, Tables};
 use crate::engine::Engine;
 use crate::workq::Worker;

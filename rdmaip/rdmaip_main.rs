@@ -33,6 +33,7 @@ mod nl;
 mod notifier;
 mod ports;
 mod rtnl_sock;
+mod stack_string;
 mod ulp_api;
 mod workq;
 

@@ -64,7 +64,7 @@ impl DebugFile for Moves {
         let g = self.0.lines.lock();
         (|| -> core::fmt::Result {
             for l in g.0.iter() {
-                writeln!(out, "{}", l.as_str())?;
+                writeln!(out, "{}", crate::text::as_str(l))?;
             }
             if g.1 > 0 {
                 writeln!(out, "dropped={}", g.1)?;

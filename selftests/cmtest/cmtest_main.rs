@@ -35,6 +35,9 @@ mod ids;
 #[path = "../../rdmaip/notifier.rs"]
 mod notifier;
 mod rdmaip_api;
+// The stack string rdmaip.ko uses too.
+#[path = "../../rdmaip/stack_string.rs"]
+mod stack_string;
 mod sys;
 mod text;
 

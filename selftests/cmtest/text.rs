@@ -6,32 +6,12 @@
 use core::fmt;
 use kernel::prelude::*;
 
-/// A short string formatted on the stack; output that does not fit is cut.
-pub(crate) struct Buf<const N: usize> {
-    bytes: [u8; N],
-    len: usize,
-}
+/// A short string formatted on the stack (rdmaip's own).
+pub(crate) type Buf<const N: usize> = crate::stack_string::StackString<N>;
 
-impl<const N: usize> Buf<N> {
-    pub(crate) const fn new() -> Self {
-        Self { bytes: [0; N], len: 0 }
-    }
-
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-    pub(crate) fn as_str(&self) -> &str {
-        core::str::from_utf8(self.as_bytes()).unwrap_or("?")
-    }
-}
-
-impl<const N: usize> fmt::Write for Buf<N> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let n = s.len().min(N - self.len);
-        self.bytes[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
-        self.len += n;
-        Ok(())
-    }
+/// The text of `b`; a line cut inside a UTF-8 sequence shows as `?`.
+pub(crate) fn as_str<const N: usize>(b: &Buf<N>) -> &str {
+    core::str::from_utf8(b.as_bytes()).unwrap_or("?")
 }
 
 /// A debugfs file's content, built with `write!`. Allocation failures make
