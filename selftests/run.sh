@@ -15,7 +15,7 @@ build_without_cm_internals() {
 	cp -r Kbuild rdmaip include kernel "$dir"/
 	make -C "$KDIR" M="$dir" RUSTC="$KRUSTC" BINDGEN="$BINDGEN" RDMAIP_CM_INTERNALS=n modules &&
 		! grep -q rdma_id_private "$dir/rdmaip/bindings_generated.rs" &&
-		strings "$dir/rdmaip/rdmaip.ko" | grep -q 'loaded without local rdma_cm notification' &&
+		grep -qa 'loaded without local rdma_cm notification' "$dir/rdmaip/rdmaip.ko" &&
 		rm -rf "$dir"
 }
 
