@@ -39,7 +39,7 @@ sys.path.insert(0, os.path.join(ROOT, "selftests", "lab", "consumers"))
 
 from rdmaip_lab import Lab  # noqa: E402
 from common import (GUEST, R, Cutter, attribute_stalls, setup_group,  # noqa: E402
-                    setup_nodes, wait_progress)
+                    setup_nodes, wait_progress, wait_rdma_active)
 import test_nvmeof as nv  # noqa: E402
 import test_rds as rds  # noqa: E402
 
@@ -57,8 +57,19 @@ def start_consumers(lab, tag):
     if wait_progress(lab, lambda: rds.received(lab), 20, timeout=120) is None:
         raise RuntimeError(f"{tag}: no RDS messages arrive")
     lab.check("a", f"bash {GUEST}/nvmet.sh up {nv.NQN} {A_ADDR} {nv.SIZE_MB}")
+    # nvme-cli does not load the transport; start_rds() cut B's NIC 1 for
+    # a moment: connect once its port is back.
+    lab.check("b", "modprobe nvme-rdma")
+    wait_rdma_active(lab, "b", 1)
     dev = nv.connect(lab)
     nv.start_io(lab, dev, tag)
+
+
+def clean_up(lab):
+    """Whatever a failed setup left running, gone: the next one starts clean."""
+    lab.exec("b", "pkill -x fio; pkill -f '[r]ds_send.py'; pkill -f '[i]ostat.py'; true")
+    lab.exec("b", f"nvme disconnect -n {nv.NQN}; true", timeout=120)
+    lab.exec("a", f"pkill -f '[r]ds_recv.py'; bash {GUEST}/nvmet.sh down {nv.NQN}; true")
 
 
 def stop_consumers(lab, tag):
@@ -158,6 +169,7 @@ def main():
                 res = run_setup(lab, name, args.rounds, args.hold, managed)
             except Exception as e:  # one setup failing must not lose the others
                 log(f"{name}: failed: {type(e).__name__}: {e}")
+                clean_up(lab)
                 continue
             for consumer, stalls in res.items():
                 results.append(((consumer, name), stalls))
