@@ -264,7 +264,6 @@ impl PortRegistry {
         // between the snapshot and the insertion.
         let rtnl = RtnlGuard::lock();
         let mut new_ports = KVec::new();
-        let ibdev = dev;
         for port in dev.ports() {
             let netdev = dev.netdev(port);
             let netdev_name = match &netdev {
@@ -274,7 +273,7 @@ impl PortRegistry {
             new_ports.push(
                 Port {
                     dev_index: dev.index(),
-                    ibdev: ibdev.get().ok_or(ENODEV)?,
+                    ibdev: dev.get().ok_or(ENODEV)?,
                     dev_going: false,
                     dev_name: *dev_name,
                     port,

@@ -88,7 +88,8 @@ struct RdmaipCmtest {
     tester: Arc<Tester>,
     // Removed first in `drop`: no command runs afterwards.
     dir: Option<Dir>,
-        moves: Option<Pin<KBox<rdmaip_api::MoveNotifier<Arc<api_files::MoveLog>>>>>,
+    // Unregistered second, before the ids go.
+    moves: Option<Pin<KBox<rdmaip_api::MoveNotifier<Arc<api_files::MoveLog>>>>>,
 }
 
 impl kernel::Module for RdmaipCmtest {
@@ -97,17 +98,15 @@ impl kernel::Module for RdmaipCmtest {
         let mut dir = Dir::new(c_str!("rdmaip_cmtest"))?;
         dir.file(c_str!("control"), Control(tester.clone()))?;
         dir.file(c_str!("ids"), Ids(tester.clone()))?;
-                let moves = {
-            let log = api_files::MoveLog::new()?;
-            dir.file(c_str!("moves"), api_files::Moves(log.clone()))?;
-            dir.file(c_str!("group"), api_files::Group::new()?)?;
-            Some(rdmaip_api::register(log)?)
-        };
+        let log = api_files::MoveLog::new()?;
+        dir.file(c_str!("moves"), api_files::Moves(log.clone()))?;
+        dir.file(c_str!("group"), api_files::Group::new()?)?;
+        let moves = rdmaip_api::register(log)?;
         pr_info!("loaded\n");
         Ok(Self {
             tester,
             dir: Some(dir),
-                        moves,
+            moves: Some(moves),
         })
     }
 }
@@ -115,7 +114,7 @@ impl kernel::Module for RdmaipCmtest {
 impl Drop for RdmaipCmtest {
     fn drop(&mut self) {
         drop(self.dir.take());
-                drop(self.moves.take());
+        drop(self.moves.take());
         // Destroys every id still alive, then frees the contexts.
         self.tester.shutdown();
         pr_info!("unloaded\n");

@@ -101,33 +101,3 @@ def run_in_lab(steps):
         tap.ok(False, "lab: both nodes booted", f"{type(e).__name__}: {e}")
     return tap.finish()
 
-
-def link_timed(lab, node, nic, up):
-    """Like ``lab.link()``, and returns the host's wall-clock time just
-    before QEMU was sent the set_link command and just after it answered:
-    the link changed in between. (``lab.link()`` also opens the QMP session
-    inside its call, which on a loaded host can take longer than the cut.)"""
-    import json
-    import socket
-    vm = lab.vms[node]
-    with vm.qmp_lock, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(30)
-        s.connect(vm.qmp_path)
-        f = s.makefile("rwb")
-
-        def call(cmd, args=None):
-            msg = {"execute": cmd, **({"arguments": args} if args else {})}
-            f.write(json.dumps(msg).encode() + b"\n")
-            f.flush()
-            while True:
-                reply = json.loads(f.readline() or b'{"error": "QMP connection closed"}')
-                if "error" in reply:
-                    raise AssertionError(f"node {node}: QMP {cmd}: {reply['error']}")
-                if "return" in reply:
-                    return reply["return"]
-
-        f.readline()  # greeting
-        call("qmp_capabilities")
-        before = time.time()
-        call("set_link", {"name": f"n{nic}", "up": bool(up)})
-        return before, time.time()

@@ -621,9 +621,8 @@ class Bench:
     def cut(self):
         """Cuts A's NIC 1; returns the moment, in the host's clock. Every
         guest time is converted to it with offsets measured just before."""
-        from rdmaip_lab import link_timed
         offs = self.measure_offsets("cut")
-        t1, t2 = link_timed(self.lab, "a", 1, False)
+        t1, t2 = self.lab.link("a", 1, False)
         self.qmp.append(t2 - t1)
         self.log("cut; clocks: " + ", ".join(f"{n} {o * 1000:+.1f} ms (round trip {r * 1000:.1f} ms)"
                                              for n, (o, r) in offs.items()) + f"; QMP took {(t2 - t1) * 1000:.1f} ms")

@@ -414,14 +414,17 @@ class VM:
             raise LabError(f"node {self.node}: cannot send command: {e}")
         return p
 
-    def qmp(self, command, arguments=None, timeout=10):
-        """One QMP command over a fresh connection; returns its "return"."""
+    def qmp(self, command, arguments=None, timeout=10, window=None):
+        """One QMP command over a fresh connection; returns its "return".
+        ``window``, a list, receives the host's wall-clock time just before
+        the command was sent and just after QEMU answered it (the session
+        set-up before it, which can be slow on a loaded host, excluded)."""
         try:
-            return self._qmp(command, arguments, timeout)
+            return self._qmp(command, arguments, timeout, window)
         except (OSError, ValueError) as e:
             raise LabError(f"node {self.node}: QMP {command}: {e}") from None
 
-    def _qmp(self, command, arguments, timeout):
+    def _qmp(self, command, arguments, timeout, window):
         with self.qmp_lock, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.settimeout(timeout)
             s.connect(self.qmp_path)
@@ -444,13 +447,17 @@ class VM:
             deadline = time.monotonic() + timeout
 
             reply()  # greeting
-            for cmd, args in (("qmp_capabilities", None), (command, arguments)):
+            for cmd, args, times in (("qmp_capabilities", None, None), (command, arguments, window)):
                 msg = {"execute": cmd}
                 if args is not None:
                     msg["arguments"] = args
+                if times is not None:
+                    times.append(time.time())
                 f.write(json.dumps(msg).encode() + b"\n")
                 f.flush()
                 ret = reply().get("return")
+                if times is not None:
+                    times.append(time.time())
             return ret
 
     def stop(self):
@@ -689,10 +696,14 @@ class Lab:
 
     def link(self, node, nic, up):
         """Connect (up=True) or disconnect a VM NIC (1 or 2); the guest sees
-        carrier loss and QEMU drops the frames both ways."""
+        carrier loss and QEMU drops the frames both ways. Returns the host's
+        wall-clock times just before the command and just after QEMU's
+        answer: the link changed in between."""
         if nic not in (1, 2):
             raise LabError(f"no NIC {nic!r} (NICs: 1, 2)")
-        self._vm(node).qmp("set_link", {"name": f"n{nic}", "up": bool(up)})
+        window = []
+        self._vm(node).qmp("set_link", {"name": f"n{nic}", "up": bool(up)}, window=window)
+        return tuple(window)
 
     def switch(self, n, up):
         """Switch n (1 or 2) fails or comes back: every VM link on it."""
