@@ -92,10 +92,33 @@ def connect_and_start(lab, tag, host_traddr):
     return dev
 
 
+# What a hung fio waits for: its tasks' kernel stacks, the controllers'
+# states and the kernel's last words.
+STUCK_IO_STATE = r"""
+for p in $(pgrep -x fio); do
+  for t in /proc/$p/task/*; do
+    echo "task ${t##*/} $(awk '/^State/ {print $2, $3}' $t/status) wchan $(cat $t/wchan)"
+    sed 's/^/    /' $t/stack
+  done
+done
+for c in /sys/class/nvme/nvme*; do
+  echo "${c##*/} state $(cat $c/state) address $(cat $c/address 2>/dev/null)"
+done
+for d in /sys/block/nvme*; do echo "${d##*/} inflight $(cat $d/inflight) stat $(cat $d/stat)"; done
+dmesg | tail -40
+"""
+
+
 def stop_io(lab, tap, tag):
     """Stops fio and the sampler; returns (fio job result, progress times)."""
     lab.exec("b", "pkill -INT -x fio")
-    lab.wait_for("b", "! pgrep -x fio", timeout=120, interval=0.5)
+    try:
+        lab.wait_for("b", "! pgrep -x fio", timeout=120, interval=0.5)
+    except Exception:
+        tap.diag("fio did not exit; B's state:")
+        for line in lab.exec("b", STUCK_IO_STATE, timeout=60)[1].splitlines():
+            tap.diag("  " + line)
+        raise
     lab.check("b", f"touch {IO_LOG}.stop")
     out = lab.check("b", f"cat /tmp/fio-{tag}.json")
     job = json.loads(out[out.index("{"):])["jobs"][0]

@@ -39,6 +39,22 @@ DWELL_S = float(os.environ.get("RDMAIP_RDS_DWELL", "2"))
 RESUME_MAX_S = float(os.environ.get("RDMAIP_RDS_RESUME_MAX", "240"))
 
 
+# Where RDS stands when traffic does not resume: its connections and
+# counters, the rdma_cm ids, every task with RDS in its kernel stack, the
+# addresses and neighbours, and the log.
+RDS_STATE = rf"""
+/usr/bin/python3 {GUEST}/rds_info.py --counters
+rdma resource show cm_id
+for t in /proc/[0-9]*/task/*; do
+  grep -q rds $t/stack 2>/dev/null || continue
+  echo "task ${{t##*/}} $(cat $t/comm) $(awk '/^State/ {{print $2}}' $t/status)"
+  sed 's/^/    /' $t/stack
+done
+ip -br addr; ip neigh show
+dmesg | grep -E 'RDS|rdmaip' | tail -n 20
+"""
+
+
 def received(lab):
     rc, out = lab.exec("a", f"wc -l < {RECV_LOG}")
     return int(out.strip()) - 1 if rc == 0 and out.strip().isdigit() else None
@@ -80,10 +96,12 @@ def cuts(lab, tap, n):
             cutter.cut_nic2_hosting(i)
         else:
             cutter.cut_nic1(i)
-        assert cutter.after_cycle(i, timeout=RESUME_MAX_S), (
-            f"cut {i}: RDS traffic did not resume within {RESUME_MAX_S:g}s\n"
-            + lab.exec("a", "dmesg | grep -E 'RDS|rdmaip: group' | tail -n 15")[1]
-            + lab.exec("b", "dmesg | grep -E 'RDS' | tail -n 15")[1])
+        if not cutter.after_cycle(i, timeout=RESUME_MAX_S):
+            for node in ("a", "b"):
+                tap.diag(f"node {node}:")
+                for line in lab.exec(node, RDS_STATE, timeout=60)[1].splitlines():
+                    tap.diag("  " + line)
+            raise AssertionError(f"cut {i}: RDS traffic did not resume within {RESUME_MAX_S:g}s")
     tap.diag(f"{n} cut/restore cycles in {time.monotonic() - t0:.0f}s")
     return cutter
 

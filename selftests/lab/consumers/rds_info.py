@@ -1,0 +1,49 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""What RDS knows about its connections, for the lab's diagnostics (runs
+in a guest; Debian has no rds-tools, so no rds-info).
+
+    rds_info.py [--counters]
+
+Prints one line per RDS connection (IPv4), from the RDS_INFO_CONNECTIONS
+socket option: local and peer address, transport, next send and receive
+sequence numbers, and its state flags (connected, connecting, sending; none
+of them means down or shutting down). With --counters, also the non-zero
+RDS and RDS/IB counters (RDS_INFO_COUNTERS).
+"""
+
+import socket
+import struct
+import sys
+
+SOL_RDS = 276
+RDS_INFO_COUNTERS = 10000
+RDS_INFO_CONNECTIONS = 10001
+CONNECTION = struct.Struct("<QQ4s4s16sBB")
+COUNTER = struct.Struct("<32sQ")
+FLAGS = ((0x04, "connected"), (0x02, "connecting"), (0x01, "sending"))
+
+
+def info(sock, which, record):
+    """The records of one RDS_INFO_* table."""
+    buf = sock.getsockopt(SOL_RDS, which, 1 << 16)
+    return [record.unpack_from(buf, off) for off in range(0, len(buf) - record.size + 1, record.size)]
+
+
+def main():
+    sock = socket.socket(socket.AF_RDS, socket.SOCK_SEQPACKET, 0)
+    conns = info(sock, RDS_INFO_CONNECTIONS, CONNECTION)
+    for tx, rx, laddr, faddr, trans, flags, tos in conns:
+        state = ",".join(n for bit, n in FLAGS if flags & bit) or "down"
+        print(f"conn {socket.inet_ntoa(laddr)} -> {socket.inet_ntoa(faddr)} "
+              f"{trans.rstrip(b'\0').decode()} tos {tos} next_tx {tx} next_rx {rx} {state}")
+    if not conns:
+        print("no RDS connections")
+    if "--counters" in sys.argv:
+        for name, value in info(sock, RDS_INFO_COUNTERS, COUNTER):
+            if value:
+                print(f"counter {name.rstrip(b'\0').decode()} {value}")
+
+
+if __name__ == "__main__":
+    main()
