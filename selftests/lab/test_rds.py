@@ -24,8 +24,9 @@ import time
 from rdmaip_lab import run_in_lab
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "consumers"))
-from common import (GUEST, Cutter, attribute_stalls, fmt_s, longest_gap,  # noqa: E402
-                    setup_group, setup_nodes, summarize, wait_progress)
+from common import (GUEST, RDMA_STATE, Cutter, attribute_stalls, fmt_s,  # noqa: E402
+                    log_node_state, longest_gap, setup_group, setup_nodes, summarize,
+                    wait_progress)
 
 A_ADDR, B_ADDR, PORT = "10.1.0.1", "10.1.0.2", 4000
 RECV_LOG, SEND_LOG = "/tmp/rds-recv.log", "/tmp/rds-send.log"
@@ -40,19 +41,15 @@ RESUME_MAX_S = float(os.environ.get("RDMAIP_RDS_RESUME_MAX", "240"))
 
 
 # Where RDS stands when traffic does not resume: its connections and
-# counters, the rdma_cm ids, every task with RDS in its kernel stack, the
-# addresses and neighbours, and the log.
+# counters, every task with RDS in its kernel stack, then the RDMA stack.
 RDS_STATE = rf"""
 /usr/bin/python3 {GUEST}/rds_info.py --counters
-rdma resource show cm_id
 for t in /proc/[0-9]*/task/*; do
   grep -q rds $t/stack 2>/dev/null || continue
   echo "task ${{t##*/}} $(cat $t/comm) $(awk '/^State/ {{print $2}}' $t/status)"
-  sed 's/^/    /' $t/stack
+  timeout 5 cat $t/stack | sed 's/^/    /'
 done
-ip -br addr; ip neigh show
-dmesg | grep -E 'RDS|rdmaip' | tail -n 20
-"""
+""" + RDMA_STATE
 
 
 def received(lab):
@@ -98,9 +95,7 @@ def cuts(lab, tap, n):
             cutter.cut_nic1(i)
         if not cutter.after_cycle(i, timeout=RESUME_MAX_S):
             for node in ("a", "b"):
-                tap.diag(f"node {node}:")
-                for line in lab.exec(node, RDS_STATE, timeout=60)[1].splitlines():
-                    tap.diag("  " + line)
+                log_node_state(lab, node, RDS_STATE, tap.diag)
             raise AssertionError(f"cut {i}: RDS traffic did not resume within {RESUME_MAX_S:g}s")
     tap.diag(f"{n} cut/restore cycles in {time.monotonic() - t0:.0f}s")
     return cutter

@@ -76,8 +76,7 @@ def stop_consumers(lab, tag):
     """Stops everything; returns (RDS receive times, NVMe progress times)."""
     lab.exec("b", f"touch {rds.SEND_LOG}.stop")
     lab.exec("a", f"touch {rds.RECV_LOG}.stop")
-    lab.exec("b", "pkill -INT -x fio")
-    lab.wait_for("b", "! pgrep -x fio", timeout=120, interval=0.5)
+    nv.stop_fio(lab, log)
     lab.exec("b", f"touch {nv.IO_LOG}.stop")
     io = [float(l.split()[0]) for l in lab.check("b", f"cat {nv.IO_LOG}", timeout=120).splitlines()
           if l.strip()]

@@ -18,6 +18,32 @@ R = os.path.join(ROOT, "target", "debug", "rdmaipctl")
 GUEST = HERE  # the repository is shared into the guests at its own path
 
 
+# What a node's RDMA stack looks like when a consumer's traffic does not
+# come back (a bash snippet; each reader bounded, a wedged one must not hide
+# the rest): QPs with their states (QP1 carries the CM's MADs), rxe's
+# counters, the CM's per-message counters, addresses, neighbours, the log.
+RDMA_STATE = r"""
+timeout 10 rdma resource show qp
+timeout 10 rdma resource show cm_id
+timeout 10 rdma statistic show
+for d in /sys/class/infiniband/*/ports/1; do
+  for c in cm_tx_msgs cm_tx_retries cm_tx_duplicates cm_rx_msgs cm_rx_duplicates; do
+    echo "${d#/sys/class/infiniband/} $c: $(cd $d/$c 2>/dev/null && grep -H . * | grep -v ':0$' | tr '\n' ' ')"
+  done
+done
+ip -br addr; ip neigh show
+dmesg | tail -n 30
+"""
+
+
+def log_node_state(lab, node, script, log):
+    """Runs a diagnostic snippet on ``node`` and logs its output."""
+    rc, out = lab.exec(node, script, timeout=120)
+    log(f"node {node}:")
+    for line in out.splitlines() + ([f"(rc {rc})"] if rc else []):
+        log("  " + line)
+
+
 def setup_nodes(lab):
     """Both NICs of both nodes addressed, with an rxe device on each."""
     for node in ("a", "b"):
@@ -170,13 +196,29 @@ class Cutter:
         wait_port_up(lab, self.node, 2)
         lab.check(self.node, f"{R} group set g0 failback on")
 
-    def after_cycle(self, i, timeout=60):
-        """Bounded wait for progress after the cycle; True if it came."""
-        n0 = self.progress() or 0
-        ok = wait_progress(self.lab, self.progress, n0, timeout) is not None
-        if not ok:
-            self.notes.append(f"cut {i}: no progress within {timeout}s after the restore")
-        return ok
+    def after_cycle(self, i, timeout=60, steady=3.0, max_pause=1.5):
+        """Bounded wait until traffic flows again and keeps flowing (no
+        pause over ``max_pause`` s for ``steady`` s); True if it did.
+
+        Progress right after the failback proves little: what was in
+        flight on the old connection still completes, and the consumer's
+        own reaction to the move (a reconnect when its id gets
+        ADDR_CHANGE) begins a moment later."""
+        deadline = time.monotonic() + timeout
+        n = self.progress() or 0
+        flowing_since = last_progress = None
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            m, now = self.progress(), time.monotonic()
+            if m is not None and m > n:
+                n, last_progress = m, now
+                flowing_since = flowing_since or now
+                if now - flowing_since >= steady:
+                    return True
+            elif last_progress is not None and now - last_progress > max_pause:
+                flowing_since = None
+        self.notes.append(f"cut {i}: traffic not flowing steadily within {timeout}s after the restore")
+        return False
 
 
 def attribute_stalls(times, events, end, slack=0.5):
