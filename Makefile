@@ -10,6 +10,7 @@
 #   make lab-install     install into the lab kernel's module staging tree,
 #                        which the lab VMs mount as /lib/modules, with the
 #                        test modules (RDMAIP_SELFTESTS=1: selftests/cmtest)
+#                        and the lab's patched soft-RoCE (kernel/lab-rxe.sh)
 #   make check           the whole test suite (installs what it needs)
 #   make demo            build everything, run the failover demo in the lab
 #   make bench           failover benchmark: rdmaip against Linux bonding
@@ -39,6 +40,7 @@ lab-install: export RDMAIP_SELFTESTS := 1
 lab-install: modules
 	@source tools/lib.sh && lab_kernel_paths && \
 	  $(MAKE) install KDIR="$$KDIR" INSTALL_MOD_PATH="$$KMODS" INSTALL_MOD_DIR=extra
+	bash kernel/lab-rxe.sh
 
 check: deps
 	bash selftests/run.sh
