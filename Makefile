@@ -13,7 +13,8 @@
 #                        and the lab's patched soft-RoCE (kernel/lab-rxe.sh)
 #   make check           the whole test suite (installs what it needs)
 #   make demo            build everything, run the failover demo in the lab
-#   make bench           failover benchmark: rdmaip against Linux bonding
+#   make bench           benchmarks: failover (rdmaip against Linux bonding),
+#                        then RDS and NVMe-oF stalls (no rdmaip, rdmaip, bonding)
 #   make clean
 
 RUSTC_KERNEL ?= /usr/bin/rustc
@@ -51,6 +52,7 @@ demo: deps
 bench: lab-install
 	cargo build --quiet -p rdmaipctl
 	python3 tools/bench/failover.py
+	python3 tools/bench/consumers.py
 
 clean:
 	@if [ -n "$(KDIR)" ] || ls $${RDMAIP_CACHE:-$$HOME/.cache/rdmaip}/kernel-*/built.stamp >/dev/null 2>&1; then \
