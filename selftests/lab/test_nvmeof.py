@@ -146,6 +146,16 @@ def cuts(lab, tap, node, addr, n, tag):
     t0 = time.monotonic()
     cutter = Cutter(lab, node, addr, "b", lambda: io_count(lab), dwell=3, failback_s=FAILBACK_S,
                     log=tap.diag, resume_wait=HOLD_S)
+    # I/O that does not resume while the port is cut is a failover that
+    # did not help: say why, once per phase (the log is long).
+    stuck = []
+
+    def on_stuck(label):
+        if not stuck:
+            stuck.append(label)
+            tap.diag(f"{tag} {label}: I/O did not resume while cut; state:")
+            log_stuck_io(lab, tap.diag)
+    cutter.on_stuck = on_stuck
     for i in range(n):
         if i % 5 == 2:
             cutter.cut_nic2_hosting(i)

@@ -21,7 +21,8 @@ GUEST = HERE  # the repository is shared into the guests at its own path
 # What a node's RDMA stack looks like when a consumer's traffic does not
 # come back (a bash snippet; each reader bounded, a wedged one must not hide
 # the rest): QPs with their states (QP1 carries the CM's MADs), rxe's
-# counters, the CM's per-message counters, addresses, neighbours, the log.
+# counters, the CM's per-message counters, the GIDs in use, addresses,
+# neighbours, the log.
 RDMA_STATE = r"""
 timeout 10 rdma resource show qp
 timeout 10 rdma resource show cm_id
@@ -31,6 +32,8 @@ for d in /sys/class/infiniband/*/ports/1; do
     echo "${d#/sys/class/infiniband/} $c: $(cd $d/$c 2>/dev/null && grep -H . * | grep -v ':0$' | tr '\n' ' ')"
   done
 done
+grep -H -v -e '^0000:0000:0000:0000:0000:0000:0000:0000' -e '^fe80' \
+  /sys/class/infiniband/*/ports/1/gids/* 2>/dev/null
 ip -br addr; ip neigh show
 dmesg | tail -n 30
 """
@@ -124,6 +127,9 @@ class Cutter:
         self.notes = []
         self.last_restore = 0.0
         self.log = log or (lambda s: None)
+        # Called with the cut's label when traffic did not resume while
+        # cut (diagnostics).
+        self.on_stuck = None
 
     def mark(self, label):
         for node in self.mark_on:
@@ -132,13 +138,16 @@ class Cutter:
         self.events.append((t, label))
         return t
 
-    def _hold(self):
+    def _hold(self, label):
         if self.resume_wait <= 0:
             time.sleep(self.dwell)
             return
         n0 = self.progress() or 0
         t0 = time.monotonic()
-        wait_progress(self.lab, self.progress, n0 + 5, timeout=self.resume_wait)
+        if wait_progress(self.lab, self.progress, n0 + 5, timeout=self.resume_wait) is None:
+            self.notes.append(f"{label}: no progress while cut ({self.resume_wait:g}s)")
+            if self.on_stuck:
+                self.on_stuck(label)
         left = self.dwell - (time.monotonic() - t0)
         if left > 0:
             time.sleep(left)
@@ -159,7 +168,7 @@ class Cutter:
         if self.managed:
             moved = wait_addr(lab, self.node, 2, self.addr, timeout=30)
             self.log(f"cut {i}: NIC 1 down, {self.addr} on NIC 2 after {moved:.2f}s")
-        self._hold()
+        self._hold(f"cut{i}:nic1")
         self.mark(f"cut{i}:restore1")
         lab.link(self.node, 1, True)
         self.last_restore = time.monotonic()
@@ -177,7 +186,7 @@ class Cutter:
         self.mark(f"cut{i}:nic1")
         lab.link(self.node, 1, False)
         wait_addr(lab, self.node, 2, self.addr, timeout=30)
-        self._hold()
+        self._hold(f"cut{i}:nic1")
         self.mark(f"cut{i}:restore1")
         lab.link(self.node, 1, True)
         self.last_restore = time.monotonic()
@@ -190,7 +199,7 @@ class Cutter:
         moved = wait_addr(lab, self.node, 1, self.addr, timeout=30)
         self.log(f"cut {i}: NIC 2 down while {'hosting' if hosting else 'NOT hosting'} "
                  f"{self.addr}; on NIC 1 after {moved:.2f}s")
-        self._hold()
+        self._hold(f"cut{i}:nic2")
         self.mark(f"cut{i}:restore2")
         lab.link(self.node, 2, True)
         wait_port_up(lab, self.node, 2)
