@@ -339,12 +339,9 @@ impl Engine {
     /// each device's ids for all of them), then the ULP notifiers run. No
     /// lock is held: consumers' handlers may sleep and call into rdmaip.
     fn notify_consumers(&self, moves: &KVec<Move>, done: &KVec<bool>) -> CmDelivery {
-        let mut counts = KVec::new();
-        for _ in moves.iter() {
-            if counts.push(0u32, GFP_KERNEL).is_err() {
-                break;
-            }
-        }
+        // Without memory for the counts, ids are still notified; the
+        // counts read 0.
+        let mut counts = KVec::from_elem(0u32, moves.len(), GFP_KERNEL).unwrap_or_else(|_| KVec::new());
         let start = mono_ns();
         if cm_ids::AVAILABLE && done.iter().any(|ok| *ok) {
             let wanted =

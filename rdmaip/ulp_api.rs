@@ -132,6 +132,25 @@ unsafe fn with_group(group: *const c_char, f: impl FnOnce(&Tables, usize) -> c_i
     .unwrap_or(-ENODEV)
 }
 
+/// Writes the first `max` of `items` to `out` and returns how many there
+/// are in all, the way snprintf() counts: a caller whose array was too
+/// small learns the size it needs.
+///
+/// # Safety
+///
+/// `out` has room for `max` entries.
+unsafe fn write_counted<T>(out: *mut T, max: c_uint, items: impl Iterator<Item = T>) -> c_int {
+    let mut n: usize = 0;
+    for item in items {
+        if n < max as usize {
+            // SAFETY: `n < max`, and `out` has room for `max` (caller).
+            unsafe { out.add(n).write(item) };
+        }
+        n += 1;
+    }
+    n as c_int
+}
+
 /// See `rdmaip_group_ports()` in `include/rdmaip.h`.
 ///
 /// # Safety
@@ -144,25 +163,20 @@ pub(crate) unsafe extern "C" fn rdmaip_group_ports(
     max: c_uint,
 ) -> c_int {
     let fill = |t: &Tables, slot: usize| {
-        let mut n: c_uint = 0;
-        for (_, port) in t.group(slot).member_ports() {
-            let Some(p) = t.port_info(port) else { continue };
-            if n < max {
-                let mut out = ffi::rdmaip_port_info::default();
-                copy_name(&mut out.ibdev_name, p.dev_name.as_bytes());
-                out.ibdev_index = p.dev_index;
-                out.port_num = p.port;
-                copy_name(&mut out.netdev_name, p.netdev_name.as_bytes());
-                out.ifindex = p.ifindex.unwrap_or(0);
-                let g = p.group.as_ref();
-                out.healthy = u8::from(p.status.health().is_up() && !g.is_some_and(|g| g.drained));
-                out.addrs_hosted = g.map_or(0, |g| g.addrs_hosted as u32);
-                // SAFETY: `n < max`, and `ports` has room for `max`.
-                unsafe { ports.add(n as usize).write(out) };
-            }
-            n += 1;
-        }
-        n as c_int
+        let infos = t.group(slot).member_ports().filter_map(|(_, port)| t.port_info(port)).map(|p| {
+            let mut out = ffi::rdmaip_port_info::default();
+            copy_name(&mut out.ibdev_name, p.dev_name.as_bytes());
+            out.ibdev_index = p.dev_index;
+            out.port_num = p.port;
+            copy_name(&mut out.netdev_name, p.netdev_name.as_bytes());
+            out.ifindex = p.ifindex.unwrap_or(0);
+            let g = p.group.as_ref();
+            out.healthy = u8::from(p.status.health().is_up() && !g.is_some_and(|g| g.drained));
+            out.addrs_hosted = g.map_or(0, |g| g.addrs_hosted as u32);
+            out
+        });
+        // SAFETY: `ports` has room for `max` (caller's contract).
+        unsafe { write_counted(ports, max, infos) }
     };
     // SAFETY: by the caller's contract.
     unsafe { with_group(group, fill) }
@@ -184,21 +198,14 @@ pub(crate) unsafe extern "C" fn rdmaip_group_addrs(
         let ifindex = |member: usize| {
             g.members[member].and_then(|p| t.port_info(p)).and_then(|p| p.ifindex).unwrap_or(0)
         };
-        let mut n: c_uint = 0;
-        for a in g.addrs() {
-            if n < max {
-                let out = ffi::rdmaip_addr_info {
-                    addr: sockaddr(&a.info.addr),
-                    prefixlen: a.info.prefixlen,
-                    home_ifindex: ifindex(a.home),
-                    current_ifindex: ifindex(a.current),
-                };
-                // SAFETY: `n < max`, and `addrs` has room for `max`.
-                unsafe { addrs.add(n as usize).write(out) };
-            }
-            n += 1;
-        }
-        n as c_int
+        let infos = g.addrs().map(|a| ffi::rdmaip_addr_info {
+            addr: sockaddr(&a.info.addr),
+            prefixlen: a.info.prefixlen,
+            home_ifindex: ifindex(a.home),
+            current_ifindex: ifindex(a.current),
+        });
+        // SAFETY: `addrs` has room for `max` (caller's contract).
+        unsafe { write_counted(addrs, max, infos) }
     };
     // SAFETY: by the caller's contract.
     unsafe { with_group(group, fill) }

@@ -36,9 +36,8 @@ import time
 from rdmaip_lab import run_in_lab
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "consumers"))
-from common import (GUEST, RDMA_STATE, Cutter, attribute_stalls, fmt_s,  # noqa: E402
-                    log_node_state, longest_gap, setup_group, setup_nodes, summarize,
-                    wait_progress)
+from common import (GUEST, RDMA_STATE, Cutter, log_node_state, longest_gap,  # noqa: E402
+                    setup_group, setup_nodes, stall_report, wait_progress)
 
 A_ADDR, B_ADDR = "10.1.0.1", "10.1.0.2"
 NQN = "nqn.2026-11.org.rdmaip:lab-nvmeof"
@@ -156,15 +155,7 @@ def cuts(lab, tap, node, addr, n, tag):
             tap.diag(f"{tag} {label}: I/O did not resume while cut; state:")
             log_stuck_io(lab, tap.diag)
     cutter.on_stuck = on_stuck
-    for i in range(n):
-        if i % 5 == 2:
-            cutter.cut_nic2_hosting(i)
-        else:
-            cutter.cut_nic1(i)
-        if not cutter.after_cycle(i, timeout=60):
-            tap.diag(f"{tag} cut {i}: B's state:")
-            log_stuck_io(lab, tap.diag)
-            raise AssertionError(f"{tag} cut {i}: I/O did not flow steadily again within 60s")
+    cutter.cycles(n, 60, lambda: log_stuck_io(lab, tap.diag))
     tap.diag(f"{tag}: {n} cut/restore cycles in {time.monotonic() - t0:.0f}s")
     return cutter
 
@@ -172,17 +163,8 @@ def cuts(lab, tap, node, addr, n, tag):
 def report(tap, tag, cutter, times):
     g, _ = longest_gap(times)
     tap.diag(f"{tag}: longest pause in I/O completions {g:.2f}s")
-    stalls = attribute_stalls(times, cutter.events, times[-1] if times else 0)
-    for line in summarize(stalls):
+    for line in stall_report(times, cutter):
         tap.diag(f"{tag}: {line}")
-    cut_stalls = sorted(s for l, _, s, _ in stalls if s is not None and ":nic" in l)
-    back = sorted(s for l, _, s, _ in stalls if s is not None and ":restore" in l)
-    if cut_stalls:
-        tap.diag(f"{tag}: stall per cut median {fmt_s(cut_stalls[len(cut_stalls) // 2])}, max "
-                 f"{fmt_s(cut_stalls[-1])}; per restore median "
-                 f"{fmt_s(back[len(back) // 2] if back else None)}, max {fmt_s(back[-1] if back else None)}")
-    for note in cutter.notes:
-        tap.diag(f"{tag}: {note}")
 
 
 def io_errors(lab):

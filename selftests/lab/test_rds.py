@@ -25,9 +25,8 @@ import time
 from rdmaip_lab import run_in_lab
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "consumers"))
-from common import (GUEST, RDMA_STATE, Cutter, attribute_stalls, fmt_s,  # noqa: E402
-                    log_node_state, longest_gap, setup_group, setup_nodes, summarize,
-                    wait_progress)
+from common import (GUEST, RDMA_STATE, Cutter, log_node_state, longest_gap,  # noqa: E402
+                    setup_group, setup_nodes, stall_report, wait_progress)
 
 A_ADDR, B_ADDR, PORT = "10.1.0.1", "10.1.0.2", 4000
 RECV_LOG, SEND_LOG = "/tmp/rds-recv.log", "/tmp/rds-send.log"
@@ -89,15 +88,11 @@ def cuts(lab, tap, n):
     t0 = time.monotonic()
     cutter = Cutter(lab, "a", A_ADDR, "a", lambda: received(lab), dwell=DWELL_S,
                     failback_s=FAILBACK_S, log=tap.diag, resume_wait=60)
-    for i in range(n):
-        if i % 5 == 2:
-            cutter.cut_nic2_hosting(i)
-        else:
-            cutter.cut_nic1(i)
-        if not cutter.after_cycle(i, timeout=RESUME_MAX_S):
-            for node in ("a", "b"):
-                log_node_state(lab, node, RDS_STATE, tap.diag)
-            raise AssertionError(f"cut {i}: RDS traffic did not resume within {RESUME_MAX_S:g}s")
+
+    def why():
+        for node in ("a", "b"):
+            log_node_state(lab, node, RDS_STATE, tap.diag)
+    cutter.cycles(n, RESUME_MAX_S, why)
     tap.diag(f"{n} cut/restore cycles in {time.monotonic() - t0:.0f}s")
     return cutter
 
@@ -163,18 +158,8 @@ def steps(tap, lab):
     g, at = longest_gap(times)
     tap.diag(f"{len(seqs)} messages received; longest gap between two messages {g:.2f}s")
     if cutter is not None:
-        stalls = attribute_stalls(times, cutter.events, times[-1] if times else 0)
-        for line in summarize(stalls):
+        for line in stall_report(times, cutter):
             tap.diag(line)
-        cut_stalls = sorted(s for l, _, s, _ in stalls if s is not None and ":nic" in l)
-        back_stalls = sorted(s for l, _, s, _ in stalls if s is not None and ":restore" in l)
-        if cut_stalls:
-            tap.diag(f"stall per cut: median {fmt_s(cut_stalls[len(cut_stalls) // 2])}, "
-                     f"max {fmt_s(cut_stalls[-1])}; per restore (failback): median "
-                     f"{fmt_s(back_stalls[len(back_stalls) // 2] if back_stalls else None)}, "
-                     f"max {fmt_s(back_stalls[-1] if back_stalls else None)}")
-        for note in cutter.notes:
-            tap.diag(note)
     for node in ("a", "b"):
         rc, out = lab.exec(node, "dmesg | grep -cE 'RDS/RDMA: conn .* rejected'")
         tap.diag(f"node {node}: {out.strip()} RDS connection attempts rejected by the peer")

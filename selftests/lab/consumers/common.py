@@ -12,7 +12,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from rdmaip_lab import ROOT, ADDR, NETDEV, RXE, guest_now, setup_nic  # noqa: E402
+from rdmaip_lab import ROOT, NETDEV, RXE, guest_now, setup_nic  # noqa: E402
 
 R = os.path.join(ROOT, "target", "debug", "rdmaipctl")
 GUEST = HERE  # the repository is shared into the guests at its own path
@@ -229,6 +229,20 @@ class Cutter:
         self.notes.append(f"cut {i}: traffic not flowing steadily within {timeout}s after the restore")
         return False
 
+    def cycles(self, n, timeout, on_fail):
+        """``n`` cut/restore cycles: NIC 1, and every fifth cycle NIC 2 while
+        it carries the address. After each, traffic must flow steadily
+        again within ``timeout`` s; if it does not, ``on_fail()`` logs why
+        and the cycle fails."""
+        for i in range(n):
+            if i % 5 == 2:
+                self.cut_nic2_hosting(i)
+            else:
+                self.cut_nic1(i)
+            if not self.after_cycle(i, timeout=timeout):
+                on_fail()
+                raise AssertionError(f"cut {i}: traffic did not flow steadily again within {timeout:g}s")
+
 
 def attribute_stalls(times, events, end, slack=0.5):
     """Per event, the longest pause in ``times`` (sorted progress timestamps)
@@ -274,9 +288,17 @@ def fmt_s(x):
     return "-" if x is None else f"{x:.2f}s"
 
 
-def summarize(stalls):
-    """Lines describing each event's stall, for the TAP diagnostics."""
-    lines = []
-    for label, _t, stall, resumed in stalls:
-        lines.append(f"{label:24} stall {fmt_s(stall):>8}  first progress after {fmt_s(resumed)}")
-    return lines
+def stall_report(times, cutter):
+    """Lines for the TAP diagnostics: each cut's and restore's stall in the
+    progress timestamps ``times``, their medians and maxima, and the
+    cutter's notes."""
+    stalls = attribute_stalls(times, cutter.events, times[-1] if times else 0)
+    lines = [f"{label:24} stall {fmt_s(stall):>8}  first progress after {fmt_s(resumed)}"
+             for label, _t, stall, resumed in stalls]
+    cut = sorted(s for l, _, s, _ in stalls if s is not None and ":nic" in l)
+    back = sorted(s for l, _, s, _ in stalls if s is not None and ":restore" in l)
+    if cut:
+        lines.append(f"stall per cut: median {fmt_s(cut[len(cut) // 2])}, max {fmt_s(cut[-1])}; "
+                     f"per restore (failback): median {fmt_s(back[len(back) // 2] if back else None)}, "
+                     f"max {fmt_s(back[-1] if back else None)}")
+    return lines + cutter.notes
