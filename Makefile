@@ -18,6 +18,11 @@
 #   make clean
 
 RUSTC_KERNEL ?= /usr/bin/rustc
+# RDMAIP_LAB_KASAN=1: the lab kernel's KASAN flavour, built with clang-16
+# (tools/lib.sh); modules built against it need the same compiler.
+ifeq ($(RDMAIP_LAB_KASAN),1)
+export LLVM := -16
+endif
 SHELL := /bin/bash
 # KDIR may be given; otherwise the lab kernel is built (or found in the cache).
 KDIR_CMD = $(if $(KDIR),echo $(KDIR),bash kernel/build.sh)

@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Builds the rdmaip lab kernel (x86_64 allnoconfig + kernel/rdmaip-lab.config)
-# from Debian's linux-source-6.12, with GCC and Debian's rustc-web.
+# from Debian's linux-source-6.12, with GCC and Debian's rustc-web; with
+# RDMAIP_LAB_KASAN=1, its KASAN flavour (+ kernel/rdmaip-lab-kasan.config,
+# with clang-16; see lab_kernel_paths in tools/lib.sh).
 #
 # The result is cached in $RDMAIP_CACHE/kernel-<key>/, keyed by the source
 # package version, the config fragment and the toolchain; a rerun with the
@@ -33,8 +35,10 @@ main() {
 			BINDGEN="$BINDGEN" "$@" >&2
 	}
 
+	local fragment="$KERNEL_CACHE_DIR/lab.config"
+	cat "${LAB_FRAGMENTS[@]}" > "$fragment"
 	kmake rustavailable
-	kmake KCONFIG_ALLCONFIG="$RDMAIP_ROOT/kernel/rdmaip-lab.config" allnoconfig >/dev/null
+	kmake KCONFIG_ALLCONFIG="$fragment" allnoconfig >/dev/null
 
 	# Every option of the fragment must have survived: a silently dropped option
 	# (unmet dependency) would give a lab that quietly tests less.
@@ -50,7 +54,7 @@ main() {
 				bad=1
 			}
 		fi
-	done < "$RDMAIP_ROOT/kernel/rdmaip-lab.config"
+	done < "$fragment"
 	[ $bad = 0 ] || die "the config fragment did not apply"
 
 	jobs=$(( $(nproc) + 1 ))

@@ -17,13 +17,27 @@ die() { log "error: $*"; exit 1; }
 # Kernel build directory for the current fragment and toolchain; sets KDIR
 # and KMODS (the modules_install staging root the lab VMs mount;
 # RDMAIP_LAB_MODS names a private copy of it, so that two checkouts can run
-# their labs side by side with their own out-of-tree modules).
+# their labs side by side with their own out-of-tree modules), and
+# LAB_FRAGMENTS (the config fragments, in order).
+#
+# RDMAIP_LAB_KASAN=1 selects the lab kernel's KASAN flavour. 6.12 builds
+# Rust code with KASAN only in a kernel built with clang (init/Kconfig:
+# RUST depends on "!KASAN || CC_IS_CLANG"), so that flavour is built with
+# Debian's clang-16: LLVM=-16 is exported for every kernel make that
+# follows (modules must be built with the kernel's compiler), and
+# kernel/rdmaip-lab-kasan.config goes on top of the lab fragment.
 lab_kernel_paths() {
-	local srcver fraghash tc key
+	local srcver fraghash tc key cc=gcc
 	srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
 		die "linux-source-6.12 is not installed (run tools/install-deps.sh)"
-	fraghash=$(sha256sum "$RDMAIP_ROOT/kernel/rdmaip-lab.config" | cut -c1-12)
-	tc=$( { gcc --version | head -1; "$KRUSTC" --version; echo "bindgen $BINDGEN_VERSION"; } | sha256sum | cut -c1-8)
+	LAB_FRAGMENTS=("$RDMAIP_ROOT/kernel/rdmaip-lab.config")
+	if [ "${RDMAIP_LAB_KASAN:-0}" = 1 ]; then
+		LAB_FRAGMENTS+=("$RDMAIP_ROOT/kernel/rdmaip-lab-kasan.config")
+		export LLVM=-16
+		cc=clang-16
+	fi
+	fraghash=$(cat "${LAB_FRAGMENTS[@]}" | sha256sum | cut -c1-12)
+	tc=$( { "$cc" --version | head -1; "$KRUSTC" --version; echo "bindgen $BINDGEN_VERSION"; } | sha256sum | cut -c1-8)
 	key="6.12-${srcver}-cfg${fraghash}-tc${tc}"
 	KERNEL_CACHE_DIR="$RDMAIP_CACHE/kernel-$key"
 	KDIR="$KERNEL_CACHE_DIR/linux"
