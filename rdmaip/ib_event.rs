@@ -89,9 +89,9 @@ unsafe extern "C" fn handle_callback<H: IbEventHandler>(
     raw: *mut ffi::ib_event_handler,
     event: *mut ffi::ib_event,
 ) {
-    // SAFETY: `raw` is the `raw` field of a live, registered
-    // `EventHandlerRegistration<H>` (only those register this callback), and
-    // unregistration waits for us.
+    // Only registered `EventHandlerRegistration<H>`s use this callback, and
+    // their unregistration waits for it to return.
+    // SAFETY: `raw` is the `raw` field of such a registration, alive for the call.
     let reg = unsafe { &*kernel::container_of!(raw, EventHandlerRegistration<H>, raw) };
     // SAFETY: ib_core passes a valid event for the duration of the call.
     let event = unsafe { &*event };

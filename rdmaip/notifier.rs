@@ -101,9 +101,9 @@ impl<C: Chain, T: Call> PinnedDrop for Notifier<C, T> {
 }
 
 unsafe extern "C" fn callback<C: Chain, T: Call>(nb: *mut ffi::notifier_block, action: c_ulong, data: *mut c_void) -> c_int {
-    // SAFETY: `nb` is the `nb` field of a registered `Notifier<C, T>` (only
-    // those use this callback), alive until unregistration, which waits
-    // for this call.
+    // Only registered `Notifier<C, T>`s use this callback, and their
+    // unregistration waits for it to return.
+    // SAFETY: `nb` is the `nb` field of such a notifier, alive for the call.
     let this = unsafe { &*kernel::container_of!(nb, Notifier<C, T>, nb) };
     // SAFETY: the chain passes `data` for `action`, valid for the call.
     unsafe { this.target.call(action, data) };
