@@ -34,7 +34,7 @@ use crate::rtnl_sock::RtnlSocket;
 use crate::workq::{Job, Worker};
 use kernel::new_mutex;
 use kernel::prelude::*;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::sync::{Arc, Mutex};
 
 /// Why an address moved, as the netlink events say it.
@@ -43,9 +43,6 @@ pub(crate) enum Reason {
     Plan(MoveReason),
     /// The module is unloading: everything goes home.
     Unload,
-    /// A port left its group, or the group was deleted: its addresses go
-    /// home.
-    Admin,
 }
 
 impl Reason {
@@ -56,10 +53,18 @@ impl Reason {
             Reason::Plan(MoveReason::Failback) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_FAILBACK,
             Reason::Plan(MoveReason::Drain) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_DRAIN,
             Reason::Plan(MoveReason::Undrain) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_UNDRAIN,
+            Reason::Plan(MoveReason::Admin) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_ADMIN,
             Reason::Unload => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_UNLOAD,
-            Reason::Admin => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_ADMIN,
         }
     }
+}
+
+/// Whether a pass runs for the module's unload: the members' departures
+/// are then the unload's, and nothing is repeated or re-armed afterwards.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Normal,
+    Unload,
 }
 
 /// What local consumers were told about the moves of one pass.
@@ -125,7 +130,16 @@ pub(crate) struct Engine {
     busy: Mutex<()>,
     /// Addresses changed somewhere: re-read them before the next plan.
     resync: AtomicBool,
+    /// When the members' live state is next compared with what their
+    /// events said (monotonic ns).
+    audit_at: AtomicU64,
 }
+
+/// How often the members' live state is compared with what their events
+/// said. ib_core drops a port event whose cache update fails, and then
+/// nothing else would ever tell us; this bounds how long a missed event
+/// can hold a failover or a failback back.
+const AUDIT_INTERVAL_NS: u64 = 2_000 * NS_PER_MS;
 
 impl Engine {
     pub(crate) fn new(registry: Arc<PortRegistry>) -> Result<impl PinInit<Self, Error>> {
@@ -136,6 +150,7 @@ impl Engine {
             announces <- new_mutex!(KVec::new(), "rdmaip_announces"),
             busy <- new_mutex!((), "rdmaip_engine_busy"),
             resync: AtomicBool::new(false),
+            audit_at: AtomicU64::new(0),
         }? Error))
     }
 
@@ -164,30 +179,27 @@ impl Engine {
         }
     }
 
-    /// Brings home the addresses of group `gs` that are homed on or carried
-    /// by the ports in `ports` (all of the group's when `None`), before they
-    /// leave the group. Returns when they are home.
-    pub(crate) fn return_home(&self, gs: usize, ports: Option<&[usize]>) {
-        let _busy = self.busy.lock();
-        let mut moves = KVec::new();
+    /// The ports in `ports` (all of group `gs`'s members when `None`) are
+    /// about to leave the group: one pass places what they carry (their
+    /// own addresses go home to leave with them, the others' go where
+    /// `logic::group::plan` says). Returns when that is done; the caller
+    /// then detaches the ports.
+    pub(crate) fn depart(&self, gs: usize, ports: Option<&[usize]>) {
         {
-            let t = self.registry.lock();
-            if let Some(Some(g)) = t.groups.get(gs) {
-                let leaving = |m: usize| match ports {
-                    None => true,
-                    Some(ps) => g.members[m].is_some_and(|p| ps.contains(&p)),
-                };
-                for (slot, a) in g.addrs.iter().enumerate() {
-                    let Some(a) = a else { continue };
-                    if a.current != a.home && (leaving(a.home) || leaving(a.current)) {
-                        if let Some(m) = make_move(&t, gs, g, slot, a, a.home, Reason::Admin, mono_ns()) {
-                            let _ = moves.push(m, GFP_KERNEL);
-                        }
+            let mut t = self.registry.lock();
+            let members = match t.groups.get(gs) {
+                Some(Some(g)) => g.members,
+                _ => return,
+            };
+            for port in members.into_iter().flatten() {
+                if ports.is_none_or(|ps| ps.contains(&port)) {
+                    if let Some(Some(p)) = t.ports.get_mut(port) {
+                        p.member.leave();
                     }
                 }
             }
         }
-        self.carry_out(&moves, mono_ns());
+        self.pass(Mode::Normal);
     }
 
     /// Executes, records, announces and reports `moves`.
@@ -205,39 +217,31 @@ impl Engine {
         next
     }
 
-    /// Moves every address home (module unload). Call with the worker
-    /// stopped, so that no pass runs concurrently.
+    /// Moves every address home (module unload): every member leaves.
+    /// Call with the worker stopped, so that no pass runs concurrently.
     pub(crate) fn restore_all(&self) {
-        let _busy = self.busy.lock();
-        let mut moves = KVec::new();
         {
-            let t = self.registry.lock();
-            for gs in 0..t.groups.len() {
-                let Some(g) = t.groups[gs].as_ref() else { continue };
-                for (slot, a) in g.addrs.iter().enumerate() {
-                    let Some(a) = a else { continue };
-                    if a.current != a.home {
-                        if let Some(m) = make_move(&t, gs, g, slot, a, a.home, Reason::Unload, mono_ns()) {
-                            if moves.push(m, GFP_KERNEL).is_err() {
-                                pr_err!("out of memory: an address stays away from home\n");
-                            }
-                        }
+            let mut t = self.registry.lock();
+            for g in 0..t.groups.len() {
+                let Some(Some(group)) = t.groups.get(g) else { continue };
+                for port in group.members.into_iter().flatten() {
+                    if let Some(Some(p)) = t.ports.get_mut(port) {
+                        p.member.leave();
                     }
                 }
             }
         }
-        // One announcement each: the timer that would repeat them is gone.
-        let done = self.execute_all(&moves);
-        let _ = self.commit(&moves, &done);
-        for (m, _) in moves.iter().zip(done.iter()).filter(|(_, ok)| **ok) {
-            m.to_dev.notify_peers();
-        }
-        let cm = self.notify_consumers(&moves, &done);
-        self.report(&moves, &done, &cm);
+        self.pass(Mode::Unload);
     }
 
     /// Plans every group under the lock.
-    fn plan_all(&self, now: u64, moves: &mut KVec<Move>, group_events: &mut KVec<(crate::groups::GroupName, bool)>) {
+    fn plan_all(
+        &self,
+        now: u64,
+        mode: Mode,
+        moves: &mut KVec<Move>,
+        group_events: &mut KVec<(crate::groups::GroupName, bool)>,
+    ) {
         let mut t = self.registry.lock();
         for gs in 0..t.groups.len() {
             let Some(g) = t.groups[gs].as_ref() else { continue };
@@ -263,15 +267,29 @@ impl Engine {
                         .map_or(now, |p| p.changed_ns),
                     _ => now,
                 };
-                if let Some(m) = make_move(&t, gs, g, slot, a, mv.to, Reason::Plan(mv.reason), since) {
-                    if moves.push(m, GFP_KERNEL).is_err() {
-                        pr_err!("out of memory: a move of group {} is postponed\n", g.name);
+                let reason = match (mode, mv.reason) {
+                    (Mode::Unload, MoveReason::Admin) => Reason::Unload,
+                    (_, r) => Reason::Plan(r),
+                };
+                match make_move(&t, gs, g, slot, a, mv.to, reason, since) {
+                    Some(m) => {
+                        if moves.push(m, GFP_KERNEL).is_err() {
+                            pr_err!("out of memory: a move of group {} is postponed\n", g.name);
+                        }
                     }
+                    // Never silently: an address that cannot be moved now
+                    // waits for the next event, and the admin must know.
+                    None => pr_err!(
+                        "group {}: cannot move {} ({}): a port or its device is gone\n",
+                        g.name,
+                        a.info.addr,
+                        reason_name(reason)
+                    ),
                 }
             }
             let has_members = g.member_ports().next().is_some();
             let g = t.group_mut(gs);
-            if has_members && up != g.up {
+            if mode == Mode::Normal && has_members && up != g.up {
                 g.up = up;
                 let _ = group_events.push((g.name, up), GFP_KERNEL);
             }
@@ -463,7 +481,7 @@ impl Engine {
 
 impl Engine {
     /// One whole pass; returns when the engine must run next (monotonic ns).
-    fn pass(&self) -> Option<u64> {
+    fn pass(&self, mode: Mode) -> Option<u64> {
         let _busy = self.busy.lock();
         if self.resync.swap(false, Ordering::AcqRel) {
             self.resync();
@@ -471,21 +489,46 @@ impl Engine {
         let now = mono_ns();
         let mut moves = KVec::new();
         let mut group_events = KVec::new();
-        self.plan_all(now, &mut moves, &mut group_events);
+        self.plan_all(now, mode, &mut moves, &mut group_events);
         let next_announce = self.carry_out(&moves, now);
         for (name, up) in group_events.iter() {
             pr_info!("group {} is {}\n", name, if *up { "up" } else { "down: no member can carry addresses" });
             events::group_state(name, *up, WallTime::now());
         }
+        if mode == Mode::Unload {
+            return None;
+        }
+        // After the moves, so that it never delays a failover.
+        let missed = self.audit_if_due();
         let now = mono_ns();
-        [self.next_failback(now), next_announce].into_iter().flatten().min()
+        let next_audit = self.registry.has_members().then(|| self.audit_at.load(Ordering::Relaxed));
+        [self.next_failback(now), next_announce, missed.then_some(now), next_audit]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Compares every member's live state with what its events said, when
+    /// that is due; returns whether a health changed (an event was missed).
+    fn audit_if_due(&self) -> bool {
+        let now = mono_ns();
+        if now < self.audit_at.load(Ordering::Relaxed) {
+            return false;
+        }
+        self.audit_at.store(now.saturating_add(AUDIT_INTERVAL_NS), Ordering::Relaxed);
+        let mut missed = false;
+        for t in self.registry.audit_targets().iter() {
+            let (rdma, admin_up, carrier) = t.read();
+            missed |= self.registry.audit_result(t, rdma, admin_up, carrier);
+        }
+        missed
     }
 
     /// Runs a pass now, in the caller's context (which must be allowed to
     /// take rtnl), for a port that is about to disappear: its addresses must
     /// leave while it can still be named.
     pub(crate) fn evacuate(&self, worker: &Worker<Self>) {
-        self.pass();
+        self.pass(Mode::Normal);
         // Timed work (failbacks, announcements) is re-armed by a normal pass.
         worker.kick();
     }
@@ -493,7 +536,7 @@ impl Engine {
 
 impl Job for Engine {
     fn run(&self, worker: &Worker<Self>) {
-        if let Some(next) = self.pass() {
+        if let Some(next) = self.pass(Mode::Normal) {
             // Rounded up, so the timer never fires just before it is due.
             let ms = next.saturating_sub(mono_ns()).div_ceil(NS_PER_MS).min(u64::from(u32::MAX)) as u32;
             worker.kick_in(ms.max(1));
@@ -505,14 +548,15 @@ fn reason_name(r: Reason) -> &'static str {
     match r {
         Reason::Plan(r) => r.name(),
         Reason::Unload => "unload",
-        Reason::Admin => "admin",
     }
 }
 
 /// The planner's view of a group: members, placements, and the address
 /// slot behind each placement.
 fn snapshot(t: &Tables, g: &Group) -> Result<([Member; MAX_MEMBERS], KVec<Placement>, KVec<usize>)> {
-    let mut members = [Member::new(); MAX_MEMBERS];
+    // A slot without a port can hold nothing: a record that still names
+    // one is placed again.
+    let mut members = [Member::vacant(); MAX_MEMBERS];
     for (m, port) in g.member_ports() {
         if let Some(p) = t.ports[port].as_ref() {
             members[m] = p.member;

@@ -12,7 +12,7 @@
 
 use crate::errno::eopnotsupp;
 use crate::ib::LinkLayer;
-use crate::logic::group::{FailbackSettings, Member, MAX_MEMBERS, NS_PER_MS};
+use crate::logic::group::{on_detach, FailbackSettings, Member, OnDetach, Placement, MAX_MEMBERS, NS_PER_MS};
 use crate::logic::rtaddr::AddrInfo;
 use crate::names::Name;
 use crate::ports::{Port, Tables};
@@ -195,19 +195,47 @@ impl Tables {
         p.group = Some(slot);
         p.member = Member::new();
         p.member.set_healthy(p.status.health().is_up(), now, &settings);
+        // Addresses configured on this netdev whose home port left the
+        // group (its RDMA device went away) while they lived elsewhere are
+        // homed here again; the next pass brings them back.
+        let ifindex = p.netdev.as_ref().map(|n| n.ifindex());
+        let g = self.group_mut(slot);
+        let name = g.name;
+        for a in g.addrs.iter_mut().flatten() {
+            if Some(a.info.ifindex as i32) == ifindex && a.home != member {
+                pr_info!("group {}: {} is homed on its own netdev again\n", name, a.info.addr);
+                a.home = member;
+            }
+        }
         Ok(member)
     }
 
-    /// Port slot `port` leaves its group; addresses homed on it are
-    /// forgotten.
+    /// Port slot `port` leaves its group, after the pass that placed what
+    /// it carried (`Engine::depart`, or a device's removal): what becomes
+    /// of each address is `logic::group::on_detach`'s decision.
     pub(crate) fn detach(&mut self, port: usize) {
         let Some(slot) = self.port(port).group else { return };
         let g = self.group_mut(slot);
         if let Some(m) = g.member_of(port) {
             g.members[m] = None;
-            for a in g.addrs.iter_mut() {
-                if a.as_ref().is_some_and(|a| a.home == m) {
-                    *a = None;
+            let name = g.name;
+            for rec in g.addrs.iter_mut() {
+                let Some(a) = rec.as_mut() else { continue };
+                match on_detach(&Placement { home: a.home, current: a.current }, m) {
+                    OnDetach::Keep => {}
+                    OnDetach::Rehome(to) => {
+                        pr_info!("group {}: {} stays where it is and is homed there: its home port left\n", name, a.info.addr);
+                        a.home = to;
+                    }
+                    OnDetach::Forget => *rec = None,
+                    OnDetach::Lost => {
+                        pr_err!(
+                            "group {}: {} is left on a port that leaves the group: no member could take it\n",
+                            name,
+                            a.info.addr
+                        );
+                        *rec = None;
+                    }
                 }
             }
         }

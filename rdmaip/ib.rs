@@ -119,6 +119,16 @@ impl IbDevice {
         })
     }
 
+    /// The port's live state, asked of the driver rather than read from
+    /// ib_core's cache. Sleeps (rxe takes rtnl): call with no lock held.
+    pub(crate) fn query_port_state(&self, port: u32) -> Result<IbPortState> {
+        let mut active = false;
+        // SAFETY: `self` is valid and `active` is a valid out-pointer; the
+        // shim checks `port` (ib_query_port refuses invalid ports).
+        to_result(unsafe { ffi::rdmaip_ib_query_port_state(self.as_ptr(), port, &mut active) })?;
+        Ok(if active { IbPortState::Active } else { IbPortState::NotActive })
+    }
+
     /// The netdev behind `port`, with a reference held for the caller.
     /// RoCE drivers (rxe included) register it with the port; for IPoIB
     /// ports ib_core has none, and the caller matches IPoIB netdevs itself.

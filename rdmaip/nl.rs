@@ -198,13 +198,17 @@ impl Netlink {
     fn group_del(&self, req: &Request) -> Result {
         let name = self.group_name(req)?;
         let slot = self.ports.lock().group_slot(&name).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
-        // Addresses go home before the group stops tracking them.
-        self.engine.job().return_home(slot, None);
+        // What the members carry is placed before the group stops
+        // tracking it: their own addresses go home.
+        self.engine.job().depart(slot, None);
         let mut t = self.ports.lock();
         // The slot may have been reused by a concurrent delete and create.
         let slot = t.group_slot(&name).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
         t.group_del(slot);
+        drop(t);
         pr_info!("group {} deleted\n", name);
+        // Re-arms the engine's timers, which the departure's pass did not.
+        self.settle();
         Ok(())
     }
 
@@ -308,8 +312,9 @@ impl Netlink {
             }
             (slot, ports)
         };
-        // Their addresses (and those they carry) go home first.
-        self.engine.job().return_home(slot, Some(&ports));
+        // Their own addresses go home first, and what they carry of the
+        // others' goes where the group can still guard it.
+        self.engine.job().depart(slot, Some(&ports));
         let mut t = self.ports.lock();
         for &port in ports.iter() {
             if t.ports.get(port).and_then(|p| p.as_ref()).is_some_and(|p| p.group == Some(slot)) {

@@ -20,7 +20,7 @@ use crate::ib::{IbDevice, IbDeviceRef, IbPortState, LinkLayer};
 use crate::ib_event::IbEvent;
 use crate::groups::{Group, GroupName};
 use crate::logic::group::Member;
-use crate::logic::port::{HealthChange, PortInput, PortStatus, RdmaState};
+use crate::logic::port::{audit, AuditVerdict, Health, HealthChange, PortInput, PortStatus, RdmaState};
 use crate::names::{DevName, IfName};
 use crate::netdev::{NetDevRef, NetDevice, Rtnl, RtnlGuard};
 use crate::netdev_notifier::NetdevEvent;
@@ -56,6 +56,9 @@ pub(crate) struct Port {
     pub(crate) changed_ns: u64,
     /// How many times it went from UP to DOWN.
     failures: u64,
+    /// The health its live state gave at the last audit, if that differed
+    /// from what its events said.
+    audit_suspect: Option<Health>,
 }
 
 impl Port {
@@ -286,6 +289,7 @@ impl PortRegistry {
                     member: Member::new(),
                     changed_ns: 0,
                     failures: 0,
+                    audit_suspect: None,
                 },
                 GFP_KERNEL,
             )?;
@@ -330,7 +334,11 @@ impl PortRegistry {
                 port.dev_going = true;
             }
             for slot in 0..tables.ports.len() {
-                if tables.ports[slot].as_ref().is_some_and(|p| p.dev_index == dev_index && p.group.is_some()) {
+                let Some(port) = tables.ports[slot].as_mut() else { continue };
+                if port.dev_index == dev_index && port.group.is_some() {
+                    // It cannot carry RDMA any more; its netdev may stay.
+                    let netdev_kept = port.netdev.is_some();
+                    port.member.set_gone(netdev_kept);
                     tables.record(slot, &[PortInput::NetdevGone], changed, at, mono);
                     members = true;
                 }
@@ -360,6 +368,59 @@ impl PortRegistry {
             pr_info!("port {}/{} renamed to {}/{}\n", port.dev_name, port.port, name, port.port);
             port.dev_name = *name;
         }
+    }
+
+    /// The group members to check against their live state: everything
+    /// needed to ask, so that the asking happens with no lock held.
+    pub(crate) fn audit_targets(&self) -> KVec<AuditTarget> {
+        let tables = self.tables.lock();
+        let mut out = KVec::new();
+        for (slot, p) in tables.ports.iter().enumerate() {
+            let Some(p) = p.as_ref().filter(|p| p.group.is_some() && !p.dev_going) else { continue };
+            let (Some(dev), Some(netdev)) = (p.ibdev.get(), p.netdev.as_ref()) else { continue };
+            let target = AuditTarget { slot, dev_index: p.dev_index, port: p.port, dev, netdev: NetDevRef::new(netdev) };
+            if out.push(target, GFP_KERNEL).is_err() {
+                pr_err!("out of memory: port audit skipped\n");
+                break;
+            }
+        }
+        out
+    }
+
+    /// Records what the audit read of `t`'s live state. Events arrive a
+    /// moment after the state changes (linkwatch batches carrier changes
+    /// for up to a second, IB events go through a workqueue), so a
+    /// difference counts only when the next audit sees it too: then an
+    /// event was missed, which is logged, as a defect below us or in
+    /// rdmaip. Returns whether a group member's health changed.
+    pub(crate) fn audit_result(&self, t: &AuditTarget, rdma: RdmaState, admin_up: bool, carrier: bool) -> bool {
+        self.with_changes(|tables, changed, at, mono| {
+            let Some(port) = tables.ports.get_mut(t.slot).and_then(|p| p.as_mut()) else { return false };
+            if !port.is(t.dev_index, t.port) || port.dev_going {
+                return false;
+            }
+            let mut inputs = [PortInput::AdminUp(admin_up), PortInput::Carrier(carrier), PortInput::Rdma(rdma)];
+            // A failed query says nothing about the RDMA port.
+            let inputs = if rdma == RdmaState::Unknown { &mut inputs[..2] } else { &mut inputs[..] };
+            let (verdict, live) = audit(&port.status, inputs, port.audit_suspect);
+            port.audit_suspect = (verdict == AuditVerdict::Suspect).then(|| live.health());
+            if verdict != AuditVerdict::Missed {
+                return false;
+            }
+            pr_warn!(
+                "port {}/{}: live state [{}] differs from the events seen [{}]: an event was missed\n",
+                port.dev_name,
+                port.port,
+                live,
+                port.status
+            );
+            tables.record(t.slot, inputs, changed, at, mono)
+        })
+    }
+
+    /// Whether any port is a group member (the audit then runs).
+    pub(crate) fn has_members(&self) -> bool {
+        self.tables.lock().ports.iter().flatten().any(|p| p.group.is_some())
     }
 
     /// A reference to every RDMA device with a port, but those being
@@ -429,7 +490,10 @@ impl PortRegistry {
                         continue;
                     }
                     NetdevEvent::Unregister => {
+                        // The kernel deletes its addresses with it: the
+                        // engine places again what the group recorded there.
                         port.netdev = None;
+                        port.member.set_gone(false);
                         &[PortInput::NetdevGone]
                     }
                 };
@@ -447,6 +511,29 @@ impl PortRegistry {
         let kick = f(&mut self.tables.lock(), &mut changed, at, crate::clock::mono_ns());
         changed.notify(at);
         kick
+    }
+}
+
+/// A group member to compare with its live state (see
+/// `PortRegistry::audit_targets`).
+pub(crate) struct AuditTarget {
+    slot: usize,
+    dev_index: u32,
+    port: u32,
+    dev: IbDeviceRef,
+    netdev: NetDevRef,
+}
+
+impl AuditTarget {
+    /// Reads the port's live state: (RDMA state, admin up, carrier).
+    /// Sleeps: call with no lock held.
+    pub(crate) fn read(&self) -> (RdmaState, bool, bool) {
+        let rdma = match self.dev.query_port_state(self.port) {
+            Ok(IbPortState::Active) => RdmaState::Active,
+            Ok(IbPortState::NotActive) => RdmaState::Inactive,
+            Err(_) => RdmaState::Unknown,
+        };
+        (rdma, self.netdev.is_running(), self.netdev.carrier_ok())
     }
 }
 

@@ -48,6 +48,26 @@ bool rdmaip_ib_device_try_get(struct ib_device *dev)
 	return ib_device_try_get(dev);
 }
 
+/*
+ * The port's live state from the driver, not ib_core's cache (which an
+ * event's cache update can leave behind the port). Sleeps; rxe's query
+ * takes rtnl_lock.
+ */
+int rdmaip_ib_query_port_state(struct ib_device *dev, u32 port, bool *active)
+{
+	struct ib_port_attr *attr;
+	int err;
+
+	attr = kzalloc(sizeof(*attr), GFP_KERNEL);
+	if (!attr)
+		return -ENOMEM;
+	err = ib_query_port(dev, port, attr);
+	if (!err)
+		*active = attr->state == IB_PORT_ACTIVE;
+	kfree(attr);
+	return err;
+}
+
 void rdmaip_ib_init_event_handler(struct ib_event_handler *h, struct ib_device *dev,
 				  void (*fn)(struct ib_event_handler *, struct ib_event *))
 {

@@ -26,6 +26,7 @@ u32 rdmaip_ib_device_index(const struct ib_device *dev);
 void rdmaip_ib_device_name(const struct ib_device *dev, char *buf, size_t len);
 /* ib_device_try_get() */
 bool rdmaip_ib_device_try_get(struct ib_device *dev);
+int rdmaip_ib_query_port_state(struct ib_device *dev, u32 port, bool *active);
 /* INIT_IB_EVENT_HANDLER() */
 void rdmaip_ib_init_event_handler(struct ib_event_handler *h, struct ib_device *dev,
 				  void (*fn)(struct ib_event_handler *, struct ib_event *));

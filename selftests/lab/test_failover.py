@@ -30,15 +30,16 @@ def addrs_on(lab, dev):
     return set(a.split("/")[0] for a in out.split()[2:] if not a.startswith("fe80"))
 
 
-def where(lab):
-    return {dev: addrs_on(lab, dev) for dev in ("eth0", "eth1")}
+def where(lab, devs=("eth0", "eth1")):
+    return {dev: addrs_on(lab, dev) for dev in devs}
 
 
 def wait_placed(lab, want, timeout=20):
-    """Waits until node A's eth0/eth1 carry exactly `want` (dev -> set)."""
+    """Waits until node A's netdevs named in `want` (dev -> set; default
+    eth0 and eth1) carry exactly those addresses of the group."""
     deadline = time.monotonic() + timeout
     while True:
-        got = where(lab)
+        got = where(lab, tuple(want))
         if all(want[d] <= got[d] and not (set().union(*want.values()) - want[d]) & got[d] for d in want):
             return got
         if time.monotonic() > deadline:
@@ -239,35 +240,148 @@ def cleanup_cascade(lab):
     lab.exec("a", f"{R} port del rxe9/1 group g0; rdma link del rxe9; ip link del vc0")
 
 
+THIRD = ("vc0", "rxe9")
+
+
+def add_third(lab):
+    """A third member on a third adapter: rxe on a local veth with carrier."""
+    dev, rxe = THIRD
+    lab.check("a", f"ip link add {dev} type veth peer name vc1 && ip link set vc1 up && ip link set {dev} up "
+                   f"&& rdma link add {rxe} type rxe netdev {dev}")
+    lab.wait_for("a", f"{R} port show {rxe}/1 | grep -q 'state up'", timeout=20)
+    lab.check("a", f"{R} port add {rxe}/1 group g0")
+
+
+def readd_rxe1(lab):
+    lab.check("a", f"rdma link add {RXE1} type rxe netdev eth1")
+    lab.wait_for("a", f"{R} port show {RXE1}/1 >/dev/null 2>&1", timeout=20)
+    lab.check("a", f"{R} port add {RXE1}/1 group g0")
+
+
+RXE1 = "rxe1"
+
+
 def test_random_cuts(lab, tap, rounds):
+    """Random cuts and restores of both NICs, with RDMA devices and
+    netdevs that go away and come back: NIC 2's RDMA device deleted and
+    re-added, and a third member whose veth or RDMA device is deleted and
+    later re-created. After each step settles: each of the group's
+    addresses is on exactly one netdev (never lost, never twice), every
+    address rdmaip tracks is on the netdev it says, and on a healthy member
+    whenever one exists."""
     rng = random.Random(int(os.environ.get("RDMAIP_SEED", "1")))
     up = {1: True, 2: True}
+    rxe1_in, third_in = True, False
     every = set(HOME[1] + HOME[2])
+    kinds = {"cut": 0, "rxe1-del": 0, "rxe1-add": 0, "third-add": 0, "third-netdev-del": 0,
+             "third-device-del": 0}
     for i in range(rounds):
-        nic = rng.choice((1, 2))
-        up[nic] = not up[nic]
-        lab.link("a", nic, up[nic])
+        r = rng.random()
+        if r < 0.15:
+            if rxe1_in:
+                lab.check("a", f"rdma link del {RXE1}")
+                kind = "rxe1-del"
+            else:
+                readd_rxe1(lab)
+                kind = "rxe1-add"
+            rxe1_in = not rxe1_in
+        elif r < 0.30:
+            if not third_in:
+                add_third(lab)
+                kind = "third-add"
+            elif rng.random() < 0.5:
+                lab.check("a", f"ip link del {THIRD[0]}")
+                kind = "third-netdev-del"
+            else:
+                lab.check("a", f"rdma link del {THIRD[1]} && ip link del {THIRD[0]}")
+                kind = "third-device-del"
+            third_in = not third_in
+        else:
+            nic = rng.choice((1, 2))
+            up[nic] = not up[nic]
+            lab.link("a", nic, up[nic])
+            kind = "cut"
+        kinds[kind] += 1
         time.sleep(rng.uniform(0, 0.6))
-        # Settle, then check: every address exactly once, on a healthy
-        # member when there is one.
-        deadline = time.monotonic() + 15
+        devs = ("eth0", "eth1") + ((THIRD[0],) if third_in else ())
+        healthy = ({"eth0"} if up[1] else set()) | ({"eth1"} if up[2] and rxe1_in else set()) \
+            | ({THIRD[0]} if third_in else set())
+        netdev_of = {"rxe0/1": "eth0", f"{RXE1}/1": "eth1", f"{THIRD[1]}/1": THIRD[0]}
+        deadline = time.monotonic() + 20
         while True:
-            got = where(lab)
-            both = got["eth0"] & got["eth1"]
-            total = got["eth0"] | got["eth1"]
-            healthy = [f"eth{n - 1}" for n in (1, 2) if up[n]]
-            ok = not both and total == every and (not healthy or all(
-                a in set().union(*(got[d] for d in healthy)) for a in every))
-            if ok:
+            got = where(lab, devs)
+            count = {a: sum(a in got[d] for d in devs) for a in every}
+            on_healthy = set().union(*(got[d] for d in healthy)) if healthy else set()
+            rec = tracked(lab)
+            problems = [f"{a} on {count[a]} netdevs" for a in every if count[a] != 1]
+            problems += [f"{a} tracked on {cur} but not on {netdev_of.get(cur)}"
+                         for a, (_home, cur) in rec.items()
+                         if a in every and a not in got.get(netdev_of.get(cur), set())]
+            if healthy:
+                problems += [f"{a} not on a healthy member" for a in rec if a in every and a not in on_healthy]
+            if not problems:
                 break
             assert time.monotonic() < deadline, (
-                f"round {i}: {got}, up {up}\n" + lab.check("a", "ip addr; dmesg | grep rdmaip | tail -40"))
+                f"round {i} ({kind}): {problems}; addresses {got}, tracked {rec}, NICs up {up}, "
+                f"rxe1 {rxe1_in}, third {third_in}\n"
+                + lab.check("a", "ip -br addr; rdma link; dmesg | grep rdmaip | tail -40"))
             time.sleep(0.5)
         assert not lab.kernel_problems("a")
+    if not rxe1_in:
+        readd_rxe1(lab)
+    if third_in:
+        lab.check("a", f"{R} port del {THIRD[1]}/1 group g0; rdma link del {THIRD[1]}; ip link del {THIRD[0]}")
     for nic in (1, 2):
         lab.link("a", nic, True)
     wait_placed(lab, home_layout(), timeout=120)
-    tap.diag(f"{rounds} random cuts and restores, invariant checked after each settled")
+    tap.diag(f"{rounds} random steps, invariant checked after each settled: "
+             + ", ".join(f"{k} {n}" for k, n in kinds.items()))
+
+
+def test_survivor_device_removed(lab):
+    """NIC 1 cut, its addresses on NIC 2; then NIC 2's RDMA device is
+    deleted (its netdev stays): nothing may stay on a netdev no member
+    owns. Everything is parked on NIC 1, and when rxe1 is back and joins,
+    its own addresses go home."""
+    lab.link("a", 1, False)
+    wait_placed(lab, moved_layout())
+    lab.check("a", f"rdma link del {RXE1}")
+    everything = {"eth0": set(HOME[1] + HOME[2]), "eth1": set()}
+    wait_placed(lab, everything)
+    t = tracked(lab)
+    assert all(t.get(a) == ("rxe0/1", "rxe0/1") for a in HOME[1] + HOME[2]), t
+    lab.link("a", 1, True)
+    lab.wait_for("a", f"{R} port show rxe0/1 | grep -q 'state up'", timeout=20)
+    time.sleep(FAILBACK_S + 1)
+    assert where(lab) == everything, where(lab)
+    readd_rxe1(lab)
+    wait_placed(lab, home_layout(), timeout=30)
+    t = tracked(lab)
+    assert all(t.get(a) == (f"{RXE1}/1", f"{RXE1}/1") for a in HOME[2]), t
+
+
+def test_carrier_netdev_deleted(lab):
+    """Both NICs cut, so every address is on a third member's netdev; that
+    netdev is deleted (the kernel deletes the addresses with it): each is
+    re-created at its home at once, and stays tracked."""
+    add_third(lab)
+    time.sleep(FAILBACK_S + 1)
+    lab.link("a", 1, False)
+    lab.link("a", 2, False)
+    wait_placed(lab, {"eth0": set(), "eth1": set(), THIRD[0]: set(HOME[1] + HOME[2])})
+    lab.check("a", f"ip link del {THIRD[0]}")
+    wait_placed(lab, home_layout())
+    lab.wait_for("a", f"! rdma link show {THIRD[1]}/1 2>/dev/null", timeout=20)
+    g = json.loads(lab.check("a", f"{R} -j group show g0"))[0]
+    assert sorted(g.get("ports", [])) == ["rxe0/1", f"{RXE1}/1"], g
+    t = tracked(lab)
+    assert all(t.get(a, ("?", "!"))[0] == t[a][1] for a in HOME[1] + HOME[2]), t
+    for nic in (1, 2):
+        lab.link("a", nic, True)
+    wait_placed(lab, home_layout())
+    # And unload leaves them where they are: home.
+    time.sleep(1)
+    assert where(lab) == home_layout(), where(lab)
 
 
 def test_device_removal(lab):
@@ -317,9 +431,13 @@ def steps(tap, lab):
     tap.run("unload: rmmod with moved addresses puts them home", test_unload_restores, lab)
     tap.run("cascade: the port that took over fails too, with a third member", test_cascade, lab)
     cleanup_cascade(lab)
-    rounds = int(os.environ.get("RDMAIP_RANDOM_CUTS", "200"))
-    tap.run(f"random: {rounds} cuts and restores keep every address once, on a healthy port",
-            test_random_cuts, lab, tap, rounds)
+    tap.run("survivor's RDMA device deleted while NIC 1 is cut: everything parked on NIC 1, "
+            "home again when rxe1 rejoins", test_survivor_device_removed, lab)
+    tap.run("netdev carrying every address deleted while both NICs are cut: re-created at home",
+            test_carrier_netdev_deleted, lab)
+    rounds = int(os.environ.get("RDMAIP_RANDOM_CUTS", "60"))
+    tap.run(f"random: {rounds} cuts, restores, device and netdev removals and re-adds keep every "
+            "address once, on a healthy port", test_random_cuts, lab, tap, rounds)
     tap.run("device removal: a member's RDMA device deleted, its addresses move first",
             test_device_removal, lab)
     tap.run("netlink: bad input refused with extack messages", test_bad_netlink_input, lab)

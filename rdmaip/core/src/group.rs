@@ -47,6 +47,31 @@ impl Default for FailbackSettings {
     }
 }
 
+/// Whether a member can hold addresses at all, apart from its health.
+///
+/// Members that are on their way out of the group are still planned for:
+/// what they carry must be placed somewhere before they go, so that no
+/// configured address is ever left on a netdev the group no longer owns,
+/// or lost with a netdev that is gone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    /// A member like any other.
+    Present,
+    /// About to leave the group in working order (the admin removes the
+    /// port or deletes the group, or the module unloads): its own
+    /// addresses go home to it and leave with it; nothing else stays on it.
+    Leaving,
+    /// Can no longer carry RDMA traffic: its RDMA device is going away or
+    /// its netdev is gone. Everything on it goes elsewhere if anything can
+    /// take it. With `netdev_kept`, the netdev still exists (only the RDMA
+    /// device goes), so addresses can still be put on it; without, the
+    /// kernel deleted what was on it with the netdev.
+    Gone {
+        /// Whether the netdev still exists.
+        netdev_kept: bool,
+    },
+}
+
 /// What the planner needs to know about one member port.
 ///
 /// # Invariants
@@ -60,6 +85,7 @@ pub struct Member {
     up_since: Option<u64>,
     hold_down_ns: u64,
     undrain_pending: bool,
+    presence: Presence,
 }
 
 impl Default for Member {
@@ -77,6 +103,54 @@ impl Member {
             up_since: None,
             hold_down_ns: 0,
             undrain_pending: false,
+            presence: Presence::Present,
+        }
+    }
+
+    /// An empty member slot: nothing is there and nothing can go there.
+    pub const fn vacant() -> Self {
+        let mut m = Self::new();
+        m.presence = Presence::Gone { netdev_kept: false };
+        m
+    }
+
+    /// Whether the member is present, leaving or gone.
+    pub const fn presence(&self) -> Presence {
+        self.presence
+    }
+
+    /// The member is about to leave its group (see [`Presence::Leaving`]).
+    /// A member that is already gone stays gone.
+    pub fn leave(&mut self) {
+        if self.presence == Presence::Present {
+            self.presence = Presence::Leaving;
+        }
+    }
+
+    /// The member's RDMA device or netdev is going away (see
+    /// [`Presence::Gone`]). Once its netdev is gone it stays gone.
+    pub fn set_gone(&mut self, netdev_kept: bool) {
+        let kept = match self.presence {
+            Presence::Gone { netdev_kept: was } => was && netdev_kept,
+            _ => netdev_kept,
+        };
+        self.presence = Presence::Gone { netdev_kept: kept };
+    }
+
+    /// Whether addresses can be put on the member's netdev at all (it
+    /// exists), whatever its health.
+    const fn has_netdev(&self) -> bool {
+        !matches!(self.presence, Presence::Gone { netdev_kept: false })
+    }
+
+    /// Whether nothing may stay on this member but, if `own`, its own
+    /// addresses: those leave with a leaving member, and stay on a gone
+    /// member whose netdev is kept when nothing can take them.
+    const fn must_vacate(&self, own: bool) -> bool {
+        match self.presence {
+            Presence::Present => false,
+            Presence::Leaving => !own,
+            Presence::Gone { .. } => true,
         }
     }
 
@@ -95,9 +169,9 @@ impl Member {
         self.hold_down_ns
     }
 
-    /// May carry addresses: healthy and not drained.
+    /// May carry addresses: present, healthy and not drained.
     pub const fn eligible(&self) -> bool {
-        self.healthy && !self.drained
+        self.healthy && !self.drained && matches!(self.presence, Presence::Present)
     }
 
     /// Records the port's health at `now`.
@@ -190,6 +264,10 @@ pub enum MoveReason {
     Drain,
     /// Its home port was undrained.
     Undrain,
+    /// Its port leaves the group (admin removal, group deletion, module
+    /// unload): it goes home to leave with its port, or off a leaving
+    /// port that is not its home.
+    Admin,
 }
 
 impl MoveReason {
@@ -200,6 +278,7 @@ impl MoveReason {
             MoveReason::Failback => "failback",
             MoveReason::Drain => "drain",
             MoveReason::Undrain => "undrain",
+            MoveReason::Admin => "admin",
         }
     }
 }
@@ -226,14 +305,27 @@ pub fn group_up(members: &[Member]) -> bool {
 /// Decides which addresses move where, calling `emit` for each move in
 /// address order.
 ///
-/// - An address whose home port is ready (healthy, not drained, and either
-///   past its failback wait with failback on, or just undrained) goes home.
-/// - An address on a port that cannot carry it (failed or drained) goes to
-///   the least-loaded eligible member, counting the moves planned so far, so
-///   one failed port's addresses spread over the survivors. Members past
-///   their failback wait are preferred over ones that only just came up;
-///   ties go to the lowest member index, so plans are deterministic.
-/// - With no eligible member, addresses stay where they are.
+/// In order of precedence, for each address:
+///
+/// 1. An address on a member that must be vacated (gone, or leaving and
+///    not its home) goes to its home if that is eligible, else to the
+///    least-loaded eligible member; with no eligible member it is parked
+///    at its home (whatever the home's health, as on unload), else on the
+///    least-loaded present member, so that it stays configured and the
+///    first member to recover takes it. Only when no present member is
+///    left does it stay: on the netdev of a member that still has one, or
+///    nowhere (the kernel deleted it with its netdev).
+/// 2. An address whose home is leaving goes home, to leave with it.
+/// 3. An address whose home port is ready (healthy, not drained, and either
+///    past its failback wait with failback on, or just undrained) goes home.
+/// 4. An address on a present port that cannot carry it (failed or
+///    drained) goes to the least-loaded eligible member.
+///
+/// Least-loaded counts the moves planned so far, so one failed port's
+/// addresses spread over the survivors. Members past their failback wait
+/// are preferred over ones that only just came up; ties go to the lowest
+/// member index, so plans are deterministic. With no eligible member,
+/// addresses on present members stay where they are.
 ///
 /// Members beyond [`MAX_MEMBERS`] and placements that name them are ignored.
 pub fn plan(
@@ -252,20 +344,30 @@ pub fn plan(
     for (i, p) in addrs.iter().enumerate().filter(|(_, p)| valid(p)) {
         let home = &members[p.home];
         let cur = &members[p.current];
-        let target = if p.home != p.current && home.ready_for_home(now, s) {
+        let own = p.home == p.current;
+        let target = if cur.must_vacate(own) {
+            let reason = if cur.presence == Presence::Leaving {
+                MoveReason::Admin
+            } else {
+                MoveReason::Failover
+            };
+            vacate_to(members, &load, p, now, s).map(|to| (to, reason))
+        } else if !own && home.presence == Presence::Leaving {
+            Some((p.home, MoveReason::Admin))
+        } else if !own && home.ready_for_home(now, s) {
             let reason = if home.undrain_pending {
                 MoveReason::Undrain
             } else {
                 MoveReason::Failback
             };
             Some((p.home, reason))
-        } else if !cur.eligible() {
+        } else if cur.presence == Presence::Present && !cur.eligible() {
             let reason = if cur.healthy {
                 MoveReason::Drain
             } else {
                 MoveReason::Failover
             };
-            least_loaded(members, &load, now, s).map(|to| (to, reason))
+            least_loaded(members, &load, now, s, Member::eligible).map(|to| (to, reason))
         } else {
             None
         };
@@ -282,19 +384,76 @@ pub fn plan(
     }
 }
 
+/// Where an address on a member that must be vacated goes (rule 1 of
+/// [`plan`]), if anywhere.
+fn vacate_to(
+    members: &[Member],
+    load: &[usize; MAX_MEMBERS],
+    p: &Placement,
+    now: u64,
+    s: &FailbackSettings,
+) -> Option<usize> {
+    let own = p.home == p.current;
+    let home = &members[p.home];
+    let present = |m: &Member| m.presence == Presence::Present;
+    if !own && home.eligible() {
+        return Some(p.home);
+    }
+    if let Some(to) = least_loaded(members, load, now, s, Member::eligible) {
+        return Some(to);
+    }
+    // Nobody can carry it now: park it where it stays configured and
+    // guarded, and the first member to recover takes it.
+    if !own && home.has_netdev() {
+        return Some(p.home);
+    }
+    least_loaded(members, load, now, s, present)
+}
+
 fn least_loaded(
     members: &[Member],
     load: &[usize; MAX_MEMBERS],
     now: u64,
     s: &FailbackSettings,
+    allowed: impl Fn(&Member) -> bool,
 ) -> Option<usize> {
     members
         .iter()
         .enumerate()
-        .filter(|(_, m)| m.eligible())
+        .filter(|(_, m)| allowed(m))
         // Stable members first, then fewest addresses, then lowest index.
         .min_by_key(|&(i, m)| (!m.stable(now, s), load[i], i))
         .map(|(i, _)| i)
+}
+
+/// What becomes of an address record when member `leaving` leaves its
+/// group for good (after the plan that vacated it has been carried out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnDetach {
+    /// Unaffected.
+    Keep,
+    /// Its home leaves while the address lives on another member (its home
+    /// was gone, so it could not go home): that member becomes its home,
+    /// and the group keeps guarding it.
+    Rehome(usize),
+    /// It leaves the group with its port: it is on its home netdev (or
+    /// was deleted with it) and stops being tracked.
+    Forget,
+    /// It is still on the leaving member although that is not its home:
+    /// nothing in the group could take it (or the move failed). The group
+    /// loses track of it; the caller must say so loudly.
+    Lost,
+}
+
+/// Decides what happens to address record `p` when member `leaving`
+/// leaves the group.
+pub fn on_detach(p: &Placement, leaving: usize) -> OnDetach {
+    match (p.home == leaving, p.current == leaving) {
+        (true, true) => OnDetach::Forget,
+        (true, false) => OnDetach::Rehome(p.current),
+        (false, true) => OnDetach::Lost,
+        (false, false) => OnDetach::Keep,
+    }
 }
 
 /// The earliest time after `now` at which [`plan`] may decide differently

@@ -221,3 +221,43 @@ impl fmt::Display for PortStatus {
         )
     }
 }
+
+/// What comparing a port's live state with the state its events gave
+/// decides (see [`audit`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditVerdict {
+    /// The live state gives the same health: nothing was missed.
+    Agrees,
+    /// It differs for the first time: events may still be on their way
+    /// (linkwatch batches carrier changes for up to a second, IB events go
+    /// through a workqueue). Look again at the next audit.
+    Suspect,
+    /// It differed at the previous audit too: an event was missed. Apply
+    /// the live inputs.
+    Missed,
+}
+
+/// Compares the live inputs of a port (read by polling) with its recorded
+/// status. `suspect` is the health the live inputs gave at the previous
+/// audit, if that differed from the recorded one: an event counts as
+/// missed only when the same difference is seen twice in a row (a port
+/// flapping between two audits is not a missed event). Returns the
+/// verdict and the status the live inputs give.
+pub fn audit(
+    recorded: &PortStatus,
+    live: &[PortInput],
+    suspect: Option<Health>,
+) -> (AuditVerdict, PortStatus) {
+    let mut status = *recorded;
+    for &input in live {
+        status.apply(input);
+    }
+    let verdict = if status.health() == recorded.health() {
+        AuditVerdict::Agrees
+    } else if suspect == Some(status.health()) {
+        AuditVerdict::Missed
+    } else {
+        AuditVerdict::Suspect
+    };
+    (verdict, status)
+}

@@ -3,7 +3,9 @@
 //! Port health: unit tests and properties over random input sequences.
 
 use proptest::prelude::*;
-use rdmaip_core::port::{FailReason, Health, PortInput, PortStatus, RdmaState};
+use rdmaip_core::port::{
+    audit, AuditVerdict, FailReason, Health, PortInput, PortStatus, RdmaState,
+};
 
 fn up_port() -> PortStatus {
     let mut p = PortStatus::new();
@@ -146,5 +148,58 @@ proptest! {
             // The reported changes alone reconstruct the current health.
             prop_assert_eq!(reported, port.health());
         }
+    }
+}
+
+#[test]
+fn audit_acts_only_on_a_difference_seen_twice() {
+    let mut recorded = PortStatus::new();
+    recorded.apply(PortInput::AdminUp(true));
+    recorded.apply(PortInput::Carrier(true));
+    recorded.apply(PortInput::Rdma(RdmaState::Inactive));
+    // The port came back but its PORT_ACTIVE event never arrived.
+    let live = [PortInput::Rdma(RdmaState::Active)];
+    let (v, s) = audit(&recorded, &live, None);
+    assert_eq!(
+        v,
+        AuditVerdict::Suspect,
+        "first sight: the event may be on its way"
+    );
+    assert!(s.health().is_up());
+    let (v, _) = audit(&recorded, &live, Some(s.health()));
+    assert_eq!(v, AuditVerdict::Missed);
+    // Flapping between two audits: a different difference starts over.
+    let (v, _) = audit(&recorded, &live, Some(Health::Down(FailReason::NoCarrier)));
+    assert_eq!(v, AuditVerdict::Suspect);
+    // A refresh that changes nothing that matters is no news.
+    let (v, _) = audit(&up_port(), &[PortInput::Carrier(true)], Some(Health::Up));
+    assert_eq!(v, AuditVerdict::Agrees);
+}
+
+proptest! {
+    /// Whatever the recorded and live inputs, the audit says Missed only
+    /// when the health the live inputs give differs from the recorded one
+    /// and it was already suspect, and applying the live inputs gives the
+    /// status it returns.
+    #[test]
+    fn audit_verdict_matches_health(
+        rec in prop::collection::vec(any_input(), 0..8),
+        live in prop::collection::vec(any_input(), 0..4),
+        suspect in prop::option::of(prop_oneof![Just(Health::Up), Just(Health::Down(FailReason::NoCarrier)), Just(Health::Down(FailReason::RdmaInactive))]),
+    ) {
+        let mut recorded = PortStatus::new();
+        for i in rec {
+            recorded.apply(i);
+        }
+        let (v, s) = audit(&recorded, &live, suspect);
+        let mut expect = recorded;
+        for &i in &live {
+            expect.apply(i);
+        }
+        prop_assert_eq!(s, expect);
+        let differs = expect.health() != recorded.health();
+        let again = suspect == Some(expect.health());
+        prop_assert_eq!(v == AuditVerdict::Missed, differs && again);
+        prop_assert_eq!(v == AuditVerdict::Suspect, differs && !again);
     }
 }
