@@ -293,6 +293,22 @@ impl Dump {
         unsafe { *self.ctx() = pos };
     }
 
+    /// Attribute `kind` of the dump request (a filter), if present.
+    /// genetlink validated it against the dump's policy.
+    pub(crate) fn attr(&self, kind: u32) -> Option<&Attr> {
+        // SAFETY: valid callback (type invariant); returns NULL or an
+        // attribute inside the request, which outlives the dump call.
+        let a = unsafe { ffi::rdmaip_genl_dump_attr(self.cb.as_ptr(), kind) };
+        // SAFETY: `Attr` is a transparent wrapper; valid while `self` is.
+        NonNull::new(a.cast_mut()).map(|a| unsafe { &*a.as_ptr().cast::<Attr>() })
+    }
+
+    /// Whether the dump was asked for from the initial network namespace.
+    pub(crate) fn in_init_net(&self) -> bool {
+        // SAFETY: valid callback; its skb and socket live for the call.
+        unsafe { ffi::rdmaip_genl_dump_in_init_net(self.cb.as_ptr()) }
+    }
+
     fn ctx(&self) -> *mut u64 {
         let mut len = 0;
         // SAFETY: valid callback.

@@ -360,10 +360,22 @@ impl Netlink {
         req.send(msg)
     }
 
+    /// The group a dump is filtered by (`group` attribute), if any; a
+    /// group that does not exist is an error, as `ip` treats a missing
+    /// device.
+    fn dump_filter(&self, dump: &Dump, kind: u32) -> Result<Option<groups::GroupName>> {
+        let Some(a) = dump.attr(kind) else { return Ok(None) };
+        let name = groups::parse_name(a.str_bytes()).map_err(|r| r.err)?;
+        self.ports.lock().group_slot(&name).map_err(|r| r.err)?;
+        Ok(Some(name))
+    }
+
     fn port_dump(&self, dump: &mut Dump) -> Result {
+        let group = self.dump_filter(dump, ffi::RDMAIP_A_PORT_GROUP)?;
         let mut pos = dump.position() as usize;
         while let Some((next, port)) = self.ports.next_from(pos) {
-            if !dump.object(|w| put_port(w, &port))? {
+            let wanted = group.is_none_or(|g| port.group.is_some_and(|pg| pg.name == g));
+            if wanted && !dump.object(|w| put_port(w, &port))? {
                 break;
             }
             pos = next;
@@ -373,12 +385,13 @@ impl Netlink {
     }
 
     fn addr_dump(&self, dump: &mut Dump) -> Result {
+        let group = self.dump_filter(dump, ffi::RDMAIP_A_ADDR_GROUP)?;
         // Position: group slot in the high half, address slot in the low.
         let t = self.ports.lock();
         let pos = dump.position();
         let (mut gs, mut as_) = ((pos >> 32) as usize, (pos & 0xffff_ffff) as usize);
         while gs < t.groups.len() {
-            if let Some(g) = t.groups[gs].as_ref() {
+            if let Some(g) = t.groups[gs].as_ref().filter(|g| group.is_none_or(|n| g.name == n)) {
                 while as_ < g.addrs.len() {
                     if let Some(a) = g.addrs[as_].as_ref() {
                         if !dump.object(|w| put_addr(w, &t, g, a))? {
@@ -421,6 +434,9 @@ impl Handlers for Netlink {
     }
 
     fn dumpit(&self, op: Op, dump: &mut Dump) -> Result {
+        if !dump.in_init_net() {
+            return Err(eopnotsupp());
+        }
         match op {
             Op::PortGet => self.port_dump(dump),
             Op::GroupGet => self.group_dump(dump),

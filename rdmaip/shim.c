@@ -239,6 +239,11 @@ void *rdmaip_genl_dump_ctx(struct netlink_callback *cb, size_t *len)
 	return cb->ctx;
 }
 
+bool rdmaip_genl_dump_in_init_net(const struct netlink_callback *cb)
+{
+	return net_eq(sock_net(cb->skb->sk), &init_net);
+}
+
 bool rdmaip_genl_info_in_init_net(const struct genl_info *info)
 {
 	return net_eq(genl_info_net(info), &init_net);

@@ -83,6 +83,7 @@ int rdmaip_nla_len(const struct nlattr *nla);
 void rdmaip_genl_set_err(struct genl_info *info, const char *msg, const struct nlattr *attr);
 /* The dump's scratch space (cb->ctx) and its size */
 void *rdmaip_genl_dump_ctx(struct netlink_callback *cb, size_t *len);
+bool rdmaip_genl_dump_in_init_net(const struct netlink_callback *cb);
 bool rdmaip_genl_info_in_init_net(const struct genl_info *info);
 /* The request's attribute stream (for repeated attributes): start, length */
 const void *rdmaip_genl_payload(const struct genl_info *info, int *len);

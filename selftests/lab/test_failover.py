@@ -417,6 +417,24 @@ def test_bad_netlink_input(lab):
     assert rc != 0 and "failback-delay" in out, out
 
 
+def test_dump_filters(lab):
+    """`port show group G` and `addr show group G` list only G's; a group
+    that does not exist is an error, as `ip` treats a missing device."""
+    lab.check("a", f"{R} group add g9")
+    try:
+        assert lab.check("a", f"{R} port show group g9").strip() == ""
+        ports = {p["port"] for p in json.loads(lab.check("a", f"{R} -j port show group g0"))}
+        assert ports == {"rxe0/1", f"{RXE1}/1"}, ports
+        assert json.loads(lab.check("a", f"{R} -j addr show group g9") or "[]") == []
+        addrs = {a["addr"] for a in json.loads(lab.check("a", f"{R} -j addr show group g0"))}
+        assert addrs == set(HOME[1] + HOME[2]), addrs
+        for obj in ("port", "addr"):
+            rc, out = lab.exec("a", f"{R} {obj} show group nosuch")
+            assert rc != 0 and out.strip(), f"{obj} show group nosuch: rc {rc}: {out}"
+    finally:
+        lab.check("a", f"{R} group del g9")
+
+
 def steps(tap, lab):
     tap.run("setup: group g0 of rxe0/1 (NIC 1) and rxe1/1 (NIC 2) on node A", setup, lab)
     tap.run("failover: cut NIC 1, its IPv4/IPv6 addresses move to NIC 2, B's neighbours follow, "
@@ -431,6 +449,8 @@ def steps(tap, lab):
     tap.run("unload: rmmod with moved addresses puts them home", test_unload_restores, lab)
     tap.run("cascade: the port that took over fails too, with a third member", test_cascade, lab)
     cleanup_cascade(lab)
+    tap.run("dumps: port and addr show filtered by group; an unknown group is an error",
+            test_dump_filters, lab)
     tap.run("survivor's RDMA device deleted while NIC 1 is cut: everything parked on NIC 1, "
             "home again when rxe1 rejoins", test_survivor_device_removed, lab)
     tap.run("netdev carrying every address deleted while both NICs are cut: re-created at home",
