@@ -21,7 +21,7 @@ import re
 import sys
 import time
 
-from rdmaip_lab import ROOT, HEALTH_RE, run_in_lab, setup_nic, wait_match
+from rdmaip_lab import ROOT, HEALTH_RE, load_rdmaip, run_in_lab, setup_nic, wait_match
 
 R = os.path.join(ROOT, "target", "debug", "rdmaipctl")
 D = "/sys/kernel/debug/rdmaip_cmtest"
@@ -97,7 +97,7 @@ def setup(lab):
         lab.check(node, f"ip addr add fd00:1::{last}/64 dev eth0 nodad && "
                         f"ip addr add fd00:2::{last}/64 dev eth1 nodad")
         lab.check(node, "modprobe rdmaip_cmtest")
-    lab.check("a", "modprobe rdmaip")
+    load_rdmaip(lab, "a")
     for port in ("rxe0/1", "rxe1/1"):
         wait_match(lab, "a", HEALTH_RE, port=port, new="UP")
     lab.check("a", f"{R} group add g0 failback-delay {FAILBACK_S}s && {R} port add rxe0/1 rxe1/1 group g0")

@@ -12,7 +12,7 @@ import os
 import sys
 import time
 
-from rdmaip_lab import ROOT, HEALTH_RE, guest_now, run_in_lab, setup_nic, wait_match
+from rdmaip_lab import ROOT, HEALTH_RE, guest_now, load_rdmaip, run_in_lab, setup_nic, wait_match
 
 RDMAIPCTL = os.path.join(ROOT, "target", "debug", "rdmaipctl")
 
@@ -25,7 +25,7 @@ def setup(lab):
     for node in ("a", "b"):
         setup_nic(lab, node, 1)
         setup_nic(lab, node, 2)
-        lab.check(node, "modprobe rdmaip")
+        load_rdmaip(lab, node)
         for port in ("rxe0/1", "rxe1/1"):
             wait_match(lab, node, HEALTH_RE, port=port, new="UP")
 

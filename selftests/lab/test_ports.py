@@ -12,8 +12,8 @@ lockdep report or oops fails the run.
 import sys
 import time
 
-from rdmaip_lab import (ADDED_RE, ADDR, HEALTH_RE, REMOVED_RE, add_rxe, guest_now, run_in_lab,
-                        port_health, setup_nic, wait_match)
+from rdmaip_lab import (ADDED_RE, ADDR, HEALTH_RE, REMOVED_RE, add_rxe, guest_now, load_rdmaip,
+                        run_in_lab, port_health, setup_nic, wait_match)
 
 # What the issue asks: a port change is reported within this long of the cut.
 REPORT_LIMIT_S = 1.0
@@ -30,7 +30,7 @@ def test_load(lab):
     for node in ("a", "b"):
         setup_nic(lab, node, 1, rxe=True)       # rxe0 exists before the module
         setup_nic(lab, node, 2, rxe=False)      # rxe1 comes after it
-        lab.check(node, "modprobe rdmaip")
+        load_rdmaip(lab, node)
         lab.check(node, "dmesg | grep -q 'rdmaip: loaded'")
 
 
@@ -113,7 +113,7 @@ def test_load_unload_cycles(lab, tap):
     # by any of the cycles, or not dropped on NETDEV_UNREGISTER by the
     # loaded module, makes this block.
     t0 = guest_now(lab, node)
-    lab.check(node, "modprobe rdmaip")
+    load_rdmaip(lab, node)
     wait_match(lab, node, HEALTH_RE, port="rxe9/1", new="UP", after=t0)
     lab.check(node, "timeout 30 ip link del vleak0", timeout=60)
     wait_match(lab, node, REMOVED_RE, port="rxe9/1", after=t0)

@@ -4,6 +4,10 @@
 Prints ``TAP version 13``, one ``ok``/``not ok`` line per test with the
 diagnostics of a failure as ``#`` lines, and ends with the summary line
 ``N passed, N failed`` that CI reads.
+
+``on_fail``, if set, is called with a failed test's name right after its
+``not ok`` line and diagnostics (the lab tests print their evidence there);
+whatever it raises is printed as diagnostics, not propagated.
 """
 
 import sys
@@ -19,6 +23,8 @@ class Tap:
         self.failed = 0
         self.skipped = 0
         self.planned = planned
+        self.on_fail = None
+        self._in_on_fail = False
         self._print("TAP version 13")
         if planned is not None:
             self._print(f"1..{planned}")
@@ -40,7 +46,19 @@ class Tap:
             self._print(f"not ok {self.n} {name}")
             if diag:
                 self.diag(diag)
+            self._failed_hook(name)
         return cond
+
+    def _failed_hook(self, name):
+        if self.on_fail is None or self._in_on_fail:
+            return
+        self._in_on_fail = True
+        try:
+            self.on_fail(name)
+        except Exception as e:  # evidence is best effort: never hide the failure
+            self.diag(f"(collecting evidence failed: {type(e).__name__}: {e})")
+        finally:
+            self._in_on_fail = False
 
     def skip(self, name, reason):
         self.n += 1
@@ -53,7 +71,8 @@ class Tap:
         try:
             result = fn(*args, **kwargs)
         except Exception as e:  # a failing test must not stop the others
-            self.ok(False, name, f"{type(e).__name__}: {e}\n{traceback.format_exc()}")
+            self.ok(False, name, f"{type(e).__name__}: {e}\n{traceback.format_exc()}"
+                    f"{name}: failed after {time.monotonic() - start:.1f}s")
             return None
         self.diag(f"{name}: {time.monotonic() - start:.1f}s")
         self.ok(True, name)

@@ -37,7 +37,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "selftests", "lab"))
 sys.path.insert(0, os.path.join(ROOT, "selftests", "lab", "consumers"))
 
-from rdmaip_lab import Lab  # noqa: E402
+from rdmaip_lab import Lab, collect_evidence  # noqa: E402
 from common import (GUEST, R, Cutter, attribute_stalls, setup_group,  # noqa: E402
                     setup_nodes, wait_progress, wait_rdma_active)
 import test_nvmeof as nv  # noqa: E402
@@ -48,6 +48,14 @@ A_ADDR = "10.1.0.1"
 
 def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def evidence(lab, why):
+    """A failed round: both nodes' state and logs, the run directory kept."""
+    try:
+        collect_evidence(lab, why=why)
+    except Exception as e:
+        log(f"collecting evidence failed: {type(e).__name__}: {e}")
 
 
 def start_consumers(lab, tag):
@@ -107,6 +115,7 @@ def run_setup(lab, name, rounds, hold, managed):
         cutter.cut_nic1(i)
         if not both_progressed(lab):
             log(f"{name}: round {i}: a consumer did not resume within 60 s of the restore")
+            evidence(lab, f"{name}: round {i}: a consumer did not resume")
         time.sleep(2)
     msgs, io = stop_consumers(lab, name.split()[0])
     return {"RDS messages": attribute_stalls(msgs, cutter.events, msgs[-1] if msgs else 0),
@@ -168,6 +177,7 @@ def main():
                 res = run_setup(lab, name, args.rounds, args.hold, managed)
             except Exception as e:  # one setup failing must not lose the others
                 log(f"{name}: failed: {type(e).__name__}: {e}")
+                evidence(lab, f"{name}: failed: {type(e).__name__}: {e}")
                 clean_up(lab)
                 continue
             for consumer, stalls in res.items():

@@ -336,6 +336,15 @@ class Bench:
     def log(self, msg):
         print(f"bench: {msg}", flush=True)
 
+    def evidence(self, why):
+        """A failed round: both nodes' state and logs (rdmaip_lab's
+        collect_evidence), the lab's run directory kept."""
+        from rdmaip_lab import collect_evidence
+        try:
+            collect_evidence(self.lab, why=why)
+        except Exception as e:
+            self.log(f"collecting evidence failed: {type(e).__name__}: {e}")
+
     def diag(self, node, cmd):
         """Output of a diagnostic command; never fails the run."""
         try:
@@ -398,8 +407,8 @@ class Bench:
         return offs
 
     def setup_rdmaip(self):
-        self.lab.check("a", "modprobe rdmaip")
-        from rdmaip_lab import HEALTH_RE, wait_match
+        from rdmaip_lab import HEALTH_RE, load_rdmaip, wait_match
+        load_rdmaip(self.lab, "a")
         for port in ("rxe0/1", "rxe1/1"):
             wait_match(self.lab, "a", HEALTH_RE, port=port, new="UP", timeout=60)
         self.lab.check("a", f"{R} group add g0 failback-delay 1s && {R} port add rxe0/1 rxe1/1 group g0")
@@ -448,6 +457,7 @@ class Bench:
                                   f"last attempts:\n{tail}\nnode A's server: "
                                   + self.diag("a", "tail -1 /tmp/cm-server.log"))
                 self.log(self.notes[-1])
+                self.evidence(f"node B's connections not steady within {timeout}s")
                 return None
             time.sleep(1)
 
@@ -501,6 +511,7 @@ class Bench:
                           + "\nswitch ports of node A's MAC 52:54:00:0a:01:01: "
                           + "; ".join(line for line in fdb.splitlines() if "52:54:00:0a:01:01" in line))
         self.log(self.notes[-1])
+        self.evidence(f"no new connection within {timeout}s of a cut")
         return None
 
     def before_cut(self, since_b):
@@ -587,6 +598,7 @@ class Bench:
                 res = e.result
                 self.notes.append(f"{name} round {n + 1}: {e}\n(rounds left of this setup skipped)")
                 self.log(self.notes[-1])
+                self.evidence(f"{name} round {n + 1}: not restored")
                 rounds.append(res)
                 break
             # Later rounds: only attempts started after this one's recovery.

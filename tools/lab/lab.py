@@ -26,7 +26,9 @@ tools/lab/guest_agent.py answering commands over virtio-serial. Its serial
 console goes to <run dir>/<node>.console, with the guest's kernel log.
 
 The run directory is $RDMAIP_LAB_DIR if set (kept), else a temporary directory
-that is removed after a clean run and kept (and printed) after a failure.
+that is removed after a clean run and kept (and printed) after a failure: an
+exception out of the `with`, or lab.keep() (the tests call it when a step
+fails).
 Other knobs, for debugging: RDMAIP_LAB_CPU (QEMU -cpu, default max),
 RDMAIP_LAB_APPEND (extra kernel parameters), RDMAIP_LAB_TSC_KHZ (see
 host_tsc_khz).
@@ -545,6 +547,11 @@ class Lab:
         self.close()
         return False
 
+    def keep(self):
+        """Keep the run directory (consoles, evidence) after close, as after
+        a failure, and print its path then."""
+        self.failed = True
+
     def log(self, msg):
         if self.verbose:
             print(f"lab: {msg}", file=sys.stderr, flush=True)
@@ -645,8 +652,8 @@ class Lab:
                 shutil.rmtree(d, ignore_errors=True)
             if self.run_dir:
                 if self.failed or not self._own_run_dir:
-                    print(f"lab: console logs: {self.run_dir}/{{a,b}}.console",
-                          file=sys.stderr)
+                    print(f"lab: run directory kept: {self.run_dir} (consoles: "
+                          f"{self.run_dir}/{{a,b}}.console)", file=sys.stderr, flush=True)
                 else:
                     shutil.rmtree(self.run_dir, ignore_errors=True)
         finally:

@@ -12,7 +12,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from rdmaip_lab import ROOT, NETDEV, RXE, guest_now, setup_nic  # noqa: E402
+from rdmaip_lab import ROOT, NETDEV, RXE, guest_now, load_rdmaip, setup_nic  # noqa: E402
 
 R = os.path.join(ROOT, "target", "debug", "rdmaipctl")
 GUEST = HERE  # the repository is shared into the guests at its own path
@@ -55,8 +55,9 @@ def setup_nodes(lab):
 
 
 def setup_group(lab, node, failback_s=2, hold_down_max_s=4):
-    """Loads rdmaip on ``node`` and groups its two ports as g0."""
-    lab.check(node, "modprobe rdmaip")
+    """Loads rdmaip on ``node`` (with its monitor log) and groups its two
+    ports as g0."""
+    load_rdmaip(lab, node)
     for nic in (1, 2):
         wait_rdma_active(lab, node, nic)
     # The module sees the ports come up asynchronously: retry the join.
