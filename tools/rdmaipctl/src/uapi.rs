@@ -2,28 +2,31 @@
 
 //! The rdmaip netlink API: the values of `include/uapi/linux/rdmaip.h`
 //! (generated from `Documentation/netlink/specs/rdmaip.yaml`), with each
-//! value's name as the spec spells it. A test checks every value against
-//! the generated header, so this file cannot drift from the spec silently.
-
-/// Declares consecutive values starting at 1, as ynl numbers commands,
-/// attributes and the spec's enums.
-macro_rules! numbered {
-    ($ty:ty; $n:expr;) => {};
-    ($ty:ty; $n:expr; $id:ident $(, $rest:ident)*) => {
-        pub const $id: $ty = $n;
-        numbered!($ty; $n + 1; $($rest),*);
-    };
-}
+//! value's name as the spec spells it.
+//!
+//! The numbers are not written here: `build.rs` reads them out of the
+//! header at build time (`build/uapi_header.rs`) and this file includes
+//! the result, one module per enum of the header (`cmd`, `group_attr`,
+//! `port_state`, ...), each with a constant per value, `NAMES` and
+//! `name()`. What is written here by hand is which `#define`s rdmaipctl
+//! uses, with their Rust types, and which attribute set each command's
+//! requests use.
 
 /// A module with one constant per value and `NAMES`, the spec's names
-/// indexed by value.
+/// indexed by value. Called by the generated code below.
 macro_rules! spec_enum {
-    ($(#[$doc:meta])* $module:ident: $ty:ty { $($id:ident = $name:literal,)* }) => {
+    (
+        $(#[$doc:meta])*
+        $module:ident: $ty:ty;
+        [$($name:literal),* $(,)?];
+        $($id:ident = $value:literal,)*
+    ) => {
         $(#[$doc])*
         pub mod $module {
-            /// The spec's names, indexed by value; value 0 is unused.
-            pub const NAMES: &[&str] = &["", $($name),*];
-            numbered!($ty; 1; $($id),*);
+            /// The spec's names, indexed by value; "" where no value has a
+            /// name (value 0, usually).
+            pub const NAMES: &[&str] = &[$($name),*];
+            $(pub const $id: $ty = $value;)*
 
             /// The spec's name of `value`.
             pub fn name(value: $ty) -> Option<&'static str> {
@@ -34,140 +37,24 @@ macro_rules! spec_enum {
     };
 }
 
-pub const FAMILY_NAME: &str = "rdmaip";
-pub const FAMILY_VERSION: u8 = 1;
-pub const MCGRP_MONITOR: &str = "monitor";
+include!(concat!(env!("OUT_DIR"), "/rdmaip_uapi.rs"));
+
+/// Narrows a `#define` to the type rdmaipctl uses it as; a value that does
+/// not fit fails the build (the check runs at compile time).
+const fn narrow(value: i64, max: u64) -> u64 {
+    assert!(value >= 0 && value as u64 <= max, "uapi value out of range");
+    value as u64
+}
+
+pub const FAMILY_NAME: &str = defines::RDMAIP_FAMILY_NAME;
+pub const FAMILY_VERSION: u8 = narrow(defines::RDMAIP_FAMILY_VERSION, u8::MAX as u64) as u8;
+pub const MCGRP_MONITOR: &str = defines::RDMAIP_MCGRP_MONITOR;
 /// Longest group name, without the NUL (`RDMAIP_GROUP_NAME_MAX_LEN`).
-pub const GROUP_NAME_MAX_LEN: usize = 15;
+pub const GROUP_NAME_MAX_LEN: usize =
+    narrow(defines::RDMAIP_GROUP_NAME_MAX_LEN, u16::MAX as u64) as usize;
 /// Longest port name, without the NUL (`RDMAIP_PORT_NAME_MAX_LEN`).
-pub const PORT_NAME_MAX_LEN: usize = 67;
-
-spec_enum! {
-    /// Commands (`RDMAIP_CMD_*`); replies reuse the request's command.
-    cmd: u8 {
-        GROUP_NEW = "group-new",
-        GROUP_DEL = "group-del",
-        GROUP_GET = "group-get",
-        GROUP_SET = "group-set",
-        PORT_ADD = "port-add",
-        PORT_DEL = "port-del",
-        PORT_GET = "port-get",
-        ADDR_GET = "addr-get",
-        PORT_DRAIN = "port-drain",
-        PORT_UNDRAIN = "port-undrain",
-        PORT_UP_NTF = "port-up-ntf",
-        PORT_DOWN_NTF = "port-down-ntf",
-        ADDR_MOVED_NTF = "addr-moved-ntf",
-        FAILBACK_NTF = "failback-ntf",
-        GROUP_DOWN_NTF = "group-down-ntf",
-        GROUP_UP_NTF = "group-up-ntf",
-    }
-}
-
-spec_enum! {
-    /// Attributes of the `group` set (`RDMAIP_A_GROUP_*`).
-    group_attr: u16 {
-        NAME = "name",
-        STATE = "state",
-        FAILBACK = "failback",
-        FAILBACK_DELAY_MS = "failback-delay-ms",
-        HOLD_DOWN_MAX_MS = "hold-down-max-ms",
-        ANNOUNCE_COUNT = "announce-count",
-        ANNOUNCE_INTERVAL_MS = "announce-interval-ms",
-        PORT = "port",
-        FAILOVERS = "failovers",
-        FAILBACKS = "failbacks",
-        LAST_FAILOVER_NS = "last-failover-ns",
-    }
-}
-
-spec_enum! {
-    /// Attributes of the `port` set (`RDMAIP_A_PORT_*`).
-    port_attr: u16 {
-        NAME = "name",
-        IFNAME = "ifname",
-        IFINDEX = "ifindex",
-        GROUP = "group",
-        STATE = "state",
-        DOWN_REASON = "down-reason",
-        DRAINED = "drained",
-        ADDRS_HOME = "addrs-home",
-        ADDRS_HOSTED = "addrs-hosted",
-        FAILURES = "failures",
-    }
-}
-
-spec_enum! {
-    /// Attributes of the `addr` set (`RDMAIP_A_ADDR_*`).
-    addr_attr: u16 {
-        GROUP = "group",
-        IPV4 = "ipv4",
-        IPV6 = "ipv6",
-        PREFIXLEN = "prefixlen",
-        BROADCAST = "broadcast",
-        LABEL = "label",
-        IFA_FLAGS = "ifa-flags",
-        HOME_PORT = "home-port",
-        CURRENT_PORT = "current-port",
-    }
-}
-
-spec_enum! {
-    /// Attributes of the `event` set (`RDMAIP_A_EVENT_*`).
-    event_attr: u16 {
-        TIME_NS = "time-ns",
-        PORT = "port",
-        GROUP = "group",
-        DOWN_REASON = "down-reason",
-        IPV4 = "ipv4",
-        IPV6 = "ipv6",
-        PREFIXLEN = "prefixlen",
-        FROM_PORT = "from-port",
-        TO_PORT = "to-port",
-        MOVE_REASON = "move-reason",
-        LATENCY_US = "latency-us",
-        CM_IDS_NOTIFIED = "cm-ids-notified",
-        CM_DELIVERY_US = "cm-delivery-us",
-    }
-}
-
-spec_enum! {
-    /// `enum rdmaip_port_state`.
-    port_state: u32 {
-        UP = "up",
-        DOWN = "down",
-    }
-}
-
-spec_enum! {
-    /// `enum rdmaip_down_reason`.
-    down_reason: u32 {
-        NETDEV_GONE = "netdev-gone",
-        ADMIN_DOWN = "admin-down",
-        NO_CARRIER = "no-carrier",
-        RDMA_INACTIVE = "rdma-inactive",
-    }
-}
-
-spec_enum! {
-    /// `enum rdmaip_group_state`.
-    group_state: u32 {
-        UP = "up",
-        DOWN = "down",
-    }
-}
-
-spec_enum! {
-    /// `enum rdmaip_move_reason`.
-    move_reason: u32 {
-        FAILOVER = "failover",
-        FAILBACK = "failback",
-        DRAIN = "drain",
-        UNDRAIN = "undrain",
-        UNLOAD = "unload",
-        ADMIN = "admin",
-    }
-}
+pub const PORT_NAME_MAX_LEN: usize =
+    narrow(defines::RDMAIP_PORT_NAME_MAX_LEN, u16::MAX as u64) as usize;
 
 /// The attribute names of the set a command's requests use, to name the
 /// attribute the kernel complains about.
@@ -184,6 +71,12 @@ pub fn request_attr_names(command: u8) -> &'static [&'static str] {
         _ => &[],
     }
 }
+
+/// The generator's parser, compiled in here so that its tests run with
+/// the crate's.
+#[cfg(test)]
+#[path = "../build/uapi_header.rs"]
+mod uapi_header;
 
 #[cfg(test)]
 mod tests {
@@ -288,6 +181,41 @@ mod tests {
         assert_eq!(port_state::name(0), None);
         assert_eq!(port_state::name(3), None);
         assert_eq!(move_reason::name(move_reason::ADMIN), Some("admin"));
+    }
+
+    #[test]
+    fn known_constants() {
+        // Values as include/uapi/linux/rdmaip.h has them, written out.
+        assert_eq!(FAMILY_NAME, "rdmaip");
+        assert_eq!(FAMILY_VERSION, 1);
+        assert_eq!(MCGRP_MONITOR, "monitor");
+        assert_eq!(GROUP_NAME_MAX_LEN, 15);
+        assert_eq!(PORT_NAME_MAX_LEN, 67);
+        assert_eq!(defines::RDMAIP_DELAY_MAX_MS, 3_600_000);
+        assert_eq!(cmd::PORT_ADD, 5);
+        assert_eq!(cmd::PORT_UNDRAIN, 10);
+        assert_eq!(group_attr::PORT, 8);
+        assert_eq!(port_attr::DRAINED, 7);
+        assert_eq!(addr_attr::CURRENT_PORT, 9);
+        assert_eq!(event_attr::MOVE_REASON, 10);
+        assert_eq!(port_state::DOWN, 2);
+        assert_eq!(down_reason::RDMA_INACTIVE, 4);
+        assert_eq!(group_state::UP, 1);
+        assert_eq!(move_reason::UNLOAD, 5);
+        assert_eq!(cmd::name(cmd::ADDR_MOVED_NTF), Some("addr-moved-ntf"));
+        assert_eq!(down_reason::NAMES.len(), 5);
+    }
+
+    #[test]
+    fn generated_from_the_header() {
+        // What build.rs wrote is what the generator makes of the header now.
+        let text = std::fs::read_to_string(HEADER).unwrap();
+        let parsed = uapi_header::parse(&text).unwrap();
+        let source =
+            uapi_header::generate(&parsed, "RDMAIP_", "include/uapi/linux/rdmaip.h").unwrap();
+        let built = std::fs::read_to_string(concat!(env!("OUT_DIR"), "/rdmaip_uapi.rs")).unwrap();
+        assert_eq!(source, built);
+        assert_eq!(parsed.enums.len(), 9);
     }
 
     #[test]
