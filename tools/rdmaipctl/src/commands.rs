@@ -168,7 +168,7 @@ mod tests {
     use crate::model::fake as replies;
     use crate::netlink::attr::{AttrWriter, Attrs};
     use crate::netlink::ctrl::fake as ctrl_fake;
-    use crate::netlink::message::{fake, GenlMsg, NlMsgs, NLM_F_MULTI};
+    use crate::netlink::message::{fake, GenlMsg, NlMsgs, NLM_F_DUMP, NLM_F_MULTI};
     use crate::netlink::session::scripted::ScriptedKernel;
     use crate::uapi::{cmd, group_attr};
 
@@ -198,7 +198,7 @@ mod tests {
                     fake::ack(req, 0, |_| {}),
                 ];
             }
-            let dump = u16::from_ne_bytes([req[6], req[7]]) & 0x300 != 0;
+            let dump = u16::from_ne_bytes([req[6], req[7]]) & NLM_F_DUMP != 0;
             match answer(command_of(req), req) {
                 Ok(payloads) => {
                     let flags = if dump { NLM_F_MULTI } else { 0 };

@@ -9,9 +9,10 @@ use rdmaipctl::netlink::message::{GenlMsg, Request, NLM_F_ACK, NLM_F_DUMP};
 use rdmaipctl::netlink::session::{Session, SessionError};
 use rdmaipctl::netlink::socket::NetlinkSocket;
 
-const GENL_ID_CTRL: u16 = 0x10;
-const CTRL_CMD_GETFAMILY: u8 = 3;
-const CTRL_ATTR_FAMILY_NAME: u16 = 2;
+const GENL_ID_CTRL: u16 = libc::GENL_ID_CTRL as u16;
+const CTRL_CMD_GETFAMILY: u8 = libc::CTRL_CMD_GETFAMILY as u8;
+const CTRL_CMD_NEWFAMILY: u8 = libc::CTRL_CMD_NEWFAMILY as u8;
+const CTRL_ATTR_FAMILY_NAME: u16 = libc::CTRL_ATTR_FAMILY_NAME as u16;
 
 fn session() -> Session<NetlinkSocket> {
     Session::new(NetlinkSocket::open().expect("generic netlink socket"))
@@ -39,7 +40,7 @@ fn dump_lists_families() {
     let replies = s.exchange(&mut req).unwrap();
     assert!(!replies.is_empty());
     for reply in &replies {
-        assert_eq!(GenlMsg::parse(reply).unwrap().cmd, 1); // CTRL_CMD_NEWFAMILY
+        assert_eq!(GenlMsg::parse(reply).unwrap().cmd, CTRL_CMD_NEWFAMILY);
         ctrl::parse_family(reply).unwrap();
     }
     // The same socket keeps working after a dump.

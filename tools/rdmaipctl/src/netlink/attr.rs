@@ -4,17 +4,22 @@
 //! reading them back out of one, never trusting the lengths it carries.
 
 use std::fmt;
+use std::mem::size_of;
+
+use super::c_u16;
 
 /// Size of `struct nlattr` (u16 length, u16 type).
-pub const NLA_HDRLEN: usize = 4;
+pub const NLA_HDRLEN: usize = size_of::<libc::nlattr>();
 /// Flags the kernel may set in an attribute's type field.
-const NLA_F_NESTED: u16 = 1 << 15;
-const NLA_F_NET_BYTEORDER: u16 = 1 << 14;
+const NLA_F_NESTED: u16 = c_u16(libc::NLA_F_NESTED);
+const NLA_F_NET_BYTEORDER: u16 = c_u16(libc::NLA_F_NET_BYTEORDER);
 const NLA_TYPE_MASK: u16 = !(NLA_F_NESTED | NLA_F_NET_BYTEORDER);
+/// `NLA_ALIGNTO`, which is also `NLMSG_ALIGNTO`.
+const ALIGNTO: usize = libc::NLA_ALIGNTO as usize;
 
 /// Netlink pads every attribute and header to 4 bytes.
 pub const fn align4(len: usize) -> usize {
-    (len + 3) & !3
+    (len + ALIGNTO - 1) & !(ALIGNTO - 1)
 }
 
 /// A message from the kernel that does not have the shape it should.

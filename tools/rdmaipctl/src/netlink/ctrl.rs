@@ -6,16 +6,19 @@
 use super::attr::{Attrs, DecodeError};
 use super::message::{GenlMsg, Request, NLM_F_ACK};
 use super::session::{Session, SessionError, Transport};
+use super::{c_u16, c_u8};
 
-const GENL_ID_CTRL: u16 = 0x10;
-const CTRL_CMD_GETFAMILY: u8 = 3;
+const GENL_ID_CTRL: u16 = c_u16(libc::GENL_ID_CTRL);
+const CTRL_CMD_GETFAMILY: u8 = c_u8(libc::CTRL_CMD_GETFAMILY);
+/// The controller family's version (`ctrl_ops` in net/netlink/genetlink.c
+/// registers version 2); no header names it, so libc has no constant.
 const CTRL_VERSION: u8 = 2;
-const CTRL_ATTR_FAMILY_ID: u16 = 1;
-const CTRL_ATTR_FAMILY_NAME: u16 = 2;
-const CTRL_ATTR_VERSION: u16 = 3;
-const CTRL_ATTR_MCAST_GROUPS: u16 = 7;
-const CTRL_ATTR_MCAST_GRP_NAME: u16 = 1;
-const CTRL_ATTR_MCAST_GRP_ID: u16 = 2;
+const CTRL_ATTR_FAMILY_ID: u16 = c_u16(libc::CTRL_ATTR_FAMILY_ID);
+const CTRL_ATTR_FAMILY_NAME: u16 = c_u16(libc::CTRL_ATTR_FAMILY_NAME);
+const CTRL_ATTR_VERSION: u16 = c_u16(libc::CTRL_ATTR_VERSION);
+const CTRL_ATTR_MCAST_GROUPS: u16 = c_u16(libc::CTRL_ATTR_MCAST_GROUPS);
+const CTRL_ATTR_MCAST_GRP_NAME: u16 = c_u16(libc::CTRL_ATTR_MCAST_GRP_NAME);
+const CTRL_ATTR_MCAST_GRP_ID: u16 = c_u16(libc::CTRL_ATTR_MCAST_GRP_ID);
 
 /// A generic netlink family as registered in the running kernel.
 #[derive(Debug, Clone, PartialEq, Eq)]

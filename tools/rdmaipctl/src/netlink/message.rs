@@ -4,25 +4,35 @@
 //! received datagram into messages, and reading acknowledgements with their
 //! extended ACK (error message, offending attribute, policy).
 
+use std::mem::size_of;
+
 use super::attr::{align4, Attr, AttrWriter, Attrs, DecodeError};
+use super::c_u16;
 
 /// Size of `struct nlmsghdr`.
-pub const NLMSG_HDRLEN: usize = 16;
+pub const NLMSG_HDRLEN: usize = size_of::<libc::nlmsghdr>();
 /// Size of `struct genlmsghdr`.
-pub const GENL_HDRLEN: usize = 4;
+pub const GENL_HDRLEN: usize = size_of::<libc::genlmsghdr>();
 
-pub const NLMSG_ERROR: u16 = 2;
-pub const NLMSG_DONE: u16 = 3;
+pub const NLMSG_ERROR: u16 = c_u16(libc::NLMSG_ERROR);
+pub const NLMSG_DONE: u16 = c_u16(libc::NLMSG_DONE);
+/// Types below this one are netlink's own control messages.
+pub const NLMSG_MIN_TYPE: u16 = c_u16(libc::NLMSG_MIN_TYPE);
 
-pub const NLM_F_REQUEST: u16 = 0x01;
-pub const NLM_F_MULTI: u16 = 0x02;
-pub const NLM_F_ACK: u16 = 0x04;
-pub const NLM_F_DUMP: u16 = 0x300;
+pub const NLM_F_REQUEST: u16 = c_u16(libc::NLM_F_REQUEST);
+pub const NLM_F_MULTI: u16 = c_u16(libc::NLM_F_MULTI);
+pub const NLM_F_ACK: u16 = c_u16(libc::NLM_F_ACK);
+pub const NLM_F_DUMP: u16 = c_u16(libc::NLM_F_DUMP);
+/// In a dump's message: the dumped state changed while the dump ran, so
+/// the dump may be inconsistent.
+pub const NLM_F_DUMP_INTR: u16 = c_u16(libc::NLM_F_DUMP_INTR);
 /// In an ack: the request's payload was left out (`NETLINK_CAP_ACK`).
-const NLM_F_CAPPED: u16 = 0x100;
+const NLM_F_CAPPED: u16 = c_u16(libc::NLM_F_CAPPED);
 /// In an ack: extended ACK attributes follow.
-const NLM_F_ACK_TLVS: u16 = 0x200;
+const NLM_F_ACK_TLVS: u16 = c_u16(libc::NLM_F_ACK_TLVS);
 
+// libc has neither `enum nlmsgerr_attrs` nor `enum netlink_policy_type_attr`
+// (linux/netlink.h): the values rdmaipctl reads are written out here.
 const NLMSGERR_ATTR_MSG: u16 = 1;
 const NLMSGERR_ATTR_OFFS: u16 = 2;
 const NLMSGERR_ATTR_POLICY: u16 = 4;
@@ -257,7 +267,8 @@ impl Ack {
     /// extended ACK attributes.
     pub fn from_error(msg: &NlMsg<'_>) -> Result<Ack, DecodeError> {
         let p = msg.payload;
-        let fixed = 4 + NLMSG_HDRLEN;
+        // `struct nlmsgerr`: the errno, then the request's header.
+        let fixed = size_of::<libc::nlmsgerr>();
         if p.len() < fixed {
             return Err(DecodeError::new("truncated netlink error message"));
         }
@@ -359,6 +370,15 @@ mod tests {
         let msgs: Vec<_> = NlMsgs::new(datagram).collect::<Result<_, _>>().unwrap();
         assert_eq!(msgs.len(), 1);
         msgs[0]
+    }
+
+    #[test]
+    fn libc_values_are_the_wire_format() {
+        assert_eq!((NLMSG_HDRLEN, GENL_HDRLEN), (16, 4));
+        assert_eq!(size_of::<libc::nlmsgerr>(), 4 + NLMSG_HDRLEN);
+        assert_eq!((NLMSG_ERROR, NLMSG_DONE, NLMSG_MIN_TYPE), (2, 3, 0x10));
+        assert_eq!((NLM_F_DUMP, NLM_F_DUMP_INTR), (0x300, 0x10));
+        assert_eq!((NLM_F_CAPPED, NLM_F_ACK_TLVS), (0x100, 0x200));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::fmt;
 use std::io;
 
 use super::attr::DecodeError;
-use super::message::{Ack, NlMsgs, Request, NLMSG_DONE, NLMSG_ERROR};
+use super::message::{Ack, NlMsgs, Request, NLMSG_DONE, NLMSG_ERROR, NLMSG_MIN_TYPE};
 
 /// What a session needs from a netlink socket; tests replace the socket
 /// with a scripted kernel.
@@ -110,7 +110,7 @@ impl<T: Transport> Session<T> {
                 let ack = match msg.kind {
                     NLMSG_ERROR => Ack::from_error(&msg)?,
                     NLMSG_DONE => Ack::from_done(&msg)?,
-                    kind if kind < 0x10 => continue, // other control messages
+                    kind if kind < NLMSG_MIN_TYPE => continue, // other control messages
                     _ => {
                         replies.push(msg.payload.to_vec());
                         continue;
