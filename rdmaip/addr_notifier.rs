@@ -66,6 +66,9 @@ impl<L: AddrListener> Call for Changed<L> {
 pub(crate) type AddrNotifier<L> = Notifier<Family, Changed<L>>;
 
 /// Registers `listener` for `family` address changes of every interface.
-pub(crate) fn register<L: AddrListener>(family: Family, listener: L) -> Result<Pin<KBox<AddrNotifier<L>>>> {
+pub(crate) fn register<L: AddrListener>(
+    family: Family,
+    listener: L,
+) -> Result<Pin<KBox<AddrNotifier<L>>>> {
     Notifier::register(family, Changed(listener))
 }

@@ -102,7 +102,11 @@ mod internals {
             // SAFETY: looks the entry up again under the xarray lock and
             // takes a reference, unless it is being deleted.
             let res = unsafe {
-                ffi::rdma_restrack_get_byid(dev.as_ptr(), ffi::rdma_restrack_type_RDMA_RESTRACK_CM_ID, index as u32)
+                ffi::rdma_restrack_get_byid(
+                    dev.as_ptr(),
+                    ffi::rdma_restrack_type_RDMA_RESTRACK_CM_ID,
+                    index as u32,
+                )
             };
             if !is_err(res) {
                 // SAFETY: `res` is a cm_id entry and we hold a reference.
@@ -159,7 +163,11 @@ mod internals {
         // SAFETY: `src_addr` is a 128-byte `sockaddr_storage` holding a
         // `sockaddr_in` or `sockaddr_in6` (uapi layouts: family first,
         // IPv4 address at 4, IPv6 address at 8).
-        let ss: [u8; 24] = unsafe { ptr::addr_of!((*id).route.addr.src_addr).cast::<[u8; 24]>().read() };
+        let ss: [u8; 24] = unsafe {
+            ptr::addr_of!((*id).route.addr.src_addr)
+                .cast::<[u8; 24]>()
+                .read()
+        };
         match u16::from_ne_bytes([ss[0], ss[1]]) {
             AF_INET => Some(IpAddr::V4([ss[4], ss[5], ss[6], ss[7]])),
             AF_INET6 => {

@@ -22,19 +22,21 @@ use crate::clock::{mono_ns, WallTime};
 use crate::cm_ids;
 use crate::events;
 use crate::ffi;
-use crate::ib::IbDeviceRef;
-use crate::ulp_api::{self, MoveEnd};
 use crate::groups::{Addr, Group};
-use crate::logic::group::{group_up, next_deadline, plan, Member, MoveReason, Placement, MAX_MEMBERS, NS_PER_MS};
+use crate::ib::IbDeviceRef;
+use crate::logic::group::{
+    group_up, next_deadline, plan, Member, MoveReason, Placement, MAX_MEMBERS, NS_PER_MS,
+};
 use crate::logic::rtaddr::{self, AddrInfo, IpAddr};
 use crate::names::IfName;
 use crate::netdev::NetDevRef;
 use crate::ports::{PortInfo, PortRegistry, Tables};
 use crate::rtnl_sock::RtnlSocket;
+use crate::ulp_api::{self, MoveEnd};
 use crate::workq::{Job, Worker};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::new_mutex;
 use kernel::prelude::*;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::sync::{Arc, Mutex};
 
 /// Why an address moved, as the netlink events say it.
@@ -49,8 +51,12 @@ impl Reason {
     /// The reason as the uapi header (and the kernel API) number it.
     pub(crate) fn uapi(self) -> u32 {
         match self {
-            Reason::Plan(MoveReason::Failover) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_FAILOVER,
-            Reason::Plan(MoveReason::Failback) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_FAILBACK,
+            Reason::Plan(MoveReason::Failover) => {
+                ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_FAILOVER
+            }
+            Reason::Plan(MoveReason::Failback) => {
+                ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_FAILBACK
+            }
             Reason::Plan(MoveReason::Drain) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_DRAIN,
             Reason::Plan(MoveReason::Undrain) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_UNDRAIN,
             Reason::Plan(MoveReason::Admin) => ffi::rdmaip_move_reason_RDMAIP_MOVE_REASON_ADMIN,
@@ -192,7 +198,7 @@ impl Engine {
                 _ => return,
             };
             for port in members.into_iter().flatten() {
-                if ports.is_none_or(|ps| ps.contains(&port)) {
+                if ports.map_or(true, |ps| ps.contains(&port)) {
                     if let Some(Some(p)) = t.ports.get_mut(port) {
                         p.member.leave();
                     }
@@ -211,7 +217,12 @@ impl Engine {
         let cm = self.notify_consumers(moves, &done);
         self.report(moves, &done, &cm);
         for (group, port) in home_again.iter() {
-            pr_info!("group {}: every address of {}/{} is home\n", group, port.dev_name, port.port);
+            pr_info!(
+                "group {}: every address of {}/{} is home\n",
+                group,
+                port.dev_name,
+                port.port
+            );
             events::failback(group, port, WallTime::now());
         }
         next
@@ -223,7 +234,9 @@ impl Engine {
         {
             let mut t = self.registry.lock();
             for g in 0..t.groups.len() {
-                let Some(Some(group)) = t.groups.get(g) else { continue };
+                let Some(Some(group)) = t.groups.get(g) else {
+                    continue;
+                };
                 for port in group.members.into_iter().flatten() {
                     if let Some(Some(p)) = t.ports.get_mut(port) {
                         p.member.leave();
@@ -244,7 +257,9 @@ impl Engine {
     ) {
         let mut t = self.registry.lock();
         for gs in 0..t.groups.len() {
-            let Some(g) = t.groups[gs].as_ref() else { continue };
+            let Some(g) = t.groups[gs].as_ref() else {
+                continue;
+            };
             let (members, places, slots) = match snapshot(&t, g) {
                 Ok(s) => s,
                 Err(_) => {
@@ -259,7 +274,9 @@ impl Engine {
             });
             for mv in planned.iter() {
                 let slot = slots[mv.addr];
-                let Some(a) = g.addrs[slot].as_ref() else { continue };
+                let Some(a) = g.addrs[slot].as_ref() else {
+                    continue;
+                };
                 // Failovers date from the port event; others from now.
                 let since = match mv.reason {
                     MoveReason::Failover => g.members[mv.from]
@@ -311,16 +328,24 @@ impl Engine {
 
     /// Records where the moved addresses are now; returns the ports that
     /// failbacks in `moves` brought all their addresses home to.
-    fn commit(&self, moves: &KVec<Move>, done: &KVec<bool>) -> KVec<(crate::groups::GroupName, PortInfo)> {
+    fn commit(
+        &self,
+        moves: &KVec<Move>,
+        done: &KVec<bool>,
+    ) -> KVec<(crate::groups::GroupName, PortInfo)> {
         let now_wall = WallTime::now();
         let mut t = self.registry.lock();
         for (m, ok) in moves.iter().zip(done.iter()) {
             if !ok {
                 continue;
             }
-            let Some(Some(g)) = t.groups.get_mut(m.group) else { continue };
+            let Some(Some(g)) = t.groups.get_mut(m.group) else {
+                continue;
+            };
             // Unless the group or the address changed meanwhile.
-            let Some(Some(a)) = g.addrs.get_mut(m.addr_slot) else { continue };
+            let Some(Some(a)) = g.addrs.get_mut(m.addr_slot) else {
+                continue;
+            };
             if a.info.addr != m.info.addr {
                 continue;
             }
@@ -339,13 +364,30 @@ impl Engine {
         }
         let mut home_again = KVec::new();
         for (i, (m, ok)) in moves.iter().zip(done.iter()).enumerate() {
-            let failback = matches!(m.reason, Reason::Plan(MoveReason::Failback | MoveReason::Undrain));
+            let failback = matches!(
+                m.reason,
+                Reason::Plan(MoveReason::Failback | MoveReason::Undrain)
+            );
             // Once per port, and only when nothing of it is away any more.
-            if !ok || !failback || moves.iter().take(i).any(|o| o.group == m.group && o.to_member == m.to_member && matches!(o.reason, Reason::Plan(MoveReason::Failback | MoveReason::Undrain))) {
+            if !ok
+                || !failback
+                || moves.iter().take(i).any(|o| {
+                    o.group == m.group
+                        && o.to_member == m.to_member
+                        && matches!(
+                            o.reason,
+                            Reason::Plan(MoveReason::Failback | MoveReason::Undrain)
+                        )
+                })
+            {
                 continue;
             }
-            let Some(Some(g)) = t.groups.get(m.group) else { continue };
-            if g.addrs().all(|a| a.home != m.to_member || a.current == m.to_member) {
+            let Some(Some(g)) = t.groups.get(m.group) else {
+                continue;
+            };
+            if g.addrs()
+                .all(|a| a.home != m.to_member || a.current == m.to_member)
+            {
                 let _ = home_again.push((g.name, m.to), GFP_KERNEL);
             }
         }
@@ -359,11 +401,16 @@ impl Engine {
     fn notify_consumers(&self, moves: &KVec<Move>, done: &KVec<bool>) -> CmDelivery {
         // Without memory for the counts, ids are still notified; the
         // counts read 0.
-        let mut counts = KVec::from_elem(0u32, moves.len(), GFP_KERNEL).unwrap_or_else(|_| KVec::new());
+        let mut counts =
+            KVec::from_elem(0u32, moves.len(), GFP_KERNEL).unwrap_or_else(|_| KVec::new());
         let start = mono_ns();
         if cm_ids::AVAILABLE && done.iter().any(|ok| *ok) {
-            let wanted =
-                |a: &IpAddr| moves.iter().zip(done.iter()).position(|(m, ok)| *ok && m.info.addr == *a);
+            let wanted = |a: &IpAddr| {
+                moves
+                    .iter()
+                    .zip(done.iter())
+                    .position(|(m, ok)| *ok && m.info.addr == *a)
+            };
             for dev in self.registry.cm_devices().iter() {
                 cm_ids::notify_addr_change(dev, &wanted, &mut |i| {
                     if let Some(c) = counts.get_mut(i) {
@@ -372,9 +419,22 @@ impl Engine {
                 });
             }
         }
-        let cm = CmDelivery { counts, delivery_us: mono_ns().saturating_sub(start) / 1000 };
-        for (i, (m, _)) in moves.iter().zip(done.iter()).enumerate().filter(|(_, (_, ok))| **ok) {
-            let end = |dev, ib, p: &PortInfo| MoveEnd { netdev: dev, ibdev: ib, port: p.port, ifindex: p.ifindex };
+        let cm = CmDelivery {
+            counts,
+            delivery_us: mono_ns().saturating_sub(start) / 1000,
+        };
+        for (i, (m, _)) in moves
+            .iter()
+            .zip(done.iter())
+            .enumerate()
+            .filter(|(_, (_, ok))| **ok)
+        {
+            let end = |dev, ib, p: &PortInfo| MoveEnd {
+                netdev: dev,
+                ibdev: ib,
+                port: p.port,
+                ifindex: p.ifindex,
+            };
             ulp_api::notify_move(
                 m.group_name.as_bytes(),
                 &m.info.addr,
@@ -401,11 +461,26 @@ impl Engine {
                     m.group_name, m.info.addr, m.from.dev_name, m.from.port, m.to.dev_name, m.to.port,
                     reason, latency_us, at, notified.map_or(-1, |(n, _)| i64::from(n))
                 );
-                events::addr_moved(&m.group_name, &m.info, &m.from, &m.to, m.reason, latency_us, notified, at);
+                events::addr_moved(
+                    &m.group_name,
+                    &m.info,
+                    &m.from,
+                    &m.to,
+                    m.reason,
+                    latency_us,
+                    notified,
+                    at,
+                );
             } else {
                 pr_err!(
                     "group {}: could not move {} from {}/{} to {}/{} ({})\n",
-                    m.group_name, m.info.addr, m.from.dev_name, m.from.port, m.to.dev_name, m.to.port, reason
+                    m.group_name,
+                    m.info.addr,
+                    m.from.dev_name,
+                    m.from.port,
+                    m.to.dev_name,
+                    m.to.port,
+                    reason
                 );
             }
         }
@@ -416,7 +491,10 @@ impl Engine {
         let mut list = self.announces.lock();
         for (m, _) in moves.iter().zip(done.iter()).filter(|(_, ok)| **ok) {
             // One announcement covers every address of the netdev.
-            if list.iter().any(|a| a.dev.is(&m.to_dev) && a.next_ns <= now + NS_PER_MS) {
+            if list
+                .iter()
+                .any(|a| a.dev.is(&m.to_dev) && a.next_ns <= now + NS_PER_MS)
+            {
                 continue;
             }
             let _ = list.push(
@@ -492,7 +570,15 @@ impl Engine {
         self.plan_all(now, mode, &mut moves, &mut group_events);
         let next_announce = self.carry_out(&moves, now);
         for (name, up) in group_events.iter() {
-            pr_info!("group {} is {}\n", name, if *up { "up" } else { "down: no member can carry addresses" });
+            pr_info!(
+                "group {} is {}\n",
+                name,
+                if *up {
+                    "up"
+                } else {
+                    "down: no member can carry addresses"
+                }
+            );
             events::group_state(name, *up, WallTime::now());
         }
         if mode == Mode::Unload {
@@ -501,11 +587,19 @@ impl Engine {
         // After the moves, so that it never delays a failover.
         let missed = self.audit_if_due();
         let now = mono_ns();
-        let next_audit = self.registry.has_members().then(|| self.audit_at.load(Ordering::Relaxed));
-        [self.next_failback(now), next_announce, missed.then_some(now), next_audit]
-            .into_iter()
-            .flatten()
-            .min()
+        let next_audit = self
+            .registry
+            .has_members()
+            .then(|| self.audit_at.load(Ordering::Relaxed));
+        [
+            self.next_failback(now),
+            next_announce,
+            missed.then_some(now),
+            next_audit,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Compares every member's live state with what its events said, when
@@ -515,7 +609,8 @@ impl Engine {
         if now < self.audit_at.load(Ordering::Relaxed) {
             return false;
         }
-        self.audit_at.store(now.saturating_add(AUDIT_INTERVAL_NS), Ordering::Relaxed);
+        self.audit_at
+            .store(now.saturating_add(AUDIT_INTERVAL_NS), Ordering::Relaxed);
         let mut missed = false;
         for t in self.registry.audit_targets().iter() {
             let (rdma, admin_up, carrier) = t.read();
@@ -538,7 +633,10 @@ impl Job for Engine {
     fn run(&self, worker: &Worker<Self>) {
         if let Some(next) = self.pass(Mode::Normal) {
             // Rounded up, so the timer never fires just before it is due.
-            let ms = next.saturating_sub(mono_ns()).div_ceil(NS_PER_MS).min(u64::from(u32::MAX)) as u32;
+            let ms = next
+                .saturating_sub(mono_ns())
+                .div_ceil(NS_PER_MS)
+                .min(u64::from(u32::MAX)) as u32;
             worker.kick_in(ms.max(1));
         }
     }
@@ -553,7 +651,10 @@ fn reason_name(r: Reason) -> &'static str {
 
 /// The planner's view of a group: members, placements, and the address
 /// slot behind each placement.
-fn snapshot(t: &Tables, g: &Group) -> Result<([Member; MAX_MEMBERS], KVec<Placement>, KVec<usize>)> {
+fn snapshot(
+    t: &Tables,
+    g: &Group,
+) -> Result<([Member; MAX_MEMBERS], KVec<Placement>, KVec<usize>)> {
     // A slot without a port can hold nothing: a record that still names
     // one is placed again.
     let mut members = [Member::vacant(); MAX_MEMBERS];
@@ -566,7 +667,13 @@ fn snapshot(t: &Tables, g: &Group) -> Result<([Member; MAX_MEMBERS], KVec<Placem
     let mut slots = KVec::new();
     for (i, a) in g.addrs.iter().enumerate() {
         if let Some(a) = a {
-            places.push(Placement { home: a.home, current: a.current }, GFP_KERNEL)?;
+            places.push(
+                Placement {
+                    home: a.home,
+                    current: a.current,
+                },
+                GFP_KERNEL,
+            )?;
             slots.push(i, GFP_KERNEL)?;
         }
     }
@@ -574,7 +681,16 @@ fn snapshot(t: &Tables, g: &Group) -> Result<([Member; MAX_MEMBERS], KVec<Placem
 }
 
 #[allow(clippy::too_many_arguments)]
-fn make_move(t: &Tables, gs: usize, g: &Group, slot: usize, a: &Addr, to: usize, reason: Reason, since: u64) -> Option<Move> {
+fn make_move(
+    t: &Tables,
+    gs: usize,
+    g: &Group,
+    slot: usize,
+    a: &Addr,
+    to: usize,
+    reason: Reason,
+    since: u64,
+) -> Option<Move> {
     let from_port = g.members[a.current]?;
     let to_port = g.members[to]?;
     let from = t.port_info(from_port)?;
@@ -617,7 +733,11 @@ fn execute(sock: &mut RtnlSocket, m: &Move) -> bool {
         match sock.request(|b, s| rtaddr::encode_deladdr(b, s, &old)) {
             Ok(0 | ENODEV | EADDRNOTAVAIL) => {}
             Ok(e) => pr_warn!("removing {} from its old port failed: {}\n", m.info.addr, e),
-            Err(e) => pr_warn!("removing {} from its old port failed: {:?}\n", m.info.addr, e),
+            Err(e) => pr_warn!(
+                "removing {} from its old port failed: {:?}\n",
+                m.info.addr,
+                e
+            ),
         }
     }
     let mut new = m.info;
@@ -639,7 +759,11 @@ fn execute(sock: &mut RtnlSocket, m: &Move) -> bool {
         let label = old.label_for(m.from.netdev_name.as_bytes());
         match sock.request(|b, s| rtaddr::encode_newaddr(b, s, &old, &label, extra)) {
             Ok(0 | EEXIST) => {}
-            other => pr_err!("{} is lost: putting it back failed too ({:?})\n", m.info.addr, other),
+            other => pr_err!(
+                "{} is lost: putting it back failed too ({:?})\n",
+                m.info.addr,
+                other
+            ),
         }
     }
     false

@@ -8,9 +8,9 @@
 //! monitor, and can re-read the state with a dump.
 
 use crate::clock::WallTime;
+use crate::engine::Reason;
 use crate::ffi;
 use crate::genl::Message;
-use crate::engine::Reason;
 use crate::groups::GroupName;
 use crate::logic::port::{Health, HealthChange};
 use crate::logic::rtaddr::{AddrInfo, IpAddr};
@@ -81,7 +81,11 @@ pub(crate) fn addr_moved(
 
 /// A group went down (no member can carry addresses) or came back up.
 pub(crate) fn group_state(group: &GroupName, up: bool, at: WallTime) {
-    let cmd = if up { ffi::RDMAIP_CMD_GROUP_UP_NTF } else { ffi::RDMAIP_CMD_GROUP_DOWN_NTF };
+    let cmd = if up {
+        ffi::RDMAIP_CMD_GROUP_UP_NTF
+    } else {
+        ffi::RDMAIP_CMD_GROUP_DOWN_NTF
+    };
     let send = || -> Result {
         let mut msg = Message::notification(cmd)?;
         let mut w = msg.writer();

@@ -101,7 +101,9 @@ impl Request {
         let data = unsafe { ffi::rdmaip_genl_payload(self.as_ptr(), &mut len) };
         // SAFETY: as above.
         let stream = unsafe { core::slice::from_raw_parts(data.cast::<u8>(), len.max(0) as usize) };
-        AttrStream { rest: stream }.filter(move |(k, _)| *k == kind).map(|(_, v)| v)
+        AttrStream { rest: stream }
+            .filter(move |(k, _)| *k == kind)
+            .map(|(_, v)| v)
     }
 
     /// Rejects the request with `err`, telling the caller why (and which
@@ -115,7 +117,8 @@ impl Request {
 
     /// The required attribute `kind`, or an `EINVAL` rejection naming it.
     pub(crate) fn require(&self, kind: u32, missing: &'static CStr) -> Result<&Attr> {
-        self.attr(kind).ok_or_else(|| self.reject(EINVAL, missing, None))
+        self.attr(kind)
+            .ok_or_else(|| self.reject(EINVAL, missing, None))
     }
 
     /// Whether the request came from the initial network namespace, the
@@ -131,7 +134,10 @@ impl Request {
         // SAFETY: valid info; `hdr` is writable.
         let skb = unsafe { ffi::rdmaip_genl_reply_new(self.as_ptr(), &mut hdr) };
         // INVARIANT: a fresh skb with a started header that we own.
-        Ok(Message { skb: NonNull::new(skb).ok_or(ENOMEM)?, hdr })
+        Ok(Message {
+            skb: NonNull::new(skb).ok_or(ENOMEM)?,
+            hdr,
+        })
     }
 
     /// Sends a finished reply.
@@ -177,7 +183,9 @@ impl Writer<'_> {
     pub(crate) fn put(&mut self, kind: u32, data: &[u8]) -> Result {
         let len = c_int::try_from(data.len()).map_err(|_| emsgsize())?;
         // SAFETY: valid skb (type invariant); `data` is readable for `len`.
-        to_result(unsafe { ffi::nla_put(self.skb.as_ptr(), kind as c_int, len, data.as_ptr().cast()) })
+        to_result(unsafe {
+            ffi::nla_put(self.skb.as_ptr(), kind as c_int, len, data.as_ptr().cast())
+        })
     }
 
     /// A NUL-terminated string attribute.
@@ -218,13 +226,19 @@ impl Message {
         // SAFETY: `hdr` is writable; `cmd` is one of the family's commands.
         let skb = unsafe { ffi::rdmaip_genl_ntf_new(cmd as u8, &mut hdr) };
         // INVARIANT: fresh skb with a started header.
-        Ok(Message { skb: NonNull::new(skb).ok_or(ENOMEM)?, hdr })
+        Ok(Message {
+            skb: NonNull::new(skb).ok_or(ENOMEM)?,
+            hdr,
+        })
     }
 
     /// The attribute writer.
     pub(crate) fn writer(&mut self) -> Writer<'_> {
         // INVARIANT: we own the skb for the writer's lifetime.
-        Writer { skb: self.skb, _lifetime: core::marker::PhantomData }
+        Writer {
+            skb: self.skb,
+            _lifetime: core::marker::PhantomData,
+        }
     }
 
     fn finish(self) -> NonNull<ffi::sk_buff> {
@@ -326,7 +340,10 @@ impl Dump {
         if hdr.is_null() {
             return Ok(false);
         }
-        let mut w = Writer { skb: self.skb, _lifetime: core::marker::PhantomData };
+        let mut w = Writer {
+            skb: self.skb,
+            _lifetime: core::marker::PhantomData,
+        };
         match fill(&mut w) {
             Ok(()) => {
                 // SAFETY: the header we just started.
@@ -447,7 +464,11 @@ pub(crate) unsafe fn doit<T: Handlers>(op: Op, info: *mut ffi::genl_info) -> c_i
 ///
 /// `skb` and `cb` must be what genetlink passed to a dumpit handler of a
 /// registered family served by `T`.
-pub(crate) unsafe fn dumpit<T: Handlers>(op: Op, skb: *mut ffi::sk_buff, cb: *mut ffi::netlink_callback) -> c_int {
+pub(crate) unsafe fn dumpit<T: Handlers>(
+    op: Op,
+    skb: *mut ffi::sk_buff,
+    cb: *mut ffi::netlink_callback,
+) -> c_int {
     let (Some(skb), Some(cb)) = (NonNull::new(skb), NonNull::new(cb)) else {
         return EINVAL.to_errno();
     };
@@ -467,6 +488,9 @@ pub(crate) unsafe fn dumpit<T: Handlers>(op: Op, skb: *mut ffi::sk_buff, cb: *mu
 macro_rules! genl_ops {
     ($t:ty; doit: $($d:ident => $dop:ident),* ; dumpit: $($u:ident => $uop:ident),* $(,)?) => {
         $(
+            /// # Safety
+            ///
+            /// Called by genetlink only, for the registered family.
             #[no_mangle]
             unsafe extern "C" fn $d(_skb: *mut $crate::ffi::sk_buff, info: *mut $crate::ffi::genl_info) -> core::ffi::c_int {
                 // SAFETY: called by genetlink for the registered family.
@@ -474,6 +498,9 @@ macro_rules! genl_ops {
             }
         )*
         $(
+            /// # Safety
+            ///
+            /// Called by genetlink only, for the registered family.
             #[no_mangle]
             unsafe extern "C" fn $u(skb: *mut $crate::ffi::sk_buff, cb: *mut $crate::ffi::netlink_callback) -> core::ffi::c_int {
                 // SAFETY: called by genetlink for the registered family.

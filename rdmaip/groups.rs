@@ -12,7 +12,9 @@
 
 use crate::errno::eopnotsupp;
 use crate::ib::LinkLayer;
-use crate::logic::group::{on_detach, FailbackSettings, Member, OnDetach, Placement, MAX_MEMBERS, NS_PER_MS};
+use crate::logic::group::{
+    on_detach, FailbackSettings, Member, OnDetach, Placement, MAX_MEMBERS, NS_PER_MS,
+};
 use crate::logic::rtaddr::AddrInfo;
 use crate::names::Name;
 use crate::ports::{Port, Tables};
@@ -83,7 +85,10 @@ pub(crate) struct Group {
 
 impl Group {
     pub(crate) fn member_ports(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        self.members.iter().enumerate().filter_map(|(m, p)| p.map(|p| (m, p)))
+        self.members
+            .iter()
+            .enumerate()
+            .filter_map(|(m, p)| p.map(|p| (m, p)))
     }
 
     pub(crate) fn addrs(&self) -> impl Iterator<Item = &Addr> {
@@ -100,7 +105,10 @@ impl Group {
 pub(crate) fn parse_name(raw: &[u8]) -> core::result::Result<GroupName, Refusal> {
     let ok = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-');
     if raw.is_empty() || raw.len() > 15 || !raw.iter().all(ok) {
-        return refuse(EINVAL, c_str!("group names are 1 to 15 characters of A-Z a-z 0-9 _ . -"));
+        return refuse(
+            EINVAL,
+            c_str!("group names are 1 to 15 characters of A-Z a-z 0-9 _ . -"),
+        );
     }
     let mut name = GroupName::empty();
     name.buffer()[..raw.len()].copy_from_slice(raw);
@@ -110,7 +118,11 @@ pub(crate) fn parse_name(raw: &[u8]) -> core::result::Result<GroupName, Refusal>
 impl Tables {
     /// Slot of the group called `name`.
     pub(crate) fn group_slot(&self, name: &GroupName) -> core::result::Result<usize, Refusal> {
-        match self.groups.iter().position(|g| g.as_ref().is_some_and(|g| g.name == *name)) {
+        match self
+            .groups
+            .iter()
+            .position(|g| g.as_ref().is_some_and(|g| g.name == *name))
+        {
             Some(i) => Ok(i),
             None => refuse(ENOENT, c_str!("no such group")),
         }
@@ -125,7 +137,11 @@ impl Tables {
     }
 
     /// Creates group `name`.
-    pub(crate) fn group_new(&mut self, name: GroupName, settings: Settings) -> core::result::Result<(), Refusal> {
+    pub(crate) fn group_new(
+        &mut self,
+        name: GroupName,
+        settings: Settings,
+    ) -> core::result::Result<(), Refusal> {
         if self.group_slot(&name).is_ok() {
             return refuse(EEXIST, c_str!("a group of that name exists"));
         }
@@ -139,10 +155,16 @@ impl Tables {
             last_failover_ns: 0,
             up: false,
         };
-        let alloc_failed = || Refusal { err: ENOMEM, msg: c_str!("out of memory") };
+        let alloc_failed = || Refusal {
+            err: ENOMEM,
+            msg: c_str!("out of memory"),
+        };
         match self.groups.iter_mut().find(|g| g.is_none()) {
             Some(slot) => *slot = Some(group),
-            None => self.groups.push(Some(group), GFP_KERNEL).map_err(|_| alloc_failed())?,
+            None => self
+                .groups
+                .push(Some(group), GFP_KERNEL)
+                .map_err(|_| alloc_failed())?,
         }
         Ok(())
     }
@@ -159,7 +181,11 @@ impl Tables {
 
     /// Port slot `port` joins group `slot`, after the checks that make
     /// members able to carry each other's addresses.
-    pub(crate) fn port_add(&mut self, slot: usize, port: usize) -> core::result::Result<usize, Refusal> {
+    pub(crate) fn port_add(
+        &mut self,
+        slot: usize,
+        port: usize,
+    ) -> core::result::Result<usize, Refusal> {
         let p = self.port(port);
         if p.group.is_some() {
             return if p.group == Some(slot) {
@@ -173,13 +199,19 @@ impl Tables {
         }
         let (ll, vlan) = (p.link_layer, p.vlan);
         if ll == LinkLayer::Other {
-            return refuse(eopnotsupp(), c_str!("only InfiniBand and RoCE ports can join groups"));
+            return refuse(
+                eopnotsupp(),
+                c_str!("only InfiniBand and RoCE ports can join groups"),
+            );
         }
         let g = self.group(slot);
         for (_, other) in g.member_ports() {
             let o = self.port(other);
             if o.link_layer != ll {
-                return refuse(EINVAL, c_str!("the port's link layer differs from the group's"));
+                return refuse(
+                    EINVAL,
+                    c_str!("the port's link layer differs from the group's"),
+                );
             }
             if o.vlan != vlan {
                 return refuse(EINVAL, c_str!("the port's VLAN differs from the group's"));
@@ -194,7 +226,8 @@ impl Tables {
         let p = self.port_mut(port);
         p.group = Some(slot);
         p.member = Member::new();
-        p.member.set_healthy(p.status.health().is_up(), now, &settings);
+        p.member
+            .set_healthy(p.status.health().is_up(), now, &settings);
         // Addresses configured on this netdev whose home port left the
         // group (its RDMA device went away) while they lived elsewhere are
         // homed here again; the next pass brings them back.
@@ -203,7 +236,11 @@ impl Tables {
         let name = g.name;
         for a in g.addrs.iter_mut().flatten() {
             if Some(a.info.ifindex as i32) == ifindex && a.home != member {
-                pr_info!("group {}: {} is homed on its own netdev again\n", name, a.info.addr);
+                pr_info!(
+                    "group {}: {} is homed on its own netdev again\n",
+                    name,
+                    a.info.addr
+                );
                 a.home = member;
             }
         }
@@ -214,14 +251,22 @@ impl Tables {
     /// it carried (`Engine::depart`, or a device's removal): what becomes
     /// of each address is `logic::group::on_detach`'s decision.
     pub(crate) fn detach(&mut self, port: usize) {
-        let Some(slot) = self.port(port).group else { return };
+        let Some(slot) = self.port(port).group else {
+            return;
+        };
         let g = self.group_mut(slot);
         if let Some(m) = g.member_of(port) {
             g.members[m] = None;
             let name = g.name;
             for rec in g.addrs.iter_mut() {
                 let Some(a) = rec.as_mut() else { continue };
-                match on_detach(&Placement { home: a.home, current: a.current }, m) {
+                match on_detach(
+                    &Placement {
+                        home: a.home,
+                        current: a.current,
+                    },
+                    m,
+                ) {
                     OnDetach::Keep => {}
                     OnDetach::Rehome(to) => {
                         pr_info!("group {}: {} stays where it is and is homed there: its home port left\n", name, a.info.addr);
@@ -246,13 +291,26 @@ impl Tables {
 
     /// Records the movable addresses found on member `member`'s netdev
     /// (`ifindex`) as homed on it, unless already known.
-    pub(crate) fn adopt(&mut self, slot: usize, member: usize, ifindex: i32, found: &[AddrInfo]) -> Result {
+    pub(crate) fn adopt(
+        &mut self,
+        slot: usize,
+        member: usize,
+        ifindex: i32,
+        found: &[AddrInfo],
+    ) -> Result {
         let g = self.group_mut(slot);
-        for a in found.iter().filter(|a| a.ifindex as i32 == ifindex && a.movable()) {
+        for a in found
+            .iter()
+            .filter(|a| a.ifindex as i32 == ifindex && a.movable())
+        {
             if g.addrs().any(|known| known.info.addr == a.addr) {
                 continue;
             }
-            let addr = Addr { info: *a, home: member, current: member };
+            let addr = Addr {
+                info: *a,
+                home: member,
+                current: member,
+            };
             match g.addrs.iter_mut().find(|s| s.is_none()) {
                 Some(s) => *s = Some(addr),
                 None => g.addrs.push(Some(addr), GFP_KERNEL)?,
@@ -270,19 +328,38 @@ impl Tables {
     /// down: those are kept, to move with the rest.)
     pub(crate) fn reconcile(&mut self, found: &[AddrInfo]) -> Result {
         for gs in 0..self.groups.len() {
-            let Some(g) = self.groups[gs].as_ref() else { continue };
+            let Some(g) = self.groups[gs].as_ref() else {
+                continue;
+            };
             let members = g.members;
-            for (m, port) in members.iter().enumerate().filter_map(|(m, p)| p.map(|p| (m, p))) {
-                let Some(p) = self.ports[port].as_ref() else { continue };
-                let Some(ifindex) = p.netdev.as_ref().map(|n| n.ifindex()) else { continue };
+            for (m, port) in members
+                .iter()
+                .enumerate()
+                .filter_map(|(m, p)| p.map(|p| (m, p)))
+            {
+                let Some(p) = self.ports[port].as_ref() else {
+                    continue;
+                };
+                let Some(ifindex) = p.netdev.as_ref().map(|n| n.ifindex()) else {
+                    continue;
+                };
                 let healthy = p.status.health().is_up();
                 let name = p.netdev_name;
-                let here = |addr| found.iter().any(|f| f.ifindex as i32 == ifindex && f.addr == addr);
+                let here = |addr| {
+                    found
+                        .iter()
+                        .any(|f| f.ifindex as i32 == ifindex && f.addr == addr)
+                };
                 let g = self.group_mut(gs);
                 for slot in g.addrs.iter_mut() {
                     if let Some(a) = slot {
                         if a.current == m && healthy && !here(a.info.addr) {
-                            pr_info!("group {}: {} was removed from {}: forgotten\n", g.name, a.info.addr, name);
+                            pr_info!(
+                                "group {}: {} was removed from {}: forgotten\n",
+                                g.name,
+                                a.info.addr,
+                                name
+                            );
                             *slot = None;
                         }
                     }

@@ -85,7 +85,10 @@ impl IbDevice {
     pub(crate) fn ports(&self) -> core::ops::RangeInclusive<u32> {
         // SAFETY: `self` is valid by the type invariant.
         let (first, last) = unsafe {
-            (ffi::rdmaip_ib_first_port(self.as_ptr()), ffi::rdmaip_ib_last_port(self.as_ptr()))
+            (
+                ffi::rdmaip_ib_first_port(self.as_ptr()),
+                ffi::rdmaip_ib_last_port(self.as_ptr()),
+            )
         };
         first..=last
     }
@@ -126,7 +129,11 @@ impl IbDevice {
         // SAFETY: `self` is valid and `active` is a valid out-pointer; the
         // shim checks `port` (ib_query_port refuses invalid ports).
         to_result(unsafe { ffi::rdmaip_ib_query_port_state(self.as_ptr(), port, &mut active) })?;
-        Ok(if active { IbPortState::Active } else { IbPortState::NotActive })
+        Ok(if active {
+            IbPortState::Active
+        } else {
+            IbPortState::NotActive
+        })
     }
 
     /// The netdev behind `port`, with a reference held for the caller.
@@ -254,7 +261,9 @@ impl<T: IbClient> Registration<T> {
             }),
             GFP_KERNEL,
         )?;
-        let raw = ptr::from_ref::<Inner<T>>(&inner).cast_mut().cast::<c_void>();
+        let raw = ptr::from_ref::<Inner<T>>(&inner)
+            .cast_mut()
+            .cast::<c_void>();
         CURRENT
             .compare_exchange(ptr::null_mut(), raw, Ordering::AcqRel, Ordering::Acquire)
             .map_err(|_| EBUSY)?;
@@ -298,6 +307,10 @@ fn device_name(dev: &IbDevice) -> DevName {
     name
 }
 
+/// # Safety
+///
+/// Called by ib_core only, for a client registered with this callback, with
+/// a valid device (and the data `add_callback` stored for it).
 unsafe extern "C" fn add_callback<T: IbClient>(dev: *mut ffi::ib_device) -> c_int {
     // SAFETY: ib_core calls this only while our client is registered.
     let inner = unsafe { current::<T>() };
@@ -313,6 +326,10 @@ unsafe extern "C" fn add_callback<T: IbClient>(dev: *mut ffi::ib_device) -> c_in
     })
 }
 
+/// # Safety
+///
+/// Called by ib_core only, for a client registered with this callback, with
+/// a valid device (and the data `add_callback` stored for it).
 unsafe extern "C" fn remove_callback<T: IbClient>(dev: *mut ffi::ib_device, data: *mut c_void) {
     // SAFETY: as in `add_callback`.
     let inner = unsafe { current::<T>() };
@@ -327,6 +344,10 @@ unsafe extern "C" fn remove_callback<T: IbClient>(dev: *mut ffi::ib_device, data
     inner.ctx.remove(dev, data);
 }
 
+/// # Safety
+///
+/// Called by ib_core only, for a client registered with this callback, with
+/// a valid device (and the data `add_callback` stored for it).
 unsafe extern "C" fn rename_callback<T: IbClient>(dev: *mut ffi::ib_device, data: *mut c_void) {
     // SAFETY: as in `add_callback`.
     let inner = unsafe { current::<T>() };

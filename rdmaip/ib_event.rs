@@ -85,6 +85,10 @@ impl<H: IbEventHandler> PinnedDrop for EventHandlerRegistration<H> {
     }
 }
 
+/// # Safety
+///
+/// Called by ib_core only, with `raw` the handler of a live
+/// `EventHandlerRegistration<H>` and a valid `event`.
 unsafe extern "C" fn handle_callback<H: IbEventHandler>(
     raw: *mut ffi::ib_event_handler,
     event: *mut ffi::ib_event,

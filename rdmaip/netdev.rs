@@ -23,7 +23,9 @@ impl Rtnl {
     ///
     /// The caller must hold `rtnl_lock` for the lifetime of the result.
     pub(crate) unsafe fn assume_held() -> Self {
-        Rtnl { _not_send: PhantomData }
+        Rtnl {
+            _not_send: PhantomData,
+        }
     }
 }
 
@@ -157,11 +159,12 @@ impl NetDevRef {
     pub(crate) unsafe fn from_held(dev: NonNull<ffi::net_device>) -> Self {
         let mut tracker = empty_tracker();
         // SAFETY: `dev` is valid and referenced; `tracker` is writable.
-        unsafe {
-            ffi::rdmaip_netdev_track(dev.as_ptr(), core::ptr::from_mut(&mut tracker).cast())
-        };
+        unsafe { ffi::rdmaip_netdev_track(dev.as_ptr(), core::ptr::from_mut(&mut tracker).cast()) };
         // INVARIANT: we own the adopted reference, now tracked.
-        NetDevRef { dev: dev.cast(), tracker }
+        NetDevRef {
+            dev: dev.cast(),
+            tracker,
+        }
     }
 }
 
@@ -179,7 +182,10 @@ impl NetDevRef {
         // SAFETY: `dev` is valid; `tracker` is writable.
         unsafe { ffi::rdmaip_netdev_hold(dev.as_ptr(), core::ptr::from_mut(&mut tracker).cast()) };
         // INVARIANT: we own the reference just taken.
-        NetDevRef { dev: NonNull::from(dev), tracker }
+        NetDevRef {
+            dev: NonNull::from(dev),
+            tracker,
+        }
     }
 }
 

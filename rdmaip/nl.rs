@@ -9,6 +9,7 @@
 //! must fit together, one network namespace), each refused with an extack
 //! message.
 
+use crate::engine::Engine;
 use crate::errno::eopnotsupp;
 use crate::ffi;
 use crate::genl::{self, Dump, Handlers, Op, Request, Writer};
@@ -16,9 +17,8 @@ use crate::groups::{self, Group, Refusal, Settings};
 use crate::logic::group::{group_up, Member, MAX_MEMBERS, NS_PER_MS};
 use crate::logic::port::{FailReason, Health};
 use crate::logic::rtaddr::IpAddr;
-use crate::stack_string::StackString;
 use crate::ports::{PortInfo, PortRegistry, Tables};
-use crate::engine::Engine;
+use crate::stack_string::StackString;
 use crate::workq::Worker;
 use core::fmt::Write;
 use kernel::c_str;
@@ -84,9 +84,15 @@ fn put_port(w: &mut Writer<'_>, p: &PortInfo) -> Result {
         w.put_u32(ffi::RDMAIP_A_PORT_IFINDEX, ifindex as u32)?;
     }
     match p.status.health() {
-        Health::Up => w.put_u32(ffi::RDMAIP_A_PORT_STATE, ffi::rdmaip_port_state_RDMAIP_PORT_STATE_UP)?,
+        Health::Up => w.put_u32(
+            ffi::RDMAIP_A_PORT_STATE,
+            ffi::rdmaip_port_state_RDMAIP_PORT_STATE_UP,
+        )?,
         Health::Down(r) => {
-            w.put_u32(ffi::RDMAIP_A_PORT_STATE, ffi::rdmaip_port_state_RDMAIP_PORT_STATE_DOWN)?;
+            w.put_u32(
+                ffi::RDMAIP_A_PORT_STATE,
+                ffi::rdmaip_port_state_RDMAIP_PORT_STATE_DOWN,
+            )?;
             w.put_u32(ffi::RDMAIP_A_PORT_DOWN_REASON, reason_attr(r))?;
         }
     }
@@ -115,11 +121,17 @@ fn put_group(w: &mut Writer<'_>, t: &Tables, g: &Group) -> Result {
         ffi::rdmaip_group_state_RDMAIP_GROUP_STATE_DOWN
     };
     w.put_u32(ffi::RDMAIP_A_GROUP_STATE, state)?;
-    w.put(ffi::RDMAIP_A_GROUP_FAILBACK, &[u8::from(s.failback.enabled)])?;
+    w.put(
+        ffi::RDMAIP_A_GROUP_FAILBACK,
+        &[u8::from(s.failback.enabled)],
+    )?;
     w.put_u32(ffi::RDMAIP_A_GROUP_FAILBACK_DELAY_MS, s.failback_delay_ms())?;
     w.put_u32(ffi::RDMAIP_A_GROUP_HOLD_DOWN_MAX_MS, s.hold_down_max_ms())?;
     w.put_u32(ffi::RDMAIP_A_GROUP_ANNOUNCE_COUNT, s.announce_count)?;
-    w.put_u32(ffi::RDMAIP_A_GROUP_ANNOUNCE_INTERVAL_MS, s.announce_interval_ms)?;
+    w.put_u32(
+        ffi::RDMAIP_A_GROUP_ANNOUNCE_INTERVAL_MS,
+        s.announce_interval_ms,
+    )?;
     for (_, port) in g.member_ports() {
         if let Some(info) = t.port_info(port) {
             put_port_name(w, ffi::RDMAIP_A_GROUP_PORT, &info)?;
@@ -146,7 +158,10 @@ fn put_addr(w: &mut Writer<'_>, t: &Tables, g: &Group, a: &groups::Addr) -> Resu
         w.put_str(ffi::RDMAIP_A_ADDR_LABEL, i.label())?;
     }
     w.put_u32(ffi::RDMAIP_A_ADDR_IFA_FLAGS, i.flags)?;
-    for (kind, member) in [(ffi::RDMAIP_A_ADDR_HOME_PORT, a.home), (ffi::RDMAIP_A_ADDR_CURRENT_PORT, a.current)] {
+    for (kind, member) in [
+        (ffi::RDMAIP_A_ADDR_HOME_PORT, a.home),
+        (ffi::RDMAIP_A_ADDR_CURRENT_PORT, a.current),
+    ] {
         if let Some(info) = g.members[member].and_then(|p| t.port_info(p)) {
             put_port_name(w, kind, &info)?;
         }
@@ -190,20 +205,27 @@ impl Netlink {
         let name = self.group_name(req)?;
         let settings = apply_settings(req, Settings::DEFAULT);
         let mut t = self.ports.lock();
-        t.group_new(name, settings).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
+        t.group_new(name, settings)
+            .map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
         pr_info!("group {} created\n", name);
         Ok(())
     }
 
     fn group_del(&self, req: &Request) -> Result {
         let name = self.group_name(req)?;
-        let slot = self.ports.lock().group_slot(&name).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
+        let slot = self
+            .ports
+            .lock()
+            .group_slot(&name)
+            .map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
         // What the members carry is placed before the group stops
         // tracking it: their own addresses go home.
         self.engine.job().depart(slot, None);
         let mut t = self.ports.lock();
         // The slot may have been reused by a concurrent delete and create.
-        let slot = t.group_slot(&name).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
+        let slot = t
+            .group_slot(&name)
+            .map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
         t.group_del(slot);
         drop(t);
         pr_info!("group {} deleted\n", name);
@@ -215,7 +237,9 @@ impl Netlink {
     fn group_set(&self, req: &Request) -> Result {
         let name = self.group_name(req)?;
         let mut t = self.ports.lock();
-        let slot = t.group_slot(&name).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
+        let slot = t
+            .group_slot(&name)
+            .map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
         let g = t.group_mut(slot);
         g.settings = apply_settings(req, g.settings);
         drop(t);
@@ -228,7 +252,9 @@ impl Netlink {
         let mut msg = req.reply()?;
         {
             let t = self.ports.lock();
-            let slot = t.group_slot(&name).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
+            let slot = t
+                .group_slot(&name)
+                .map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
             put_group(&mut msg.writer(), &t, t.group(slot))?;
         }
         req.send(msg)
@@ -237,7 +263,13 @@ impl Netlink {
     fn group_dump(&self, dump: &mut Dump) -> Result {
         let t = self.ports.lock();
         let mut pos = dump.position() as usize;
-        while let Some((slot, g)) = t.groups.iter().enumerate().skip(pos).find_map(|(i, g)| g.as_ref().map(|g| (i, g))) {
+        while let Some((slot, g)) = t
+            .groups
+            .iter()
+            .enumerate()
+            .skip(pos)
+            .find_map(|(i, g)| g.as_ref().map(|g| (i, g)))
+        {
             if !dump.object(|w| put_group(w, &t, g))? {
                 break;
             }
@@ -253,7 +285,9 @@ impl Netlink {
         let mut joined = KVec::new();
         {
             let mut t = self.ports.lock();
-            let slot = t.group_slot(&name).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
+            let slot = t
+                .group_slot(&name)
+                .map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
             let mut result = Ok(());
             for port_name in req.each(ffi::RDMAIP_A_GROUP_PORT) {
                 let port_name = trim_nul(port_name);
@@ -285,7 +319,12 @@ impl Netlink {
                 return result;
             }
             for info in joined.iter().filter_map(|&port| t.port_info(port)) {
-                pr_info!("port {}/{} joined group {}\n", info.dev_name, info.port, name);
+                pr_info!(
+                    "port {}/{} joined group {}\n",
+                    info.dev_name,
+                    info.port,
+                    name
+                );
             }
         }
         // The engine reads the new members' addresses (homing them) and
@@ -299,7 +338,9 @@ impl Netlink {
         let name = self.group_name(req)?;
         let (slot, ports) = {
             let t = self.ports.lock();
-            let slot = t.group_slot(&name).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
+            let slot = t
+                .group_slot(&name)
+                .map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
             let mut ports = KVec::new();
             for port_name in req.each(ffi::RDMAIP_A_GROUP_PORT) {
                 let Some(port) = t.port_slot(trim_nul(port_name)) else {
@@ -317,7 +358,11 @@ impl Netlink {
         self.engine.job().depart(slot, Some(&ports));
         let mut t = self.ports.lock();
         for &port in ports.iter() {
-            if t.ports.get(port).and_then(|p| p.as_ref()).is_some_and(|p| p.group == Some(slot)) {
+            if t.ports
+                .get(port)
+                .and_then(|p| p.as_ref())
+                .is_some_and(|p| p.group == Some(slot))
+            {
                 t.detach(port);
             }
         }
@@ -327,7 +372,10 @@ impl Netlink {
     }
 
     fn drain(&self, req: &Request, drain: bool) -> Result {
-        let name = req.require(ffi::RDMAIP_A_PORT_NAME, c_str!("port name (e.g. rxe0/1) is required"))?;
+        let name = req.require(
+            ffi::RDMAIP_A_PORT_NAME,
+            c_str!("port name (e.g. rxe0/1) is required"),
+        )?;
         {
             let mut t = self.ports.lock();
             let Some(slot) = t.port_slot(name.str_bytes()) else {
@@ -347,7 +395,10 @@ impl Netlink {
     }
 
     fn port_get(&self, req: &Request) -> Result {
-        let name = req.require(ffi::RDMAIP_A_PORT_NAME, c_str!("port name (e.g. rxe0/1) is required"))?;
+        let name = req.require(
+            ffi::RDMAIP_A_PORT_NAME,
+            c_str!("port name (e.g. rxe0/1) is required"),
+        )?;
         let port = {
             let t = self.ports.lock();
             t.port_slot(name.str_bytes()).and_then(|s| t.port_info(s))
@@ -364,7 +415,9 @@ impl Netlink {
     /// group that does not exist is an error, as `ip` treats a missing
     /// device.
     fn dump_filter(&self, dump: &Dump, kind: u32) -> Result<Option<groups::GroupName>> {
-        let Some(a) = dump.attr(kind) else { return Ok(None) };
+        let Some(a) = dump.attr(kind) else {
+            return Ok(None);
+        };
         let name = groups::parse_name(a.str_bytes()).map_err(|r| r.err)?;
         self.ports.lock().group_slot(&name).map_err(|r| r.err)?;
         Ok(Some(name))
@@ -374,7 +427,7 @@ impl Netlink {
         let group = self.dump_filter(dump, ffi::RDMAIP_A_PORT_GROUP)?;
         let mut pos = dump.position() as usize;
         while let Some((next, port)) = self.ports.next_from(pos) {
-            let wanted = group.is_none_or(|g| port.group.is_some_and(|pg| pg.name == g));
+            let wanted = group.map_or(true, |g| port.group.is_some_and(|pg| pg.name == g));
             if wanted && !dump.object(|w| put_port(w, &port))? {
                 break;
             }
@@ -391,7 +444,10 @@ impl Netlink {
         let pos = dump.position();
         let (mut gs, mut as_) = ((pos >> 32) as usize, (pos & 0xffff_ffff) as usize);
         while gs < t.groups.len() {
-            if let Some(g) = t.groups[gs].as_ref().filter(|g| group.is_none_or(|n| g.name == n)) {
+            if let Some(g) = t.groups[gs]
+                .as_ref()
+                .filter(|g| group.map_or(true, |n| g.name == n))
+            {
                 while as_ < g.addrs.len() {
                     if let Some(a) = g.addrs[as_].as_ref() {
                         if !dump.object(|w| put_addr(w, &t, g, a))? {
@@ -417,7 +473,11 @@ fn trim_nul(b: &[u8]) -> &[u8] {
 impl Handlers for Netlink {
     fn doit(&self, op: Op, req: &Request) -> Result {
         if !req.in_init_net() {
-            return Err(req.reject(eopnotsupp(), c_str!("rdmaip works in the initial network namespace only"), None));
+            return Err(req.reject(
+                eopnotsupp(),
+                c_str!("rdmaip works in the initial network namespace only"),
+                None,
+            ));
         }
         match op {
             Op::GroupNew => self.group_new(req),

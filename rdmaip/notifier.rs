@@ -100,7 +100,15 @@ impl<C: Chain, T: Call> PinnedDrop for Notifier<C, T> {
     }
 }
 
-unsafe extern "C" fn callback<C: Chain, T: Call>(nb: *mut ffi::notifier_block, action: c_ulong, data: *mut c_void) -> c_int {
+/// # Safety
+///
+/// Called by a notifier chain only, with `nb` the block of a live
+/// registered `Notifier<C, T>` and the chain's `data` for `action`.
+unsafe extern "C" fn callback<C: Chain, T: Call>(
+    nb: *mut ffi::notifier_block,
+    action: c_ulong,
+    data: *mut c_void,
+) -> c_int {
     // Only registered `Notifier<C, T>`s use this callback, and their
     // unregistration waits for it to return.
     // SAFETY: `nb` is the `nb` field of such a notifier, alive for the call.

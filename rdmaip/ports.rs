@@ -16,11 +16,13 @@
 
 use crate::clock::WallTime;
 use crate::events;
+use crate::groups::{Group, GroupName};
 use crate::ib::{IbDevice, IbDeviceRef, IbPortState, LinkLayer};
 use crate::ib_event::IbEvent;
-use crate::groups::{Group, GroupName};
 use crate::logic::group::Member;
-use crate::logic::port::{audit, AuditVerdict, Health, HealthChange, PortInput, PortStatus, RdmaState};
+use crate::logic::port::{
+    audit, AuditVerdict, Health, HealthChange, PortInput, PortStatus, RdmaState,
+};
 use crate::names::{DevName, IfName};
 use crate::netdev::{NetDevRef, NetDevice, Rtnl, RtnlGuard};
 use crate::netdev_notifier::NetdevEvent;
@@ -91,7 +93,11 @@ impl Port {
             Some(n) => (n.is_running(), n.carrier_ok()),
             None => (false, false),
         };
-        let mut inputs = [PortInput::Rdma(rdma), PortInput::AdminUp(admin), PortInput::Carrier(carrier)];
+        let mut inputs = [
+            PortInput::Rdma(rdma),
+            PortInput::AdminUp(admin),
+            PortInput::Carrier(carrier),
+        ];
         if self.netdev.is_none() {
             inputs[0] = PortInput::NetdevGone;
         }
@@ -190,16 +196,24 @@ pub(crate) struct Tables {
 impl Tables {
     /// Slot of the port called `name` (`rxe0/1`).
     pub(crate) fn port_slot(&self, name: &[u8]) -> Option<usize> {
-        self.ports.iter().position(|p| p.as_ref().is_some_and(|p| p.named(name)))
+        self.ports
+            .iter()
+            .position(|p| p.as_ref().is_some_and(|p| p.named(name)))
     }
 
     /// Snapshot of the port in `slot`, with its part in its group.
     pub(crate) fn port_info(&self, slot: usize) -> Option<PortInfo> {
         let port = self.ports.get(slot)?.as_ref()?;
         let mut info = port.info();
-        if let Some(g) = port.group.and_then(|g| self.groups.get(g)).and_then(|g| g.as_ref()) {
+        if let Some(g) = port
+            .group
+            .and_then(|g| self.groups.get(g))
+            .and_then(|g| g.as_ref())
+        {
             let m = g.member_of(slot);
-            let count = |f: &dyn Fn(&crate::groups::Addr) -> bool| g.addrs().filter(|a| f(a)).count() as u64;
+            let count = |f: &dyn Fn(&crate::groups::Addr) -> bool| {
+                g.addrs().filter(|a| f(a)).count() as u64
+            };
             info.group = Some(PortGroupInfo {
                 name: g.name,
                 drained: port.member.drained(),
@@ -213,9 +227,20 @@ impl Tables {
     /// Applies `inputs` to the port in `slot`; a change of health is
     /// logged, collected for notification, and fed to its group. Returns
     /// whether the engine must run.
-    fn record(&mut self, slot: usize, inputs: &[PortInput], changed: &mut Changes, at: WallTime, mono: u64) -> bool {
-        let Some(port) = self.ports[slot].as_mut() else { return false };
-        let Some(change) = port.update(inputs) else { return false };
+    fn record(
+        &mut self,
+        slot: usize,
+        inputs: &[PortInput],
+        changed: &mut Changes,
+        at: WallTime,
+        mono: u64,
+    ) -> bool {
+        let Some(port) = self.ports[slot].as_mut() else {
+            return false;
+        };
+        let Some(change) = port.update(inputs) else {
+            return false;
+        };
         port.log_change(change, at);
         changed.push(port.info(), change);
         self.member_health(slot, mono)
@@ -224,9 +249,13 @@ impl Tables {
     /// A port's health changed: if it is a group member, the group's
     /// timeline learns it. Returns whether the engine must run.
     fn member_health(&mut self, slot: usize, now: u64) -> bool {
-        let Some(port) = self.ports[slot].as_mut() else { return false };
+        let Some(port) = self.ports[slot].as_mut() else {
+            return false;
+        };
         port.changed_ns = now;
-        let Some(group) = port.group else { return false };
+        let Some(group) = port.group else {
+            return false;
+        };
         let settings = match self.groups.get(group) {
             Some(Some(g)) => g.settings.failback,
             _ => return false,
@@ -256,7 +285,9 @@ impl PortRegistry {
 
     /// Locks the tables. Never hold the guard across rtnetlink requests,
     /// consumer callbacks or anything that takes rtnl.
-    pub(crate) fn lock(&self) -> kernel::sync::lock::Guard<'_, Tables, kernel::sync::lock::mutex::MutexBackend> {
+    pub(crate) fn lock(
+        &self,
+    ) -> kernel::sync::lock::Guard<'_, Tables, kernel::sync::lock::mutex::MutexBackend> {
         self.tables.lock()
     }
 
@@ -330,11 +361,18 @@ impl PortRegistry {
     pub(crate) fn fail_device(&self, dev_index: u32) -> bool {
         self.with_changes(|tables, changed, at, mono| {
             let mut members = false;
-            for port in tables.ports.iter_mut().flatten().filter(|p| p.dev_index == dev_index) {
+            for port in tables
+                .ports
+                .iter_mut()
+                .flatten()
+                .filter(|p| p.dev_index == dev_index)
+            {
                 port.dev_going = true;
             }
             for slot in 0..tables.ports.len() {
-                let Some(port) = tables.ports[slot].as_mut() else { continue };
+                let Some(port) = tables.ports[slot].as_mut() else {
+                    continue;
+                };
                 if port.dev_index == dev_index && port.group.is_some() {
                     // It cannot carry RDMA any more; its netdev may stay.
                     let netdev_kept = port.netdev.is_some();
@@ -352,10 +390,18 @@ impl PortRegistry {
     pub(crate) fn remove_device(&self, dev_index: u32) {
         let mut tables = self.tables.lock();
         for slot in 0..tables.ports.len() {
-            if tables.ports[slot].as_ref().is_some_and(|p| p.dev_index == dev_index) {
+            if tables.ports[slot]
+                .as_ref()
+                .is_some_and(|p| p.dev_index == dev_index)
+            {
                 tables.detach(slot);
                 if let Some(port) = tables.ports[slot].take() {
-                    pr_info!("port {}/{} removed at {}\n", port.dev_name, port.port, WallTime::now());
+                    pr_info!(
+                        "port {}/{} removed at {}\n",
+                        port.dev_name,
+                        port.port,
+                        WallTime::now()
+                    );
                 }
             }
         }
@@ -364,8 +410,19 @@ impl PortRegistry {
     /// Device `dev_index` is now called `name`.
     pub(crate) fn rename_device(&self, dev_index: u32, name: &DevName) {
         let mut tables = self.tables.lock();
-        for port in tables.ports.iter_mut().flatten().filter(|p| p.dev_index == dev_index) {
-            pr_info!("port {}/{} renamed to {}/{}\n", port.dev_name, port.port, name, port.port);
+        for port in tables
+            .ports
+            .iter_mut()
+            .flatten()
+            .filter(|p| p.dev_index == dev_index)
+        {
+            pr_info!(
+                "port {}/{} renamed to {}/{}\n",
+                port.dev_name,
+                port.port,
+                name,
+                port.port
+            );
             port.dev_name = *name;
         }
     }
@@ -376,9 +433,19 @@ impl PortRegistry {
         let tables = self.tables.lock();
         let mut out = KVec::new();
         for (slot, p) in tables.ports.iter().enumerate() {
-            let Some(p) = p.as_ref().filter(|p| p.group.is_some() && !p.dev_going) else { continue };
-            let (Some(dev), Some(netdev)) = (p.ibdev.get(), p.netdev.as_ref()) else { continue };
-            let target = AuditTarget { slot, dev_index: p.dev_index, port: p.port, dev, netdev: NetDevRef::new(netdev) };
+            let Some(p) = p.as_ref().filter(|p| p.group.is_some() && !p.dev_going) else {
+                continue;
+            };
+            let (Some(dev), Some(netdev)) = (p.ibdev.get(), p.netdev.as_ref()) else {
+                continue;
+            };
+            let target = AuditTarget {
+                slot,
+                dev_index: p.dev_index,
+                port: p.port,
+                dev,
+                netdev: NetDevRef::new(netdev),
+            };
             if out.push(target, GFP_KERNEL).is_err() {
                 pr_err!("out of memory: port audit skipped\n");
                 break;
@@ -393,7 +460,13 @@ impl PortRegistry {
     /// difference counts only when the next audit sees it too: then an
     /// event was missed, which is logged, as a defect below us or in
     /// rdmaip. Returns whether a group member's health changed.
-    pub(crate) fn audit_result(&self, t: &AuditTarget, rdma: RdmaState, admin_up: bool, carrier: bool) -> bool {
+    pub(crate) fn audit_result(
+        &self,
+        t: &AuditTarget,
+        rdma: RdmaState,
+        admin_up: bool,
+        carrier: bool,
+    ) -> bool {
         self.with_changes(|tables, changed, at, mono| {
             let Some(port) = tables.ports.get_mut(t.slot).and_then(|p| p.as_mut()) else { return false };
             if !port.is(t.dev_index, t.port) || port.dev_going {
@@ -420,7 +493,12 @@ impl PortRegistry {
 
     /// Whether any port is a group member (the audit then runs).
     pub(crate) fn has_members(&self) -> bool {
-        self.tables.lock().ports.iter().flatten().any(|p| p.group.is_some())
+        self.tables
+            .lock()
+            .ports
+            .iter()
+            .flatten()
+            .any(|p| p.group.is_some())
     }
 
     /// A reference to every RDMA device with a port, but those being
@@ -463,7 +541,11 @@ impl PortRegistry {
         };
         let index = dev.index();
         self.with_changes(|tables, changed, at, mono| {
-            match tables.ports.iter().position(|p| p.as_ref().is_some_and(|p| p.is(index, port_num))) {
+            match tables
+                .ports
+                .iter()
+                .position(|p| p.as_ref().is_some_and(|p| p.is(index, port_num)))
+            {
                 Some(slot) => tables.record(slot, &[PortInput::Rdma(state)], changed, at, mono),
                 None => false,
             }
@@ -482,7 +564,10 @@ impl PortRegistry {
                 let state;
                 let inputs: &[PortInput] = match event {
                     NetdevEvent::Up | NetdevEvent::Down | NetdevEvent::Change => {
-                        state = [PortInput::AdminUp(dev.is_running()), PortInput::Carrier(dev.carrier_ok())];
+                        state = [
+                            PortInput::AdminUp(dev.is_running()),
+                            PortInput::Carrier(dev.carrier_ok()),
+                        ];
                         &state
                     }
                     NetdevEvent::ChangeName => {
@@ -505,10 +590,18 @@ impl PortRegistry {
 
     /// Runs `f` on the locked tables with a collector of health changes,
     /// which are announced once the lock is released. Returns what `f` does.
-    fn with_changes(&self, f: impl FnOnce(&mut Tables, &mut Changes, WallTime, u64) -> bool) -> bool {
+    fn with_changes(
+        &self,
+        f: impl FnOnce(&mut Tables, &mut Changes, WallTime, u64) -> bool,
+    ) -> bool {
         let at = WallTime::now();
         let mut changed = Changes::new();
-        let kick = f(&mut self.tables.lock(), &mut changed, at, crate::clock::mono_ns());
+        let kick = f(
+            &mut self.tables.lock(),
+            &mut changed,
+            at,
+            crate::clock::mono_ns(),
+        );
         changed.notify(at);
         kick
     }

@@ -20,9 +20,9 @@ mod cm_ids;
 mod engine;
 mod errno;
 mod events;
-mod groups;
 mod ffi;
 mod genl;
+mod groups;
 mod ib;
 mod ib_event;
 mod logic;
@@ -37,13 +37,13 @@ mod stack_string;
 mod ulp_api;
 mod workq;
 
+use addr_notifier::{AddrListener, AddrNotifier, Family};
+use engine::Engine;
 use ib::{IbClient, IbDevice};
 use ib_event::{EventHandlerRegistration, IbEvent, IbEventHandler};
 use names::DevName;
 use netdev::{NetDevice, Rtnl};
 use netdev_notifier::{NetdevEvent, NetdevListener, NetdevNotifier};
-use addr_notifier::{AddrListener, AddrNotifier, Family};
-use engine::Engine;
 use ports::PortRegistry;
 use workq::Worker;
 
@@ -83,7 +83,10 @@ impl IbClient for Devices {
         // The handler goes in first: ib_core updates its port cache before
         // dispatching an event, so the state `add_device` reads afterwards
         // already includes anything that happened before the handler was in.
-        let handler = DeviceEvents { registry: self.registry.clone(), engine: self.engine.clone() };
+        let handler = DeviceEvents {
+            registry: self.registry.clone(),
+            engine: self.engine.clone(),
+        };
         let events = EventHandlerRegistration::new(dev, handler)?;
         self.registry.add_device(dev, name)?;
         Ok(KBox::new(DeviceState { _events: events }, GFP_KERNEL)?)
@@ -158,17 +161,30 @@ impl kernel::Module for RdmaIp {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let registry = Arc::pin_init(PortRegistry::new(), GFP_KERNEL)?;
         let engine = Worker::new(c_str!("rdmaip"), Engine::new(registry.clone())?)?;
-        let netlink =
-            genl::Registration::register(Arc::new(nl::Netlink::new(registry.clone(), engine.clone()), GFP_KERNEL)?)?;
+        let netlink = genl::Registration::register(Arc::new(
+            nl::Netlink::new(registry.clone(), engine.clone()),
+            GFP_KERNEL,
+        )?)?;
         // Netdev events first, so that none is missed between discovering a
         // port and watching its netdev.
-        let netdevs = netdev_notifier::register(Netdevs { registry: registry.clone(), engine: engine.clone() })?;
+        let netdevs = netdev_notifier::register(Netdevs {
+            registry: registry.clone(),
+            engine: engine.clone(),
+        })?;
         let addrs4 = addr_notifier::register(Family::V4, Addrs(engine.clone()))?;
         let addrs6 = addr_notifier::register(Family::V6, Addrs(engine.clone()))?;
         let ulp_api = ulp_api::Registration::new(registry.clone());
-        let devices = ib::Registration::register(Arc::new(Devices { registry, engine: engine.clone() }, GFP_KERNEL)?)?;
+        let devices = ib::Registration::register(Arc::new(
+            Devices {
+                registry,
+                engine: engine.clone(),
+            },
+            GFP_KERNEL,
+        )?)?;
         if cm_ids::AVAILABLE {
-            pr_info!("loaded; rdma_cm ids bound to moved addresses get RDMA_CM_EVENT_ADDR_CHANGE\n");
+            pr_info!(
+                "loaded; rdma_cm ids bound to moved addresses get RDMA_CM_EVENT_ADDR_CHANGE\n"
+            );
         } else {
             pr_warn!(
                 "loaded without local rdma_cm notification: built without rdma_cm's private headers \

@@ -39,11 +39,17 @@ impl RtnlSocket {
     pub(crate) fn new() -> Result<Self> {
         let mut sock = core::ptr::null_mut();
         // SAFETY: `sock` is a valid out-pointer.
-        kernel::error::to_result(unsafe { ffi::rdmaip_rtnl_sock_create(&mut sock, REPLY_TIMEOUT_MS) })?;
+        kernel::error::to_result(unsafe {
+            ffi::rdmaip_rtnl_sock_create(&mut sock, REPLY_TIMEOUT_MS)
+        })?;
         let sock = NonNull::new(sock).ok_or(ENOMEM)?;
         // INVARIANT: created above; released in `drop` (also on the error
         // path below, since `this` owns it from here on).
-        let mut this = RtnlSocket { sock, seq: 0, buf: KVec::new() };
+        let mut this = RtnlSocket {
+            sock,
+            seq: 0,
+            buf: KVec::new(),
+        };
         this.buf.extend_with(RECV_BUF, 0, GFP_KERNEL)?;
         Ok(this)
     }
@@ -55,7 +61,8 @@ impl RtnlSocket {
 
     fn send(&mut self, msg: &[u8]) -> Result {
         // SAFETY: live socket; `msg` is readable for its length.
-        let ret = unsafe { ffi::rdmaip_rtnl_send(self.sock.as_ptr(), msg.as_ptr().cast(), msg.len()) };
+        let ret =
+            unsafe { ffi::rdmaip_rtnl_send(self.sock.as_ptr(), msg.as_ptr().cast(), msg.len()) };
         if ret < 0 {
             return Err(Error::from_errno(ret));
         }
@@ -66,7 +73,13 @@ impl RtnlSocket {
     /// when `f` returns `true` ("this was the last one").
     fn receive(&mut self, mut f: impl FnMut(Reply) -> bool) -> Result<bool> {
         // SAFETY: live socket; `buf` is writable for its length.
-        let n = unsafe { ffi::rdmaip_rtnl_recv(self.sock.as_ptr(), self.buf.as_mut_ptr().cast(), self.buf.len()) };
+        let n = unsafe {
+            ffi::rdmaip_rtnl_recv(
+                self.sock.as_ptr(),
+                self.buf.as_mut_ptr().cast(),
+                self.buf.len(),
+            )
+        };
         if n < 0 {
             return Err(Error::from_errno(n));
         }

@@ -15,7 +15,10 @@ pub(crate) struct StackString<const N: usize> {
 
 impl<const N: usize> StackString<N> {
     pub(crate) const fn new() -> Self {
-        Self { bytes: [0; N], len: 0 }
+        Self {
+            bytes: [0; N],
+            len: 0,
+        }
     }
 
     pub(crate) fn as_bytes(&self) -> &[u8] {

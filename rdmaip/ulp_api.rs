@@ -163,18 +163,22 @@ pub(crate) unsafe extern "C" fn rdmaip_group_ports(
     max: c_uint,
 ) -> c_int {
     let fill = |t: &Tables, slot: usize| {
-        let infos = t.group(slot).member_ports().filter_map(|(_, port)| t.port_info(port)).map(|p| {
-            let mut out = ffi::rdmaip_port_info::default();
-            copy_name(&mut out.ibdev_name, p.dev_name.as_bytes());
-            out.ibdev_index = p.dev_index;
-            out.port_num = p.port;
-            copy_name(&mut out.netdev_name, p.netdev_name.as_bytes());
-            out.ifindex = p.ifindex.unwrap_or(0);
-            let g = p.group.as_ref();
-            out.healthy = u8::from(p.status.health().is_up() && !g.is_some_and(|g| g.drained));
-            out.addrs_hosted = g.map_or(0, |g| g.addrs_hosted as u32);
-            out
-        });
+        let infos = t
+            .group(slot)
+            .member_ports()
+            .filter_map(|(_, port)| t.port_info(port))
+            .map(|p| {
+                let mut out = ffi::rdmaip_port_info::default();
+                copy_name(&mut out.ibdev_name, p.dev_name.as_bytes());
+                out.ibdev_index = p.dev_index;
+                out.port_num = p.port;
+                copy_name(&mut out.netdev_name, p.netdev_name.as_bytes());
+                out.ifindex = p.ifindex.unwrap_or(0);
+                let g = p.group.as_ref();
+                out.healthy = u8::from(p.status.health().is_up() && !g.is_some_and(|g| g.drained));
+                out.addrs_hosted = g.map_or(0, |g| g.addrs_hosted as u32);
+                out
+            });
         // SAFETY: `ports` has room for `max` (caller's contract).
         unsafe { write_counted(ports, max, infos) }
     };
@@ -196,7 +200,10 @@ pub(crate) unsafe extern "C" fn rdmaip_group_addrs(
     let fill = |t: &Tables, slot: usize| {
         let g = t.group(slot);
         let ifindex = |member: usize| {
-            g.members[member].and_then(|p| t.port_info(p)).and_then(|p| p.ifindex).unwrap_or(0)
+            g.members[member]
+                .and_then(|p| t.port_info(p))
+                .and_then(|p| p.ifindex)
+                .unwrap_or(0)
         };
         let infos = g.addrs().map(|a| ffi::rdmaip_addr_info {
             addr: sockaddr(&a.info.addr),

@@ -53,7 +53,8 @@ impl<J: Job> Worker<J> {
     /// Creates the workqueue `name` (which must be static) and the worker.
     pub(crate) fn new(name: &'static CStr, job: impl PinInit<J, Error>) -> Result<Arc<Self>> {
         // SAFETY: `name` is a static NUL-terminated string.
-        let wq = NonNull::new(unsafe { ffi::rdmaip_alloc_ordered_wq(name.as_char_ptr().cast()) }).ok_or(ENOMEM)?;
+        let wq = NonNull::new(unsafe { ffi::rdmaip_alloc_ordered_wq(name.as_char_ptr().cast()) })
+            .ok_or(ENOMEM)?;
         let init = try_pin_init!(Self {
             wq,
             now <- Opaque::ffi_init(|slot| {
@@ -152,12 +153,18 @@ unsafe fn worker_of<'a, J: Job, const LATER: bool>(work: *mut ffi::work_struct) 
     }
 }
 
+/// # Safety
+///
+/// Called by the workqueue only, with the `now` work of a live `Worker<J>`.
 unsafe extern "C" fn run_now<J: Job>(work: *mut ffi::work_struct) {
     // SAFETY: only `now` works are initialised with this function.
     let w = unsafe { worker_of::<J, false>(work) };
     w.job.run(w);
 }
 
+/// # Safety
+///
+/// Called by the workqueue only, with the `later` work of a live `Worker<J>`.
 unsafe extern "C" fn run_later<J: Job>(work: *mut ffi::work_struct) {
     // SAFETY: only `later` works are initialised with this function.
     let w = unsafe { worker_of::<J, true>(work) };

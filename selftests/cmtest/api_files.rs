@@ -29,7 +29,10 @@ pub(crate) struct MoveLog {
 
 impl MoveLog {
     pub(crate) fn new() -> Result<Arc<Self>> {
-        Arc::pin_init(pin_init!(Self { lines <- new_mutex!((KVec::new(), 0)) }), GFP_KERNEL)
+        Arc::pin_init(
+            pin_init!(Self { lines <- new_mutex!((KVec::new(), 0)) }),
+            GFP_KERNEL,
+        )
     }
 }
 
@@ -101,14 +104,20 @@ impl DebugFile for Pin<KBox<Group>> {
 
     fn show(&self, out: &mut Out) -> Result {
         let guard = self.name.lock();
-        let Some(name) = guard.as_ref() else { return Ok(()) };
+        let Some(name) = guard.as_ref() else {
+            return Ok(());
+        };
         let gname = name.to_str().unwrap_or("?");
         let ports = rdmaip_api::group_ports(name);
         let addrs = rdmaip_api::group_addrs(name);
         (|| -> core::fmt::Result {
             match (&ports, &addrs) {
-                (Ok(p), Ok(a)) => writeln!(out, "group {} ports={} addrs={}", gname, p.len(), a.len())?,
-                (Err(e), _) | (_, Err(e)) => return writeln!(out, "group {} error={}", gname, e.to_errno()),
+                (Ok(p), Ok(a)) => {
+                    writeln!(out, "group {} ports={} addrs={}", gname, p.len(), a.len())?
+                }
+                (Err(e), _) | (_, Err(e)) => {
+                    return writeln!(out, "group {} error={}", gname, e.to_errno())
+                }
             }
             for p in ports.as_ref().map(|v| &v[..]).unwrap_or(&[]) {
                 writeln!(

@@ -162,7 +162,9 @@ impl EventKind {
     ];
 
     fn from_raw(raw: c_int) -> Option<Self> {
-        usize::try_from(raw).ok().and_then(|i| Self::ALL.get(i).copied())
+        usize::try_from(raw)
+            .ok()
+            .and_then(|i| Self::ALL.get(i).copied())
     }
 
     /// Index in [`Self::ALL`] (the C value).
@@ -227,7 +229,11 @@ pub(crate) trait CmHandler: Send + Sync + Sized + 'static {
     /// A connection request on the listener whose context is `listener`;
     /// `req` is the new id. Unless the handler adopts it, rdma_cm destroys
     /// it when this returns.
-    fn connect_request(listener: ArcBorrow<'_, Self>, req: &NewConn<'_, Self>, event: CmEvent) -> Disposition;
+    fn connect_request(
+        listener: ArcBorrow<'_, Self>,
+        req: &NewConn<'_, Self>,
+        event: CmEvent,
+    ) -> Disposition;
 }
 
 /// An id inside its event handler, with rdma_cm's handler mutex held.
@@ -281,14 +287,15 @@ impl HandlerId<'_> {
 }
 
 fn conn_param(qp_num: u32) -> ffi::rdma_conn_param {
-    let mut p = ffi::rdma_conn_param::default();
-    p.responder_resources = 1;
-    p.initiator_depth = 1;
-    p.flow_control = 1;
-    p.retry_count = 7;
-    p.rnr_retry_count = 7;
-    p.qp_num = qp_num & 0xff_ffff;
-    p
+    ffi::rdma_conn_param {
+        responder_resources: 1,
+        initiator_depth: 1,
+        flow_control: 1,
+        retry_count: 7,
+        rnr_retry_count: 7,
+        qp_num: qp_num & 0xff_ffff,
+        ..Default::default()
+    }
 }
 
 fn id_addrs(ptr: NonNull<ffi::rdma_cm_id>) -> (SockAddr, SockAddr) {
@@ -321,7 +328,10 @@ impl<'a, T: CmHandler> NewConn<'a, T> {
         // reads its context now. From here the id owns that reference.
         unsafe { ffi::cmtest_id_set_context(self.id.ptr.as_ptr(), raw.cast_mut().cast()) };
         // INVARIANT: a live id we now own, context `raw`.
-        Ok(CmId { ptr: self.id.ptr, ctx: raw })
+        Ok(CmId {
+            ptr: self.id.ptr,
+            ctx: raw,
+        })
     }
 }
 
@@ -379,7 +389,12 @@ impl<T: CmHandler> CmId<T> {
     pub(crate) fn resolve_addr(&self, src: &SockAddr, dst: &SockAddr, timeout_ms: u32) -> Result {
         // SAFETY: live id (type invariant); addresses valid for the call.
         to_result(unsafe {
-            ffi::rdma_resolve_addr(self.ptr.as_ptr(), src.as_sockaddr(), dst.as_sockaddr(), timeout_ms as _)
+            ffi::rdma_resolve_addr(
+                self.ptr.as_ptr(),
+                src.as_sockaddr(),
+                dst.as_sockaddr(),
+                timeout_ms as _,
+            )
         })
     }
 
@@ -418,7 +433,12 @@ impl<T: CmHandler> Drop for CmId<T> {
 /// `id` is live and its handler is running on this thread (and returns the
 /// value next); `owned` says whether its context `ctx` is an `Arc<T>`
 /// reference the id owns (false for a connection request not adopted).
-unsafe fn finish<T: CmHandler>(id: *mut ffi::rdma_cm_id, d: Disposition, owned: bool, ctx: *const T) -> c_int {
+unsafe fn finish<T: CmHandler>(
+    id: *mut ffi::rdma_cm_id,
+    d: Disposition,
+    owned: bool,
+    ctx: *const T,
+) -> c_int {
     match d {
         Disposition::Keep if owned => 0,
         // Not adopted: the context is the listener's, nothing to release;
@@ -444,7 +464,14 @@ unsafe fn finish<T: CmHandler>(id: *mut ffi::rdma_cm_id, d: Disposition, owned: 
     }
 }
 
-unsafe extern "C" fn handler<T: CmHandler>(id: *mut ffi::rdma_cm_id, event: *mut ffi::rdma_cm_event) -> c_int {
+/// # Safety
+///
+/// Called by rdma_cm only, for an id created with this handler, with a
+/// valid event.
+unsafe extern "C" fn handler<T: CmHandler>(
+    id: *mut ffi::rdma_cm_id,
+    event: *mut ffi::rdma_cm_event,
+) -> c_int {
     // SAFETY: rdma_cm passes a valid event for the duration of the call.
     let ev = unsafe {
         CmEvent {
@@ -452,10 +479,15 @@ unsafe extern "C" fn handler<T: CmHandler>(id: *mut ffi::rdma_cm_id, event: *mut
             status: ffi::cmtest_event_status(event),
         }
     };
-    let Some(ptr) = NonNull::new(id) else { return 0 };
+    let Some(ptr) = NonNull::new(id) else {
+        return 0;
+    };
     // INVARIANT: rdma_cm runs this handler with the id live and its handler
     // mutex held.
-    let hid = HandlerId { ptr, _call: PhantomData };
+    let hid = HandlerId {
+        ptr,
+        _call: PhantomData,
+    };
     // SAFETY: live id.
     let ctx = unsafe { ffi::cmtest_id_context(id) }.cast_const();
     if ev.kind == Some(EventKind::ConnectRequest) {
@@ -464,7 +496,11 @@ unsafe extern "C" fn handler<T: CmHandler>(id: *mut ffi::rdma_cm_id, event: *mut
         // (it holds the listener's handler mutex, which rdma_destroy_id of
         // the listener waits for) while this runs.
         let listener = unsafe { ArcBorrow::from_raw(ctx.cast::<T>()) };
-        let req = NewConn::<T> { id: hid, adopted: Cell::new(false), _ctx: PhantomData };
+        let req = NewConn::<T> {
+            id: hid,
+            adopted: Cell::new(false),
+            _ctx: PhantomData,
+        };
         let d = T::connect_request(listener, &req, ev);
         // SAFETY: live id; its context now is the adopted reference, if any.
         let ctx = unsafe { ffi::cmtest_id_context(id) }.cast_const();

@@ -69,13 +69,17 @@ impl Dir {
     /// Creates the top-level directory `name`.
     pub(crate) fn new(name: &CStr) -> Result<Self> {
         // SAFETY: `name` is NUL-terminated; NULL parent is debugfs' root.
-        let d = unsafe { ffi::debugfs_create_dir(name.as_char_ptr().cast(), core::ptr::null_mut()) };
+        let d =
+            unsafe { ffi::debugfs_create_dir(name.as_char_ptr().cast(), core::ptr::null_mut()) };
         // SAFETY: plain pointer check.
         if unsafe { ffi::cmtest_is_err_or_null(d.cast()) } {
             return Err(ENODEV);
         }
         // INVARIANT: created above; no files yet.
-        Ok(Self { dentry: NonNull::new(d).ok_or(ENODEV)?, files: KVec::new() })
+        Ok(Self {
+            dentry: NonNull::new(d).ok_or(ENODEV)?,
+            files: KVec::new(),
+        })
     }
 
     /// Adds the file `name` handled by `file`.
@@ -110,7 +114,9 @@ impl Dir {
         self.files.push(entry, GFP_KERNEL)?;
         // SAFETY: valid name, our directory, and a description that lives
         // until the directory is removed (type invariant).
-        let f = unsafe { ffi::cmtest_debugfs_file(name.as_char_ptr().cast(), self.dentry.as_ptr(), desc) };
+        let f = unsafe {
+            ffi::cmtest_debugfs_file(name.as_char_ptr().cast(), self.dentry.as_ptr(), desc)
+        };
         // SAFETY: plain pointer check.
         if unsafe { ffi::cmtest_is_err_or_null(f.cast()) } {
             return Err(ENODEV);
@@ -127,6 +133,9 @@ impl Drop for Dir {
     }
 }
 
+/// # Safety
+///
+/// Called by the debugfs shim only, with `ctx` a registered `Entry<F>`.
 unsafe extern "C" fn show_callback<F: DebugFile>(m: *mut ffi::seq_file, ctx: *mut c_void) -> c_int {
     // SAFETY: `ctx` is the pinned `Entry<F>` registered with this file,
     // alive until the directory is removed, which waits for us.
@@ -141,13 +150,25 @@ unsafe extern "C" fn show_callback<F: DebugFile>(m: *mut ffi::seq_file, ctx: *mu
     0
 }
 
-unsafe extern "C" fn write_callback<F: DebugFile>(ctx: *mut c_void, buf: *const c_char, len: usize) -> isize {
+/// # Safety
+///
+/// As for `show_callback`, with `buf` readable for `len` bytes.
+unsafe extern "C" fn write_callback<F: DebugFile>(
+    ctx: *mut c_void,
+    buf: *const c_char,
+    len: usize,
+) -> isize {
     // SAFETY: as in `show_callback`.
     let entry = unsafe { &*ctx.cast::<Entry<F>>() };
     // SAFETY: the shim passes a kernel copy of `len` bytes.
     let bytes = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), len) };
-    let Ok(text) = core::str::from_utf8(bytes) else { return EINVAL.to_errno() as isize };
-    match entry.file.write(text.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\0')) {
+    let Ok(text) = core::str::from_utf8(bytes) else {
+        return EINVAL.to_errno() as isize;
+    };
+    match entry
+        .file
+        .write(text.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\0'))
+    {
         Ok(()) => len as isize,
         Err(e) => e.to_errno() as isize,
     }

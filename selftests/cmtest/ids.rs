@@ -220,10 +220,20 @@ impl Ctx {
         }
         out.write_str(" events:")?;
         for k in EventKind::ALL {
-            write!(out, " {}={}", k.name(), self.counts[k.index()].load(Relaxed))?;
+            write!(
+                out,
+                " {}={}",
+                k.name(),
+                self.counts[k.index()].load(Relaxed)
+            )?;
         }
         let destroyed = self.destroyed.load(Relaxed);
-        write!(out, " late={} status={}", self.late.load(Relaxed), self.last_status.load(Relaxed) as i32)?;
+        write!(
+            out,
+            " late={} status={}",
+            self.late.load(Relaxed),
+            self.last_status.load(Relaxed) as i32
+        )?;
         if self.role == Role::Listener {
             write!(out, " children={}", self.children.load(Relaxed))?;
         }
@@ -249,12 +259,20 @@ impl CmHandler for Ctx {
                 }
             }
             Some(EventKind::RouteResolved) => {
-                let s = if id.connect(this.tester.next_qpn()).is_ok() { State::Connecting } else { State::Error };
+                let s = if id.connect(this.tester.next_qpn()).is_ok() {
+                    State::Connecting
+                } else {
+                    State::Error
+                };
                 this.set_state(s);
             }
             // No QP on the id: rdma_cm leaves the RTU to us.
             Some(EventKind::ConnectResponse) => {
-                let s = if id.accept_response().is_ok() { State::Connected } else { State::Error };
+                let s = if id.accept_response().is_ok() {
+                    State::Connected
+                } else {
+                    State::Error
+                };
                 this.set_state(s);
             }
             Some(EventKind::Established) => this.set_state(State::Connected),
@@ -275,25 +293,40 @@ impl CmHandler for Ctx {
         }
     }
 
-    fn connect_request(listener: ArcBorrow<'_, Self>, req: &NewConn<'_, Self>, event: CmEvent) -> Disposition {
+    fn connect_request(
+        listener: ArcBorrow<'_, Self>,
+        req: &NewConn<'_, Self>,
+        event: CmEvent,
+    ) -> Disposition {
         if listener.is_destroyed() {
             listener.count(&event);
             return Disposition::Keep; // not adopted: rdma_cm destroys it
         }
         let n = listener.children.fetch_add(1, Relaxed);
-        let name = match CString::try_from_fmt(fmt!("{}.child{}", listener.name.to_str().unwrap_or("?"), n)) {
+        let name = match CString::try_from_fmt(fmt!(
+            "{}.child{}",
+            listener.name.to_str().unwrap_or("?"),
+            n
+        )) {
             Ok(n) => n,
             Err(_) => return Disposition::Keep,
         };
-        let destroy_on = listener.destroy_on.load(Relaxed) & !(1 << EventKind::ConnectRequest.index());
+        let destroy_on =
+            listener.destroy_on.load(Relaxed) & !(1 << EventKind::ConnectRequest.index());
         let Ok(child) = Ctx::new(&listener.tester, name, Role::Child, destroy_on) else {
             return Disposition::Keep;
         };
         child.count(&event);
         child.set_addrs(req.id().addrs());
-        let Ok(owner) = req.adopt(child.clone()) else { return Disposition::Keep };
+        let Ok(owner) = req.adopt(child.clone()) else {
+            return Disposition::Keep;
+        };
         let accepted = req.id().accept(listener.tester.next_qpn());
-        child.set_state(if accepted.is_ok() { State::Connecting } else { State::Error });
+        child.set_state(if accepted.is_ok() {
+            State::Connecting
+        } else {
+            State::Error
+        });
         // Listed before any other event can arrive for it: rdma_cm holds
         // its handler mutex until we return.
         if accepted.is_err() || listener.tester.add(child.clone()).is_err() {
@@ -370,7 +403,11 @@ impl Tester {
     }
 
     fn find(&self, name: &str) -> Option<Arc<Ctx>> {
-        self.table.lock().iter().find(|c| c.name.as_bytes() == name.as_bytes()).cloned()
+        self.table
+            .lock()
+            .iter()
+            .find(|c| c.name.as_bytes() == name.as_bytes())
+            .cloned()
     }
 
     fn name_taken(&self, name: &str) -> bool {
@@ -378,9 +415,18 @@ impl Tester {
     }
 
     /// Creates an id named `name` and lists it once `setup` succeeded.
-    fn create(self: &Arc<Self>, name: &str, role: Role, setup: impl FnOnce(&Ctx, &CmId<Ctx>) -> Result) -> Result {
+    fn create(
+        self: &Arc<Self>,
+        name: &str,
+        role: Role,
+        setup: impl FnOnce(&Ctx, &CmId<Ctx>) -> Result,
+    ) -> Result {
         if name.is_empty() || name.contains('.') || self.name_taken(name) {
-            return Err(if self.name_taken(name) { EEXIST } else { EINVAL });
+            return Err(if self.name_taken(name) {
+                EEXIST
+            } else {
+                EINVAL
+            });
         }
         let ctx = Ctx::new(self, CString::try_from_fmt(fmt!("{}", name))?, role, 0)?;
         let id = CmId::create(ctx.clone())?;
@@ -523,8 +569,17 @@ impl Tester {
     fn stress_one(self: &Arc<Self>, addr: SockAddr) -> Result<Option<(Arc<Ctx>, i64)>> {
         let s = &self.stress;
         let r = sys::random();
-        let destroy_on = if r % 3 == 0 { 1 << EventKind::AddrChange.index() } else { 0 };
-        let ctx = Ctx::new(self, CString::try_from_fmt(fmt!("stress"))?, Role::Stress, destroy_on)?;
+        let destroy_on = if r % 3 == 0 {
+            1 << EventKind::AddrChange.index()
+        } else {
+            0
+        };
+        let ctx = Ctx::new(
+            self,
+            CString::try_from_fmt(fmt!("stress"))?,
+            Role::Stress,
+            destroy_on,
+        )?;
         self.graveyard.lock().push(ctx.clone(), GFP_KERNEL)?;
         let id = match CmId::create(ctx.clone()) {
             Ok(id) => id,
@@ -566,7 +621,11 @@ impl Tester {
             ("listen", 4) => self.listen(w[1], SockAddr::parse(w[2], port(w[3])?)?),
             ("bind", 3) => self.bind(w[1], SockAddr::parse(w[2], 0)?),
             ("bind", 4) => self.bind(w[1], SockAddr::parse(w[2], port(w[3])?)?),
-            ("connect", 5) => self.connect(w[1], SockAddr::parse(w[2], 0)?, SockAddr::parse(w[3], port(w[4])?)?),
+            ("connect", 5) => self.connect(
+                w[1],
+                SockAddr::parse(w[2], 0)?,
+                SockAddr::parse(w[3], port(w[4])?)?,
+            ),
             ("destroy", 2) => self.destroy(w[1]),
             ("destroy-on", 3) => self.destroy_on(w[1], w[2]),
             ("reset", 1) => {

@@ -48,7 +48,8 @@ pub(crate) struct Moves<L>(L);
 
 impl<L: MoveListener> Call for Moves<L> {
     unsafe fn call(&self, action: c_ulong, data: *mut c_void) {
-        if action != ffi::rdmaip_notifier_event_RDMAIP_EVENT_ADDR_MOVED as c_ulong || data.is_null() {
+        if action != ffi::rdmaip_notifier_event_RDMAIP_EVENT_ADDR_MOVED as c_ulong || data.is_null()
+        {
             return;
         }
         // SAFETY: for this event rdmaip passes a valid `struct rdmaip_move`.
@@ -59,7 +60,7 @@ impl<L: MoveListener> Call for Moves<L> {
             addr,
             from_ifindex: m.from.ifindex,
             to_ifindex: m.to.ifindex,
-            reason: m.reason as u32,
+            reason: m.reason,
             cm_ids: m.cm_ids_notified,
         });
     }
