@@ -12,6 +12,9 @@
 #                        test modules (RDMAIP_SELFTESTS=1: selftests/cmtest)
 #                        and the lab's patched soft-RoCE (kernel/lab-rxe.sh)
 #   make check           the whole test suite (installs what it needs)
+#   make soak            the consumer and failover tests, SOAK_RUNS times each
+#                        (default 10) with long counts, and their pass rates;
+#                        SOAK_TESTS="rds nvmeof ..." chooses the tests
 #   make demo            build everything, run the failover demo in the lab
 #   make bench           benchmarks: failover (rdmaip against Linux bonding),
 #                        then RDS and NVMe-oF stalls (no rdmaip, rdmaip, bonding)
@@ -29,7 +32,7 @@ KDIR_CMD = $(if $(KDIR),echo $(KDIR),bash kernel/build.sh)
 BINDGEN_CMD = source tools/lib.sh && echo $$BINDGEN
 KMAKE = $(MAKE) -C "$$kdir" M=$(CURDIR) RUSTC=$(RUSTC_KERNEL) BINDGEN="$$bindgen"
 
-.PHONY: all modules deps install lab-install check demo bench clean
+.PHONY: all modules deps install lab-install check soak demo bench clean
 
 all: modules
 
@@ -50,6 +53,10 @@ lab-install: modules
 
 check: deps
 	bash selftests/run.sh
+
+SOAK_RUNS ?= 10
+soak: deps
+	bash selftests/soak.sh $(SOAK_RUNS) $(SOAK_TESTS)
 
 demo: deps
 	bash tools/demo.sh
