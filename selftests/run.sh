@@ -4,7 +4,10 @@
 # rdmaip's whole test suite (`make check`): host unit and property tests,
 # then the lab tests on two QEMU nodes running the lab kernel with rdmaip.
 # Installs what it needs. Ends with one line "N passed, N failed" over all
-# suites; exits non-zero if anything failed.
+# suites; exits non-zero if anything failed. Every suite's log stays in a
+# directory of its own (/tmp/rdmaip-check.XXXXXX, printed at the end); a
+# failed lab step's evidence is in its test's log, and the lab's run
+# directory (consoles) is kept and named there.
 set -uo pipefail
 
 # Builds a copy of the module as a headers-only kernel tree would (no
@@ -21,12 +24,14 @@ build_without_cm_internals() {
 
 # Runs one KTAP lab test, logs it as $logs/<name>.log and adds its summary
 # line to the totals; a test that crashed or printed no summary counts as
-# a failure.
+# a failure. Its wall time goes to the log and to $times.
 run_lab_test() {
-	local t=$1 name=$2 rc summary
+	local t=$1 name=$2 rc summary t0=$SECONDS
 	log "lab tests: $t${RDMAIP_LAB_KASAN:+ (KASAN kernel)}"
 	python3 "$t" 2>&1 | tee "$logs/$name.log"
 	rc=${PIPESTATUS[0]}
+	echo "# $name: wall time $((SECONDS - t0))s (rc $rc)" | tee -a "$logs/$name.log"
+	times+="$(printf '  %-26s %5ds' "$name" $((SECONDS - t0)))"$'\n'
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$logs/$name.log" | tail -1)
 	if [ -n "$summary" ]; then
 		passed=$((passed + $(echo "$summary" | cut -d' ' -f1)))
@@ -40,8 +45,9 @@ run_lab_test() {
 main() {
 	cd "$(dirname "$0")/.."
 	. tools/lib.sh
-	local start=$SECONDS logs passed=0 failed=0 rc
+	local start=$SECONDS logs passed=0 failed=0 rc times=""
 	logs=$(mktemp -d /tmp/rdmaip-check.XXXXXX)
+	log "logs in $logs"
 
 	bash tools/install-deps.sh || die "installing dependencies failed"
 
@@ -80,7 +86,7 @@ main() {
 	local kstart=$SECONDS
 	if ! make lab-install >"$logs/build.log" 2>&1; then
 		tail -50 "$logs/build.log"
-		log "build failed after $((SECONDS - kstart))s"
+		log "build failed after $((SECONDS - kstart))s; logs in $logs"
 		kill -- -"$kasan_pid" 2>/dev/null
 		echo "$passed passed, $((failed + 1)) failed"
 		return 1
@@ -110,7 +116,9 @@ main() {
 		failed=$((failed + 1))
 	fi
 
-	log "test suite took $((SECONDS - start))s; logs in $logs"
+	log "lab tests' wall times:"
+	printf '%s' "$times"
+	log "test suite took $((SECONDS - start))s; logs in $logs (kept)"
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]
 }

@@ -9,11 +9,11 @@ node B: nvme-rdma (`nvme connect --reconnect-delay 1 --ctrl-loss-tmo
 without a break while:
 
 1. target side: A's ports (group g0) are cut and restored
-   RDMAIP_NVME_CUTS times (default 10): NIC 1, and every fifth cycle NIC 2
-   while it carries the address;
+   RDMAIP_NVME_CUTS times (default 3, `make soak` 10): NIC 1, and every
+   fifth cycle NIC 2 while it carries the address (the third);
 2. host side: B's ports form a group too, the host connects from
    10.1.0.2 (B's NIC 1, --host-traddr), and B's NIC 1 is cut and restored
-   RDMAIP_NVME_HOST_CUTS times (default 3).
+   RDMAIP_NVME_HOST_CUTS times (default 1, `make soak` 3).
 
 Checks: fio reports no I/O error and no verify error (its JSON), the
 kernel logs no I/O error, and I/O resumes after every cycle (the
@@ -195,8 +195,8 @@ def phase(tap, lab, tag, node, addr, n, host_traddr=None):
 
 
 def steps(tap, lab):
-    n = int(os.environ.get("RDMAIP_NVME_CUTS", "10"))
-    n_host = int(os.environ.get("RDMAIP_NVME_HOST_CUTS", "3"))
+    n = int(os.environ.get("RDMAIP_NVME_CUTS", "3"))
+    n_host = int(os.environ.get("RDMAIP_NVME_HOST_CUTS", "1"))
     if tap.run("setup: group g0 on A; nvmet-rdma target on 10.1.0.1:4420 (null_blk, memory "
                "backed)", setup, lab) is None:
         return
