@@ -10,7 +10,7 @@ use crate::model::{Addr, Event, Group, Port};
 use crate::netlink::attr::DecodeError;
 use crate::netlink::ctrl;
 use crate::netlink::message::Request;
-use crate::netlink::session::{Session, SessionError, Transport};
+use crate::netlink::session::{Session, SessionError, Transport, DUMP_INTERRUPTED};
 use crate::output::{Format, Record};
 use crate::records;
 use crate::requests;
@@ -22,16 +22,22 @@ fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Error> {
         .map_err(Error::Output)
 }
 
-/// Runs a `get` request and writes one record per reply.
+/// Runs a `get` request and writes one record per reply. A dump that
+/// stayed interrupted is shown with iproute2's warning on `err`.
 fn show<T: Transport>(
     session: &mut Session<T>,
     mut request: Request,
     format: Format,
     out: &mut dyn Write,
+    err: &mut dyn Write,
     record: impl Fn(&[u8]) -> Result<Record, DecodeError>,
 ) -> Result<(), Error> {
     let replies = session.exchange(&mut request)?;
+    if replies.interrupted {
+        let _ = writeln!(err, "{DUMP_INTERRUPTED}");
+    }
     let records = replies
+        .payloads
         .iter()
         .map(|payload| record(payload).map_err(|e| Error::Netlink(SessionError::Decode(e))))
         .collect::<Result<Vec<_>, _>>()?;
@@ -114,6 +120,7 @@ pub fn run<T: Transport>(
             requests::group_get(id, name.as_deref()),
             format,
             out,
+            err,
             |p| Group::decode(p).map(|g| records::group(&g, details)),
         ),
         Command::PortShow { port, group } => show(
@@ -121,6 +128,7 @@ pub fn run<T: Transport>(
             requests::port_get(id, port.as_deref(), group.as_deref()),
             format,
             out,
+            err,
             |p| Port::decode(p).map(|port| records::port(&port, details)),
         ),
         Command::AddrShow { group } => show(
@@ -128,6 +136,7 @@ pub fn run<T: Transport>(
             requests::addr_get(id, group.as_deref()),
             format,
             out,
+            err,
             |p| Addr::decode(p).map(|a| records::addr(&a, details)),
         ),
         Command::GroupAdd { name, settings } => {
@@ -168,7 +177,9 @@ mod tests {
     use crate::model::fake as replies;
     use crate::netlink::attr::{AttrWriter, Attrs};
     use crate::netlink::ctrl::fake as ctrl_fake;
-    use crate::netlink::message::{fake, GenlMsg, NlMsgs, NLM_F_DUMP, NLM_F_MULTI};
+    use crate::netlink::message::{
+        fake, GenlMsg, NlMsgs, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_MULTI,
+    };
     use crate::netlink::session::scripted::ScriptedKernel;
     use crate::uapi::{cmd, group_attr};
 
@@ -336,6 +347,43 @@ mod tests {
         let (result, out, _) = run_line(&mut s, "-p addr");
         result.unwrap();
         assert!(out.contains("\n  {\n"));
+    }
+
+    #[test]
+    fn interrupted_dump_is_retried_then_shown_with_a_warning() {
+        for (interrupted, warned) in [(2, false), (usize::MAX, true)] {
+            let mut dumps = 0;
+            let mut s = Session::new(ScriptedKernel::new(move |req| {
+                let seq = seq_of(req);
+                if ctrl_fake::is_family_lookup(req) {
+                    return vec![
+                        ctrl_fake::family_reply(seq, FAMILY, &[("monitor", MONITOR_GROUP)]),
+                        fake::ack(req, 0, |_| {}),
+                    ];
+                }
+                dumps += 1;
+                let flags = if dumps <= interrupted {
+                    NLM_F_MULTI | NLM_F_DUMP_INTR
+                } else {
+                    NLM_F_MULTI
+                };
+                vec![
+                    fake::message(FAMILY, flags, seq, &replies::group_g0()),
+                    fake::done(seq, 0),
+                ]
+            }));
+            let (result, out, err) = run_line(&mut s, "group show");
+            result.unwrap();
+            assert!(out.starts_with("group g0 state up"), "{out}");
+            assert_eq!(out.lines().count(), 1);
+            let expected = if warned {
+                format!("{DUMP_INTERRUPTED}\n")
+            } else {
+                String::new()
+            };
+            assert_eq!(err, expected);
+            assert_eq!(sent(&mut s).len(), 3);
+        }
     }
 
     #[test]

@@ -93,6 +93,7 @@ pub fn resolve<T: Transport>(
     match session.exchange(&mut family_request(name)) {
         Ok(replies) => {
             let reply = replies
+                .payloads
                 .first()
                 .ok_or_else(|| DecodeError::new("no reply to the family lookup"))?;
             Ok(Some(parse_family(reply)?))

@@ -89,6 +89,11 @@ impl Request {
         self.buf[NLMSG_HDRLEN]
     }
 
+    /// Whether this is a dump request (`NLM_F_DUMP`).
+    pub fn is_dump(&self) -> bool {
+        header_field_u16(&self.buf, 6) & NLM_F_DUMP == NLM_F_DUMP
+    }
+
     /// The top-level attributes written so far, in order.
     pub fn attr_kinds(&self) -> impl Iterator<Item = u16> + '_ {
         self.attr_offsets.iter().map(|&(_, kind)| kind)
@@ -319,7 +324,9 @@ pub mod fake {
         m.extend_from_slice(&kind.to_ne_bytes());
         m.extend_from_slice(&flags.to_ne_bytes());
         m.extend_from_slice(&seq.to_ne_bytes());
-        m.extend_from_slice(&1234u32.to_ne_bytes());
+        // Addressed to the scripted socket, as the kernel addresses its
+        // answers to the requester.
+        m.extend_from_slice(&crate::netlink::session::scripted::PORT.to_ne_bytes());
         m.extend_from_slice(payload);
         m.resize(align4(m.len()), 0);
         m
@@ -388,6 +395,8 @@ mod tests {
         req.put_u32(4, 5000);
         req.put_u8(3, 1);
         assert_eq!(req.command(), 5);
+        assert!(!req.is_dump());
+        assert!(Request::new(0x1c, 5, 1, NLM_F_DUMP).is_dump());
         assert_eq!(req.attr_kinds().collect::<Vec<_>>(), [1, 4, 3]);
         let bytes = req.bytes(77).to_vec();
         let msg = only(&bytes);

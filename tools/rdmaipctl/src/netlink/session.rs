@@ -3,22 +3,106 @@
 //! Request/reply exchanges over a netlink transport: a `do` request
 //! answered by replies and an ack, a dump answered by replies and
 //! `NLMSG_DONE`, and multicast notifications.
+//!
+//! Only the kernel's answers count: a datagram from another socket, or a
+//! message addressed to another port or carrying another sequence number,
+//! is skipped, as iproute2 does. A dump the kernel marks as interrupted
+//! (`NLM_F_DUMP_INTR`: the state changed while it was dumped) is asked for
+//! again, a few times.
 
 use std::fmt;
 use std::io;
 
 use super::attr::DecodeError;
-use super::message::{Ack, NlMsgs, Request, NLMSG_DONE, NLMSG_ERROR, NLMSG_MIN_TYPE};
+use super::message::{
+    Ack, NlMsg, NlMsgs, Request, NLMSG_DONE, NLMSG_ERROR, NLMSG_MIN_TYPE, NLM_F_DUMP_INTR,
+};
+
+/// The port id of the kernel, the sender of every answer and event.
+pub const KERNEL_PORT: u32 = 0;
+
+/// How many times a dump is asked for while the kernel says it was
+/// interrupted, before its last answer is taken as it is.
+pub const DUMP_ATTEMPTS: usize = 3;
+
+/// What a dump that stayed interrupted after `DUMP_ATTEMPTS` prints, in
+/// iproute2's words.
+pub const DUMP_INTERRUPTED: &str = "Dump was interrupted and may be inconsistent.";
+
+/// One datagram received, with the port id of the socket that sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Datagram {
+    pub data: Vec<u8>,
+    pub sender: u32,
+}
+
+impl Datagram {
+    /// A datagram from the kernel.
+    pub fn from_kernel(data: Vec<u8>) -> Self {
+        Datagram {
+            data,
+            sender: KERNEL_PORT,
+        }
+    }
+}
 
 /// What a session needs from a netlink socket; tests replace the socket
 /// with a scripted kernel.
 pub trait Transport {
-    /// Sends one message.
+    /// Sends one message to the kernel.
     fn send(&mut self, message: &[u8]) -> io::Result<()>;
     /// Receives one datagram (one or more messages).
-    fn recv(&mut self) -> io::Result<Vec<u8>>;
+    fn recv(&mut self) -> io::Result<Datagram>;
     /// Subscribes to a multicast group.
     fn join_group(&mut self, group: u32) -> io::Result<()>;
+    /// The socket's own port id, which the kernel's answers are addressed to.
+    fn port_id(&self) -> u32;
+}
+
+/// The answers to one request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Replies {
+    /// The generic netlink payloads of the replies, in order.
+    pub payloads: Vec<Vec<u8>>,
+    /// The kernel marked the dump as interrupted (`NLM_F_DUMP_INTR`) every
+    /// time it was asked: the payloads may be inconsistent.
+    pub interrupted: bool,
+}
+
+/// Reads one datagram of the answers to the request numbered `seq` from
+/// port `port`: replies go into `replies`, and the request's ack (or the
+/// dump's `NLMSG_DONE`) is returned once reached. Messages that are not
+/// answers to that request are skipped.
+pub fn absorb(
+    datagram: &[u8],
+    seq: u32,
+    port: u32,
+    replies: &mut Replies,
+) -> Result<Option<Ack>, DecodeError> {
+    for msg in NlMsgs::new(datagram) {
+        let msg = msg?;
+        if !answers(&msg, seq, port) {
+            continue;
+        }
+        if msg.flags & NLM_F_DUMP_INTR != 0 {
+            replies.interrupted = true;
+        }
+        match msg.kind {
+            NLMSG_ERROR => return Ack::from_error(&msg).map(Some),
+            NLMSG_DONE => return Ack::from_done(&msg).map(Some),
+            kind if kind < NLMSG_MIN_TYPE => {} // other control messages
+            _ => replies.payloads.push(msg.payload.to_vec()),
+        }
+    }
+    Ok(None)
+}
+
+/// Whether `msg` answers the request numbered `seq` sent from port
+/// `port`: the kernel addresses its answers to the requester's port and
+/// repeats the request's number. Anything else is left over from an
+/// earlier exchange, or not meant for us.
+fn answers(msg: &NlMsg<'_>, seq: u32, port: u32) -> bool {
+    msg.seq == seq && msg.port_id == port
 }
 
 /// The kernel refused a request.
@@ -91,49 +175,57 @@ impl<T: Transport> Session<T> {
         &mut self.transport
     }
 
-    /// Sends a request and returns the generic netlink payloads of its
-    /// replies: those before the ack of a `do` request (which must ask for
-    /// one), or every part of a dump up to `NLMSG_DONE`.
-    pub fn exchange(&mut self, request: &mut Request) -> Result<Vec<Vec<u8>>, SessionError> {
-        self.seq = self.seq.wrapping_add(1);
-        let seq = self.seq;
-        self.transport.send(request.bytes(seq))?;
-        let mut replies = Vec::new();
+    /// Sends a request and returns its replies: those before the ack of a
+    /// `do` request (which must ask for one), or every part of a dump up to
+    /// `NLMSG_DONE`. A dump the kernel marks as interrupted is asked for
+    /// again, up to `DUMP_ATTEMPTS` times in all; `interrupted` says if
+    /// the last one still was.
+    pub fn exchange(&mut self, request: &mut Request) -> Result<Replies, SessionError> {
+        let mut attempt = 1;
         loop {
-            let datagram = self.transport.recv()?;
-            for msg in NlMsgs::new(&datagram) {
-                let msg = msg?;
-                if msg.seq != seq {
-                    // Left over from an earlier exchange; not ours.
-                    continue;
-                }
-                let ack = match msg.kind {
-                    NLMSG_ERROR => Ack::from_error(&msg)?,
-                    NLMSG_DONE => Ack::from_done(&msg)?,
-                    kind if kind < NLMSG_MIN_TYPE => continue, // other control messages
-                    _ => {
-                        replies.push(msg.payload.to_vec());
-                        continue;
-                    }
-                };
-                if ack.errno != 0 {
-                    return Err(SessionError::Rejected(Box::new(Rejection {
-                        cmd: request.command(),
-                        attr: ack.ext.offset.and_then(|o| request.attr_at(o)),
-                        ack,
-                    })));
-                }
+            let replies = self.exchange_once(request)?;
+            if !replies.interrupted || !request.is_dump() || attempt >= DUMP_ATTEMPTS {
                 return Ok(replies);
             }
+            attempt += 1;
+        }
+    }
+
+    fn exchange_once(&mut self, request: &mut Request) -> Result<Replies, SessionError> {
+        self.seq = self.seq.wrapping_add(1);
+        let seq = self.seq;
+        let port = self.transport.port_id();
+        self.transport.send(request.bytes(seq))?;
+        let mut replies = Replies::default();
+        loop {
+            let datagram = self.transport.recv()?;
+            if datagram.sender != KERNEL_PORT {
+                continue; // another socket's, not the kernel's
+            }
+            let Some(ack) = absorb(&datagram.data, seq, port, &mut replies)? else {
+                continue;
+            };
+            if ack.errno != 0 {
+                return Err(SessionError::Rejected(Box::new(Rejection {
+                    cmd: request.command(),
+                    attr: ack.ext.offset.and_then(|o| request.attr_at(o)),
+                    ack,
+                })));
+            }
+            return Ok(replies);
         }
     }
 
     /// Waits for the next datagram and returns the payloads of the
     /// notifications of `family` in it.
+    /// Datagrams from other sockets than the kernel's are skipped.
     pub fn notifications(&mut self, family: u16) -> Result<Vec<Vec<u8>>, SessionError> {
         let datagram = self.transport.recv()?;
         let mut found = Vec::new();
-        for msg in NlMsgs::new(&datagram) {
+        if datagram.sender != KERNEL_PORT {
+            return Ok(found);
+        }
+        for msg in NlMsgs::new(&datagram.data) {
             let msg = msg?;
             if msg.kind == family {
                 found.push(msg.payload.to_vec());
@@ -152,10 +244,18 @@ pub mod scripted {
 
     type Responder = Box<dyn FnMut(&[u8]) -> Vec<Vec<u8>>>;
 
+    /// The port id of the scripted socket; `message::fake` addresses its
+    /// messages to it.
+    pub const PORT: u32 = 1234;
+
     pub struct ScriptedKernel {
         respond: Responder,
         pub sent: Vec<Vec<u8>>,
+        /// Datagrams from the kernel still to be received.
         pub pending: VecDeque<io::Result<Vec<u8>>>,
+        /// Datagrams from another socket (port id, data), received before
+        /// the next of `pending`.
+        pub foreign: VecDeque<(u32, Vec<u8>)>,
         pub groups: Vec<u32>,
         /// Delivered once a multicast group is joined.
         pub notifications: Vec<io::Result<Vec<u8>>>,
@@ -167,6 +267,7 @@ pub mod scripted {
                 respond: Box::new(respond),
                 sent: Vec::new(),
                 pending: VecDeque::new(),
+                foreign: VecDeque::new(),
                 groups: Vec::new(),
                 notifications: Vec::new(),
             }
@@ -182,10 +283,18 @@ pub mod scripted {
             Ok(())
         }
 
-        fn recv(&mut self) -> io::Result<Vec<u8>> {
-            self.pending.pop_front().unwrap_or_else(|| {
+        fn recv(&mut self) -> io::Result<Datagram> {
+            if let Some((sender, data)) = self.foreign.pop_front() {
+                return Ok(Datagram { data, sender });
+            }
+            let data = self.pending.pop_front().unwrap_or_else(|| {
                 Err(io::Error::new(io::ErrorKind::UnexpectedEof, "script ended"))
-            })
+            })?;
+            Ok(Datagram::from_kernel(data))
+        }
+
+        fn port_id(&self) -> u32 {
+            PORT
         }
 
         fn join_group(&mut self, group: u32) -> io::Result<()> {
@@ -198,12 +307,149 @@ pub mod scripted {
 
 #[cfg(test)]
 mod tests {
-    use super::scripted::ScriptedKernel;
+    use super::scripted::{ScriptedKernel, PORT};
     use super::*;
     use crate::netlink::message::{fake, NLM_F_ACK, NLM_F_DUMP, NLM_F_MULTI};
 
     fn seq_of(request: &[u8]) -> u32 {
         u32::from_ne_bytes(request[8..12].try_into().unwrap())
+    }
+
+    /// `message` (one message) addressed to port `port` instead.
+    fn to_port(mut message: Vec<u8>, port: u32) -> Vec<u8> {
+        message[12..16].copy_from_slice(&port.to_ne_bytes());
+        message
+    }
+
+    /// `message` (one message) with `flags` added.
+    fn flagged(mut message: Vec<u8>, flags: u16) -> Vec<u8> {
+        let old = u16::from_ne_bytes([message[6], message[7]]);
+        message[6..8].copy_from_slice(&(old | flags).to_ne_bytes());
+        message
+    }
+
+    #[test]
+    fn absorb_keeps_only_answers_to_the_request() {
+        let mut d = fake::genl(30, NLM_F_MULTI, 7, 3, |w| {
+            w.put_u32(1, 1);
+        });
+        d.extend(fake::genl(30, NLM_F_MULTI, 6, 3, |_| {})); // earlier request
+        d.extend(to_port(fake::genl(30, NLM_F_MULTI, 7, 3, |_| {}), PORT + 1));
+        d.extend(fake::message(1, 0, 7, &[])); // NLMSG_NOOP
+        d.extend(fake::genl(30, NLM_F_MULTI, 7, 4, |_| {}));
+        let mut replies = Replies::default();
+        assert_eq!(absorb(&d, 7, PORT, &mut replies), Ok(None));
+        let commands: Vec<u8> = replies.payloads.iter().map(|p| p[0]).collect();
+        assert_eq!(commands, [3, 4]);
+        assert!(!replies.interrupted);
+        // Another port's or another request's end is not ours either.
+        let mut end = to_port(fake::done(7, 0), 99);
+        end.extend(fake::done(8, libc::EIO));
+        assert_eq!(absorb(&end, 7, PORT, &mut replies), Ok(None));
+        assert_eq!(
+            absorb(&fake::done(7, 0), 7, PORT, &mut replies),
+            Ok(Some(Ack::default()))
+        );
+        assert_eq!(replies.payloads.len(), 2);
+    }
+
+    #[test]
+    fn absorb_notes_an_interrupted_dump() {
+        let mut replies = Replies::default();
+        let d = flagged(fake::genl(30, NLM_F_MULTI, 7, 3, |_| {}), NLM_F_DUMP_INTR);
+        assert_eq!(absorb(&d, 7, PORT, &mut replies), Ok(None));
+        assert!(replies.interrupted);
+        // The flag may come on NLMSG_DONE only.
+        let mut replies = Replies::default();
+        let d = flagged(fake::done(7, 0), NLM_F_DUMP_INTR);
+        assert!(absorb(&d, 7, PORT, &mut replies).unwrap().is_some());
+        assert!(replies.interrupted);
+        // Not when it is on someone else's message.
+        let mut replies = Replies::default();
+        let d = flagged(fake::done(6, 0), NLM_F_DUMP_INTR);
+        assert_eq!(absorb(&d, 7, PORT, &mut replies), Ok(None));
+        assert!(!replies.interrupted);
+    }
+
+    #[test]
+    fn absorb_stops_at_a_malformed_message() {
+        let mut d = fake::genl(30, NLM_F_MULTI, 7, 3, |_| {});
+        d.extend([1, 2, 3]);
+        let mut replies = Replies::default();
+        assert!(absorb(&d, 7, PORT, &mut replies).is_err());
+    }
+
+    #[test]
+    fn datagrams_from_other_sockets_are_skipped() {
+        let mut kernel = ScriptedKernel::new(|req| {
+            vec![
+                fake::genl(30, 0, seq_of(req), 3, |_| {}),
+                fake::ack(req, 0, |_| {}),
+            ]
+        });
+        // A forged ack for the first request, sent by port 4321.
+        let mut forged = fake::ack(Request::new(30, 3, 1, 0).bytes(1), libc::EPERM, |_| {});
+        forged[12..16].copy_from_slice(&PORT.to_ne_bytes());
+        kernel.foreign.push_back((4321, forged));
+        let mut s = Session::new(kernel);
+        let mut req = Request::new(30, 3, 1, NLM_F_ACK);
+        let replies = s.exchange(&mut req).unwrap();
+        assert_eq!(replies.payloads.len(), 1);
+        assert!(s.transport_mut().foreign.is_empty());
+    }
+
+    /// A kernel answering dumps with one reply, flagged as interrupted for
+    /// the first `interrupted` dumps.
+    fn interrupting_kernel(interrupted: usize) -> ScriptedKernel {
+        let mut count = 0;
+        ScriptedKernel::new(move |req| {
+            count += 1;
+            let seq = seq_of(req);
+            let flags = if count <= interrupted {
+                NLM_F_MULTI | NLM_F_DUMP_INTR
+            } else {
+                NLM_F_MULTI
+            };
+            let reply = fake::genl(30, flags, seq, 3, |w| {
+                w.put_u32(1, count as u32);
+            });
+            if req[6..8] == NLM_F_ACK.to_ne_bytes() {
+                vec![reply, fake::ack(req, 0, |_| {})]
+            } else {
+                vec![reply, fake::done(seq, 0)]
+            }
+        })
+    }
+
+    #[test]
+    fn interrupted_dump_is_asked_for_again() {
+        let mut s = Session::new(interrupting_kernel(2));
+        let mut req = Request::new(30, 3, 1, NLM_F_DUMP);
+        let replies = s.exchange(&mut req).unwrap();
+        assert!(!replies.interrupted);
+        // Only the third, consistent, dump's reply.
+        assert_eq!(replies.payloads.len(), 1);
+        assert_eq!(replies.payloads[0][8..12], 3u32.to_ne_bytes());
+        let seqs: Vec<u32> = s.transport_mut().sent.iter().map(|m| seq_of(m)).collect();
+        assert_eq!(seqs, [1, 2, 3]);
+    }
+
+    #[test]
+    fn dump_interrupted_every_time_is_returned_as_such() {
+        let mut s = Session::new(interrupting_kernel(usize::MAX));
+        let mut req = Request::new(30, 3, 1, NLM_F_DUMP);
+        let replies = s.exchange(&mut req).unwrap();
+        assert!(replies.interrupted);
+        assert_eq!(replies.payloads.len(), 1);
+        assert_eq!(s.transport_mut().sent.len(), DUMP_ATTEMPTS);
+    }
+
+    #[test]
+    fn do_requests_are_never_repeated() {
+        let mut s = Session::new(interrupting_kernel(usize::MAX));
+        let mut req = Request::new(30, 1, 1, NLM_F_ACK);
+        assert!(s.exchange(&mut req).unwrap().interrupted);
+        assert_eq!(s.transport_mut().sent.len(), 1);
     }
 
     #[test]
@@ -218,8 +464,8 @@ mod tests {
         let mut s = Session::new(kernel);
         let mut req = Request::new(30, 3, 1, NLM_F_ACK);
         let replies = s.exchange(&mut req).unwrap();
-        assert_eq!(replies.len(), 1);
-        assert_eq!(replies[0][0], 3);
+        assert_eq!(replies.payloads.len(), 1);
+        assert_eq!(replies.payloads[0][0], 3);
         assert_eq!(s.transport_mut().sent.len(), 1);
     }
 
@@ -233,7 +479,7 @@ mod tests {
         });
         let mut s = Session::new(kernel);
         let mut req = Request::new(30, 1, 1, NLM_F_ACK);
-        assert!(s.exchange(&mut req).unwrap().is_empty());
+        assert!(s.exchange(&mut req).unwrap().payloads.is_empty());
     }
 
     #[test]
@@ -247,7 +493,7 @@ mod tests {
         });
         let mut s = Session::new(kernel);
         let mut req = Request::new(30, 3, 1, NLM_F_DUMP);
-        assert_eq!(s.exchange(&mut req).unwrap().len(), 2);
+        assert_eq!(s.exchange(&mut req).unwrap().payloads.len(), 2);
     }
 
     #[test]
@@ -305,5 +551,19 @@ mod tests {
         let found = s.notifications(30).unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0][0], 12);
+    }
+
+    #[test]
+    fn notifications_from_other_sockets_are_ignored() {
+        let mut kernel = ScriptedKernel::new(|_| Vec::new());
+        kernel
+            .foreign
+            .push_back((4321, fake::genl(30, 0, 0, 12, |_| {})));
+        kernel
+            .pending
+            .push_back(Ok(fake::genl(30, 0, 0, 13, |_| {})));
+        let mut s = Session::new(kernel);
+        assert!(s.notifications(30).unwrap().is_empty());
+        assert_eq!(s.notifications(30).unwrap()[0][0], 13);
     }
 }

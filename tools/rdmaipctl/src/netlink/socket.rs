@@ -9,10 +9,12 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use libc::{NETLINK_ADD_MEMBERSHIP, NETLINK_CAP_ACK, NETLINK_EXT_ACK, SOL_NETLINK};
 
-use super::session::Transport;
+use super::session::{Datagram, Transport};
 
 pub struct NetlinkSocket {
     fd: OwnedFd,
+    /// The port id the kernel gave the socket at bind().
+    port: u32,
 }
 
 fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
@@ -38,7 +40,7 @@ impl NetlinkSocket {
         })?;
         // SAFETY: `fd` was just returned by socket() and is owned by no one else.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        let sock = NetlinkSocket { fd };
+        let mut sock = NetlinkSocket { fd, port: 0 };
         // SAFETY: sockaddr_nl is plain old data; all zeroes (pid 0) lets
         // the kernel choose our port id.
         let mut addr: libc::sockaddr_nl = unsafe { mem::zeroed() };
@@ -51,6 +53,17 @@ impl NetlinkSocket {
                 mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
             )
         })?;
+        let mut len = mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
+        // SAFETY: `addr` and `len` describe a sockaddr_nl the kernel may
+        // write, both outliving the call.
+        check(unsafe {
+            libc::getsockname(
+                sock.fd.as_raw_fd(),
+                (&mut addr as *mut libc::sockaddr_nl).cast(),
+                &mut len,
+            )
+        })?;
+        sock.port = addr.nl_pid;
         sock.set_option(NETLINK_EXT_ACK, 1)?;
         sock.set_option(NETLINK_CAP_ACK, 1)?;
         Ok(sock)
@@ -92,7 +105,7 @@ impl Transport for NetlinkSocket {
         }
     }
 
-    fn recv(&mut self) -> io::Result<Vec<u8>> {
+    fn recv(&mut self) -> io::Result<Datagram> {
         loop {
             // Peek first: MSG_TRUNC makes recv() return the datagram's full
             // size, so no dump message is ever cut short.
@@ -113,13 +126,28 @@ impl Transport for NetlinkSocket {
                 return Err(err);
             };
             let mut buf = vec![0u8; size.max(1)];
-            // SAFETY: the pointer and length describe `buf`, which outlives the call.
-            let got =
-                unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+            // SAFETY: sockaddr_nl is plain old data; all zeroes is valid.
+            let mut from: libc::sockaddr_nl = unsafe { mem::zeroed() };
+            let mut from_len = mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
+            // SAFETY: the pointers and lengths describe `buf` and `from`,
+            // which outlive the call.
+            let got = unsafe {
+                libc::recvfrom(
+                    self.fd.as_raw_fd(),
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                    0,
+                    (&mut from as *mut libc::sockaddr_nl).cast(),
+                    &mut from_len,
+                )
+            };
             match usize::try_from(got) {
                 Ok(n) => {
                     buf.truncate(n);
-                    return Ok(buf);
+                    return Ok(Datagram {
+                        data: buf,
+                        sender: from.nl_pid,
+                    });
                 }
                 Err(_) => {
                     let err = io::Error::last_os_error();
@@ -139,5 +167,9 @@ impl Transport for NetlinkSocket {
             )
         })?;
         self.set_option(NETLINK_ADD_MEMBERSHIP, group)
+    }
+
+    fn port_id(&self) -> u32 {
+        self.port
     }
 }
