@@ -14,38 +14,30 @@ use kernel::c_str;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
-mod addr_notifier;
-mod clock;
-mod cm_ids;
+#[deny(unsafe_code)]
 mod engine;
-mod errno;
-mod events;
-mod ffi;
-mod genl;
-mod groups;
-mod ib;
-mod ib_event;
+#[deny(unsafe_code)]
+mod input;
+#[deny(unsafe_code)]
 mod logic;
-mod names;
-mod netdev;
-mod netdev_notifier;
-mod nl;
-mod notifier;
-mod ports;
-mod rtnl_sock;
-mod stack_string;
-mod ulp_api;
-mod workq;
+#[deny(unsafe_code)]
+mod output;
+#[deny(unsafe_code)]
+mod state;
+mod sys;
 
-use addr_notifier::{AddrListener, AddrNotifier, Family};
 use engine::Engine;
-use ib::{IbClient, IbDevice};
-use ib_event::{EventHandlerRegistration, IbEvent, IbEventHandler};
-use names::DevName;
-use netdev::{NetDevice, Rtnl};
-use netdev_notifier::{NetdevEvent, NetdevListener, NetdevNotifier};
-use ports::PortRegistry;
-use workq::Worker;
+use state::ports::PortRegistry;
+use sys::addr_notifier::{self, AddrListener, AddrNotifier, Family};
+use sys::cm_ids;
+use sys::genl;
+use sys::ib::{self, IbClient, IbDevice};
+use sys::ib_event::{EventHandlerRegistration, IbEvent, IbEventHandler};
+use sys::names::DevName;
+use sys::netdev::{NetDevice, Rtnl};
+use sys::netdev_notifier::{self, NetdevEvent, NetdevListener, NetdevNotifier};
+use sys::ulp_api;
+use sys::workq::Worker;
 
 module! {
     type: RdmaIp,
@@ -154,7 +146,7 @@ struct RdmaIp {
     // Last: registered before and unregistered after every source of
     // events, so notifications always have a registered family to go to.
     // Unregistering waits for running requests.
-    _netlink: genl::Registration<nl::Netlink>,
+    _netlink: genl::Registration,
 }
 
 impl kernel::Module for RdmaIp {
@@ -162,7 +154,7 @@ impl kernel::Module for RdmaIp {
         let registry = Arc::pin_init(PortRegistry::new(), GFP_KERNEL)?;
         let engine = Worker::new(c_str!("rdmaip"), Engine::new(registry.clone())?)?;
         let netlink = genl::Registration::register(Arc::new(
-            nl::Netlink::new(registry.clone(), engine.clone()),
+            input::netlink::Netlink::new(registry.clone(), engine.clone()),
             GFP_KERNEL,
         )?)?;
         // Netdev events first, so that none is missed between discovering a

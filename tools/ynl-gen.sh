@@ -7,8 +7,8 @@
 # the kernel's genetlink schema:
 #
 #   include/uapi/linux/rdmaip.h   uapi header       (--mode uapi)
-#   rdmaip/nl_gen.h               kernel header     (--mode kernel --header)
-#   rdmaip/nl_gen.c               policies, ops     (--mode kernel --source)
+#   rdmaip/generated/nl_gen.h     kernel header     (--mode kernel --header)
+#   rdmaip/generated/nl_gen.c     policies, ops     (--mode kernel --source)
 #
 # Usage: tools/ynl-gen.sh [--check] [KDIR]
 #
@@ -104,8 +104,8 @@ cp "$RDMAIP_ROOT/$SPEC_REL" "$stage/$SPEC_REL"
 # output path in the repository, generator mode arguments
 readonly OUTPUTS=(
 	"include/uapi/linux/rdmaip.h|--mode uapi --header"
-	"rdmaip/nl_gen.h|--mode kernel --header"
-	"rdmaip/nl_gen.c|--mode kernel --source"
+	"rdmaip/generated/nl_gen.h|--mode kernel --header"
+	"rdmaip/generated/nl_gen.c|--mode kernel --source"
 )
 
 if ! validate_spec; then

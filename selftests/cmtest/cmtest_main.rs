@@ -32,11 +32,11 @@ mod debugfs;
 mod ffi;
 mod ids;
 // The notifier block wrapper rdmaip.ko uses too.
-#[path = "../../rdmaip/notifier.rs"]
+#[path = "../../rdmaip/sys/notifier.rs"]
 mod notifier;
 mod rdmaip_api;
 // The stack string rdmaip.ko uses too.
-#[path = "../../rdmaip/stack_string.rs"]
+#[path = "../../rdmaip/sys/stack_string.rs"]
 mod stack_string;
 mod sys;
 mod text;

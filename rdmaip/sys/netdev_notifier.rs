@@ -9,9 +9,9 @@
 //! replays DOWN/UNREGISTER, so a listener must not treat those replays as
 //! real events once it has stopped caring.
 
-use crate::ffi;
-use crate::netdev::{NetDevice, Rtnl};
-use crate::notifier::{Call, Chain, Notifier};
+use crate::sys::ffi;
+use crate::sys::netdev::{NetDevice, Rtnl};
+use crate::sys::notifier::{Call, Chain, Notifier};
 use core::ffi::{c_int, c_ulong, c_void};
 use kernel::prelude::*;
 

@@ -5,7 +5,7 @@
 //! Wall-clock time, not monotonic, so that a timestamp in rdmaip's log can be
 //! compared with `date +%s.%N` taken by a test or an operator on the node.
 
-use crate::ffi;
+use crate::sys::ffi;
 use core::fmt;
 
 /// Nanoseconds since the Unix epoch.

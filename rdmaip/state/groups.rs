@@ -10,14 +10,14 @@
 //! `logic::group`; this file keeps the tables those decisions read, under
 //! the registry lock (see `ports.rs`).
 
-use crate::errno::eopnotsupp;
-use crate::ib::LinkLayer;
 use crate::logic::group::{
     on_detach, FailbackSettings, Member, OnDetach, Placement, MAX_MEMBERS, NS_PER_MS,
 };
 use crate::logic::rtaddr::AddrInfo;
-use crate::names::Name;
-use crate::ports::{Port, Tables};
+use crate::state::ports::{Port, Tables};
+use crate::sys::errno::eopnotsupp;
+use crate::sys::ib::LinkLayer;
+use crate::sys::names::Name;
 use kernel::c_str;
 use kernel::prelude::*;
 
@@ -221,7 +221,7 @@ impl Tables {
             return refuse(ENOSPC, c_str!("the group is full (16 ports)"));
         };
         self.group_mut(slot).members[member] = Some(port);
-        let now = crate::clock::mono_ns();
+        let now = crate::sys::clock::mono_ns();
         let settings = self.group(slot).settings.failback;
         let p = self.port_mut(port);
         p.group = Some(slot);

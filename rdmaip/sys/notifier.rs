@@ -10,9 +10,9 @@
 //! chain's lock, or RCU for atomic chains), so the target outlives them.
 //!
 //! Shared by rdmaip.ko and the selftest module (`#[path]`): it needs only
-//! `crate::ffi::notifier_block` and `crate::ffi::NOTIFY_DONE`.
+//! `notifier_block` and `NOTIFY_DONE` from the `ffi` module next to it.
 
-use crate::ffi;
+use super::ffi;
 use core::ffi::{c_int, c_ulong, c_void};
 use kernel::error::to_result;
 use kernel::prelude::*;

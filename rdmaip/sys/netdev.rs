@@ -5,8 +5,8 @@
 //! `netif_carrier_ok()`, and `rtnl_lock()` from `include/linux/netdevice.h`
 //! and `include/linux/rtnetlink.h`).
 
-use crate::ffi;
-use crate::names::IfName;
+use crate::sys::ffi;
+use crate::sys::names::IfName;
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::types::Opaque;

@@ -9,9 +9,9 @@
 //! serialises both for one device and waits for running callbacks in
 //! `ib_unregister_client()`.
 
-use crate::ffi;
-use crate::names::DevName;
-use crate::netdev::NetDevRef;
+use crate::sys::ffi;
+use crate::sys::names::DevName;
+use crate::sys::netdev::NetDevRef;
 use core::ffi::{c_int, c_void};
 use core::ptr::{self, NonNull};
 use core::sync::atomic::{AtomicPtr, Ordering};

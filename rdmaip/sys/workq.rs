@@ -10,7 +10,7 @@
 //! second delayed work whose only task is to kick the first, so arming a
 //! timer can never postpone a pending immediate run.
 
-use crate::ffi;
+use crate::sys::ffi;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::prelude::*;

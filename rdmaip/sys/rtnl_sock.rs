@@ -9,8 +9,8 @@
 //! never use this socket with `rtnl_lock` or an rdmaip lock held. It may
 //! sleep.
 
-use crate::ffi;
 use crate::logic::rtaddr::{self, AddrInfo, Reply};
+use crate::sys::ffi;
 use core::ptr::NonNull;
 use kernel::prelude::*;
 

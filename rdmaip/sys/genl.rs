@@ -15,8 +15,8 @@
 //! genetlink's callback rwsem, which `genl_unregister_family()` takes for
 //! writing: unregistering waits for every running handler.
 
-use crate::errno::emsgsize;
-use crate::ffi;
+use crate::sys::errno::emsgsize;
+use crate::sys::ffi;
 use core::ffi::{c_int, c_void};
 use core::ptr::{self, NonNull};
 use core::sync::atomic::{AtomicPtr, Ordering};
@@ -395,26 +395,31 @@ pub(crate) enum Op {
     PortUndrain,
 }
 
+/// What `HANDLERS` points to: the registered handlers, of any type.
+struct Registered(Arc<dyn Handlers>);
+
 /// The registered handlers: the generated ops carry no context pointer.
 /// Set before `genl_register_family()`, cleared after unregistering, which
 /// waits for every running handler.
-static HANDLERS: AtomicPtr<c_void> = AtomicPtr::new(ptr::null_mut());
+static HANDLERS: AtomicPtr<Registered> = AtomicPtr::new(ptr::null_mut());
 
 /// A registered family; unregisters on drop.
 ///
 /// # Invariants
 ///
-/// `rdmaip_nl_family` is registered and `HANDLERS` points to the `Arc`'s
+/// `rdmaip_nl_family` is registered and `HANDLERS` points to `registered`'s
 /// contents.
-pub(crate) struct Registration<T: Handlers> {
-    handlers: Arc<T>,
+pub(crate) struct Registration {
+    registered: KBox<Registered>,
 }
 
-impl<T: Handlers> Registration<T> {
+impl Registration {
     /// Registers the family with `handlers` serving its operations. Only
     /// one registration may exist (`EBUSY`).
-    pub(crate) fn register(handlers: Arc<T>) -> Result<Self> {
-        let raw = ptr::from_ref::<T>(&handlers).cast_mut().cast::<c_void>();
+    pub(crate) fn register<T: Handlers>(handlers: Arc<T>) -> Result<Self> {
+        let handlers: Arc<dyn Handlers> = handlers;
+        let registered = KBox::new(Registered(handlers), GFP_KERNEL)?;
+        let raw = ptr::from_ref::<Registered>(&registered).cast_mut();
         HANDLERS
             .compare_exchange(ptr::null_mut(), raw, Ordering::AcqRel, Ordering::Acquire)
             .map_err(|_| EBUSY)?;
@@ -426,34 +431,35 @@ impl<T: Handlers> Registration<T> {
             return Err(Error::from_errno(ret));
         }
         // INVARIANT: registered, `HANDLERS` set.
-        Ok(Self { handlers })
+        Ok(Self { registered })
     }
 }
 
-impl<T: Handlers> Drop for Registration<T> {
+impl Drop for Registration {
     fn drop(&mut self) {
         // SAFETY: registered by the type invariant; waits for handlers.
         unsafe { ffi::genl_unregister_family(ptr::addr_of!(ffi::rdmaip_nl_family)) };
         HANDLERS.store(ptr::null_mut(), Ordering::Release);
-        let _ = &self.handlers;
+        let _ = &self.registered;
     }
 }
 
 /// # Safety
 ///
 /// Only called from a generated op while the family is registered.
-unsafe fn handlers<'a, T: Handlers>() -> &'a T {
-    // SAFETY: set to a live `T` for as long as the family is registered.
-    unsafe { &*HANDLERS.load(Ordering::Acquire).cast::<T>() }
+unsafe fn handlers<'a>() -> &'a dyn Handlers {
+    // SAFETY: set to a live `Registered` for as long as the family is
+    // registered.
+    unsafe { &*(*HANDLERS.load(Ordering::Acquire)).0 }
 }
 
 /// # Safety
 ///
-/// `info` must be the request genetlink passed to a doit handler of a
-/// registered family served by `T`.
-pub(crate) unsafe fn doit<T: Handlers>(op: Op, info: *mut ffi::genl_info) -> c_int {
+/// `info` must be the request genetlink passed to a doit handler of the
+/// registered family.
+unsafe fn doit(op: Op, info: *mut ffi::genl_info) -> c_int {
     // SAFETY: by the caller's contract.
-    let (h, req) = unsafe { (handlers::<T>(), &*info.cast::<Request>()) };
+    let (h, req) = unsafe { (handlers(), &*info.cast::<Request>()) };
     match h.doit(op, req) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
@@ -462,20 +468,16 @@ pub(crate) unsafe fn doit<T: Handlers>(op: Op, info: *mut ffi::genl_info) -> c_i
 
 /// # Safety
 ///
-/// `skb` and `cb` must be what genetlink passed to a dumpit handler of a
-/// registered family served by `T`.
-pub(crate) unsafe fn dumpit<T: Handlers>(
-    op: Op,
-    skb: *mut ffi::sk_buff,
-    cb: *mut ffi::netlink_callback,
-) -> c_int {
+/// `skb` and `cb` must be what genetlink passed to a dumpit handler of the
+/// registered family.
+unsafe fn dumpit(op: Op, skb: *mut ffi::sk_buff, cb: *mut ffi::netlink_callback) -> c_int {
     let (Some(skb), Some(cb)) = (NonNull::new(skb), NonNull::new(cb)) else {
         return EINVAL.to_errno();
     };
     // INVARIANT: genetlink's buffer and callback, valid for this call.
     let mut dump = Dump { skb, cb };
     // SAFETY: by the caller's contract.
-    let h = unsafe { handlers::<T>() };
+    let h = unsafe { handlers() };
     // A call that adds nothing returns 0, which ends the dump.
     match h.dumpit(op, &mut dump) {
         Ok(()) => dump.result(),
@@ -483,18 +485,18 @@ pub(crate) unsafe fn dumpit<T: Handlers>(
     }
 }
 
-/// Defines the C entry points the generated ops call, forwarding each to
-/// [`doit`] / [`dumpit`] for handler type `$t`.
+/// Defines the C entry points the generated ops call (`nl_gen.h`),
+/// forwarding each to [`doit`] / [`dumpit`] with its [`Op`].
 macro_rules! genl_ops {
-    ($t:ty; doit: $($d:ident => $dop:ident),* ; dumpit: $($u:ident => $uop:ident),* $(,)?) => {
+    (doit: $($d:ident => $dop:ident),* ; dumpit: $($u:ident => $uop:ident),* $(,)?) => {
         $(
             /// # Safety
             ///
             /// Called by genetlink only, for the registered family.
             #[no_mangle]
-            unsafe extern "C" fn $d(_skb: *mut $crate::ffi::sk_buff, info: *mut $crate::ffi::genl_info) -> core::ffi::c_int {
+            unsafe extern "C" fn $d(_skb: *mut ffi::sk_buff, info: *mut ffi::genl_info) -> c_int {
                 // SAFETY: called by genetlink for the registered family.
-                unsafe { $crate::genl::doit::<$t>($crate::genl::Op::$dop, info) }
+                unsafe { doit(Op::$dop, info) }
             }
         )*
         $(
@@ -502,11 +504,27 @@ macro_rules! genl_ops {
             ///
             /// Called by genetlink only, for the registered family.
             #[no_mangle]
-            unsafe extern "C" fn $u(skb: *mut $crate::ffi::sk_buff, cb: *mut $crate::ffi::netlink_callback) -> core::ffi::c_int {
+            unsafe extern "C" fn $u(skb: *mut ffi::sk_buff, cb: *mut ffi::netlink_callback) -> c_int {
                 // SAFETY: called by genetlink for the registered family.
-                unsafe { $crate::genl::dumpit::<$t>($crate::genl::Op::$uop, skb, cb) }
+                unsafe { dumpit(Op::$uop, skb, cb) }
             }
         )*
     };
 }
-pub(crate) use genl_ops;
+
+genl_ops!(
+    doit:
+        rdmaip_nl_group_new_doit => GroupNew,
+        rdmaip_nl_group_del_doit => GroupDel,
+        rdmaip_nl_group_get_doit => GroupGet,
+        rdmaip_nl_group_set_doit => GroupSet,
+        rdmaip_nl_port_add_doit => PortAdd,
+        rdmaip_nl_port_del_doit => PortDel,
+        rdmaip_nl_port_get_doit => PortGet,
+        rdmaip_nl_port_drain_doit => PortDrain,
+        rdmaip_nl_port_undrain_doit => PortUndrain;
+    dumpit:
+        rdmaip_nl_group_get_dumpit => GroupGet,
+        rdmaip_nl_port_get_dumpit => PortGet,
+        rdmaip_nl_addr_get_dumpit => AddrGet,
+);

@@ -8,8 +8,8 @@
 //! writing, so it waits for a running handler. Never unregister from inside
 //! the handler, and never hold a lock the handler takes while unregistering.
 
-use crate::ffi;
-use crate::ib::{IbDevice, IbDeviceRef};
+use crate::sys::ffi;
+use crate::sys::ib::{IbDevice, IbDeviceRef};
 use kernel::prelude::*;
 use kernel::types::Opaque;
 

@@ -9,8 +9,8 @@
 //! notifier chain, so the listener is called in atomic context and must not
 //! sleep: it should only note the change and queue work.
 
-use crate::ffi;
-use crate::notifier::{Call, Chain, Notifier};
+use crate::sys::ffi;
+use crate::sys::notifier::{Call, Chain, Notifier};
 use core::ffi::{c_int, c_ulong, c_void};
 use kernel::prelude::*;
 

@@ -7,15 +7,15 @@
 //! learn about the gap from the socket's overrun error, as with any netlink
 //! monitor, and can re-read the state with a dump.
 
-use crate::clock::WallTime;
 use crate::engine::Reason;
-use crate::ffi;
-use crate::genl::Message;
-use crate::groups::GroupName;
+use crate::input::netlink::{put_port_name, reason_attr};
 use crate::logic::port::{Health, HealthChange};
 use crate::logic::rtaddr::{AddrInfo, IpAddr};
-use crate::nl::{put_port_name, reason_attr};
-use crate::ports::PortInfo;
+use crate::state::groups::GroupName;
+use crate::state::ports::PortInfo;
+use crate::sys::clock::WallTime;
+use crate::sys::ffi;
+use crate::sys::genl::Message;
 use kernel::prelude::*;
 
 /// A port's health changed.

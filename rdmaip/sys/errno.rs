@@ -2,7 +2,7 @@
 
 //! Error codes that 6.12's `kernel::error::code` does not define.
 
-use crate::ffi;
+use crate::sys::ffi;
 use kernel::error::Error;
 
 /// `EMSGSIZE`: a netlink message is full.

@@ -7,12 +7,12 @@
 //! `EXPORT_SYMBOL_GPL` lines are in `shim.c`); the notifier chain's head is
 //! a static in `shim.c` too, since its initialiser is a macro.
 
-use crate::ffi;
-use crate::groups::parse_name;
-use crate::ib::IbDeviceRef;
 use crate::logic::rtaddr::IpAddr;
-use crate::netdev::NetDevRef;
-use crate::ports::{PortRegistry, Tables};
+use crate::state::groups::parse_name;
+use crate::state::ports::{PortRegistry, Tables};
+use crate::sys::ffi;
+use crate::sys::ib::IbDeviceRef;
+use crate::sys::netdev::NetDevRef;
 use core::ffi::{c_char, c_int, c_uint};
 use core::ptr;
 use core::sync::atomic::{AtomicPtr, Ordering};
@@ -101,7 +101,9 @@ fn sockaddr(addr: &IpAddr) -> ffi::__kernel_sockaddr_storage {
 /// # Safety
 ///
 /// `group` must be NULL or a NUL-terminated string.
-unsafe fn group_arg(group: *const c_char) -> core::result::Result<crate::groups::GroupName, c_int> {
+unsafe fn group_arg(
+    group: *const c_char,
+) -> core::result::Result<crate::state::groups::GroupName, c_int> {
     if group.is_null() {
         return Err(-EINVAL);
     }

@@ -32,8 +32,8 @@
 //! The caller holds no lock of its own and not rtnl: consumer handlers may
 //! sleep, and may call into rdmaip.
 
-use crate::ib::IbDevice;
 use crate::logic::rtaddr::IpAddr;
+use crate::sys::ib::IbDevice;
 
 /// Whether local notification was built in.
 pub(crate) const AVAILABLE: bool = cfg!(rdmaip_cm_internals);
@@ -56,7 +56,7 @@ pub(crate) fn notify_addr_change(
 #[cfg(rdmaip_cm_internals)]
 mod internals {
     use super::*;
-    use crate::ffi;
+    use crate::sys::ffi;
     use core::ffi::c_ulong;
     use core::ptr;
 

@@ -14,18 +14,18 @@
 //! rtnl -> table and ib event rwsem -> table; nothing is called with the
 //! table locked that could take either of those.
 
-use crate::clock::WallTime;
-use crate::events;
-use crate::groups::{Group, GroupName};
-use crate::ib::{IbDevice, IbDeviceRef, IbPortState, LinkLayer};
-use crate::ib_event::IbEvent;
 use crate::logic::group::Member;
 use crate::logic::port::{
     audit, AuditVerdict, Health, HealthChange, PortInput, PortStatus, RdmaState,
 };
-use crate::names::{DevName, IfName};
-use crate::netdev::{NetDevRef, NetDevice, Rtnl, RtnlGuard};
-use crate::netdev_notifier::NetdevEvent;
+use crate::output::monitor;
+use crate::state::groups::{Group, GroupName};
+use crate::sys::clock::WallTime;
+use crate::sys::ib::{IbDevice, IbDeviceRef, IbPortState, LinkLayer};
+use crate::sys::ib_event::IbEvent;
+use crate::sys::names::{DevName, IfName};
+use crate::sys::netdev::{NetDevRef, NetDevice, Rtnl, RtnlGuard};
+use crate::sys::netdev_notifier::NetdevEvent;
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::Mutex;
@@ -211,7 +211,7 @@ impl Tables {
             .and_then(|g| g.as_ref())
         {
             let m = g.member_of(slot);
-            let count = |f: &dyn Fn(&crate::groups::Addr) -> bool| {
+            let count = |f: &dyn Fn(&crate::state::groups::Addr) -> bool| {
                 g.addrs().filter(|a| f(a)).count() as u64
             };
             info.group = Some(PortGroupInfo {
@@ -600,7 +600,7 @@ impl PortRegistry {
             &mut self.tables.lock(),
             &mut changed,
             at,
-            crate::clock::mono_ns(),
+            crate::sys::clock::mono_ns(),
         );
         changed.notify(at);
         kick
@@ -650,7 +650,7 @@ impl Changes {
 
     fn notify(self, at: WallTime) {
         for (info, change) in self.items.into_iter().flatten() {
-            events::port_health(&info, change, at);
+            monitor::port_health(&info, change, at);
         }
     }
 }

@@ -18,22 +18,22 @@
 //! Passes never overlap (the worker's workqueue is ordered), so the tables
 //! and the kernel's addresses cannot be changed by two passes at once.
 
-use crate::clock::{mono_ns, WallTime};
-use crate::cm_ids;
-use crate::events;
-use crate::ffi;
-use crate::groups::{Addr, Group};
-use crate::ib::IbDeviceRef;
 use crate::logic::group::{
     group_up, next_deadline, plan, Member, MoveReason, Placement, MAX_MEMBERS, NS_PER_MS,
 };
 use crate::logic::rtaddr::{self, AddrInfo, IpAddr};
-use crate::names::IfName;
-use crate::netdev::NetDevRef;
-use crate::ports::{PortInfo, PortRegistry, Tables};
-use crate::rtnl_sock::RtnlSocket;
-use crate::ulp_api::{self, MoveEnd};
-use crate::workq::{Job, Worker};
+use crate::output::monitor;
+use crate::state::groups::{Addr, Group};
+use crate::state::ports::{PortInfo, PortRegistry, Tables};
+use crate::sys::clock::{mono_ns, WallTime};
+use crate::sys::cm_ids;
+use crate::sys::ffi;
+use crate::sys::ib::IbDeviceRef;
+use crate::sys::names::IfName;
+use crate::sys::netdev::NetDevRef;
+use crate::sys::rtnl_sock::RtnlSocket;
+use crate::sys::ulp_api::{self, MoveEnd};
+use crate::sys::workq::{Job, Worker};
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::new_mutex;
 use kernel::prelude::*;
@@ -92,7 +92,7 @@ impl CmDelivery {
 /// One move, with everything needed to carry it out without the lock.
 struct Move {
     group: usize,
-    group_name: crate::groups::GroupName,
+    group_name: crate::state::groups::GroupName,
     addr_slot: usize,
     to_member: usize,
     reason: Reason,
@@ -223,7 +223,7 @@ impl Engine {
                 port.dev_name,
                 port.port
             );
-            events::failback(group, port, WallTime::now());
+            monitor::failback(group, port, WallTime::now());
         }
         next
     }
@@ -253,7 +253,7 @@ impl Engine {
         now: u64,
         mode: Mode,
         moves: &mut KVec<Move>,
-        group_events: &mut KVec<(crate::groups::GroupName, bool)>,
+        group_events: &mut KVec<(crate::state::groups::GroupName, bool)>,
     ) {
         let mut t = self.registry.lock();
         for gs in 0..t.groups.len() {
@@ -332,7 +332,7 @@ impl Engine {
         &self,
         moves: &KVec<Move>,
         done: &KVec<bool>,
-    ) -> KVec<(crate::groups::GroupName, PortInfo)> {
+    ) -> KVec<(crate::state::groups::GroupName, PortInfo)> {
         let now_wall = WallTime::now();
         let mut t = self.registry.lock();
         for (m, ok) in moves.iter().zip(done.iter()) {
@@ -461,7 +461,7 @@ impl Engine {
                     m.group_name, m.info.addr, m.from.dev_name, m.from.port, m.to.dev_name, m.to.port,
                     reason, latency_us, at, notified.map_or(-1, |(n, _)| i64::from(n))
                 );
-                events::addr_moved(
+                monitor::addr_moved(
                     &m.group_name,
                     &m.info,
                     &m.from,
@@ -579,7 +579,7 @@ impl Engine {
                     "down: no member can carry addresses"
                 }
             );
-            events::group_state(name, *up, WallTime::now());
+            monitor::group_state(name, *up, WallTime::now());
         }
         if mode == Mode::Unload {
             return None;

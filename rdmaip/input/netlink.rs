@@ -10,16 +10,16 @@
 //! message.
 
 use crate::engine::Engine;
-use crate::errno::eopnotsupp;
-use crate::ffi;
-use crate::genl::{self, Dump, Handlers, Op, Request, Writer};
-use crate::groups::{self, Group, Refusal, Settings};
 use crate::logic::group::{group_up, Member, MAX_MEMBERS, NS_PER_MS};
 use crate::logic::port::{FailReason, Health};
 use crate::logic::rtaddr::IpAddr;
-use crate::ports::{PortInfo, PortRegistry, Tables};
-use crate::stack_string::StackString;
-use crate::workq::Worker;
+use crate::state::groups::{self, Group, Refusal, Settings};
+use crate::state::ports::{PortInfo, PortRegistry, Tables};
+use crate::sys::errno::eopnotsupp;
+use crate::sys::ffi;
+use crate::sys::genl::{Dump, Handlers, Op, Request, Writer};
+use crate::sys::stack_string::StackString;
+use crate::sys::workq::Worker;
 use core::fmt::Write;
 use kernel::c_str;
 use kernel::prelude::*;
@@ -43,23 +43,6 @@ impl Netlink {
         self.engine.flush();
     }
 }
-
-genl::genl_ops!(Netlink;
-    doit:
-        rdmaip_nl_group_new_doit => GroupNew,
-        rdmaip_nl_group_del_doit => GroupDel,
-        rdmaip_nl_group_get_doit => GroupGet,
-        rdmaip_nl_group_set_doit => GroupSet,
-        rdmaip_nl_port_add_doit => PortAdd,
-        rdmaip_nl_port_del_doit => PortDel,
-        rdmaip_nl_port_get_doit => PortGet,
-        rdmaip_nl_port_drain_doit => PortDrain,
-        rdmaip_nl_port_undrain_doit => PortUndrain;
-    dumpit:
-        rdmaip_nl_group_get_dumpit => GroupGet,
-        rdmaip_nl_port_get_dumpit => PortGet,
-        rdmaip_nl_addr_get_dumpit => AddrGet,
-);
 
 pub(crate) fn reason_attr(r: FailReason) -> u32 {
     match r {

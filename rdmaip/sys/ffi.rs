@@ -18,4 +18,4 @@
     unsafe_op_in_unsafe_fn
 )]
 
-include!("bindings_generated.rs");
+include!("../bindings_generated.rs");
