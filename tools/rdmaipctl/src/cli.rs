@@ -5,42 +5,20 @@
 //! abbreviated to any unique prefix; `show` is the default command.
 //! Parsing is pure: it turns words into a `Command` or says which word is
 //! wrong, and never touches the kernel.
+//!
+//! Which objects and commands exist, and how each one's arguments are
+//! read, is the table of `table.rs`; this file has the parsing of options
+//! and arguments, and one argument parser per command.
 
 use std::fmt;
 
 use crate::duration;
 use crate::names::{check_group, check_port};
 use crate::output::Format;
+use crate::table::{self, CommandSpec, DEFAULT_VERB, HELP};
 
-pub const USAGE: &str = "\
-Usage: rdmaipctl [OPTIONS] OBJECT [COMMAND [ARGUMENTS]]
-       rdmaipctl [OPTIONS] monitor
-OBJECT := { group | port | addr | monitor | help }
-OPTIONS := { -j[son] | -p[retty] | -d[etails] | -V[ersion] | -h[elp] }
+pub use crate::table::usage;
 
-  rdmaipctl group add NAME [SETTINGS]
-  rdmaipctl group del NAME
-  rdmaipctl group show [NAME]
-  rdmaipctl group set NAME [SETTINGS] [port PORT]...
-  rdmaipctl port add PORT... group NAME
-  rdmaipctl port del PORT... [group NAME]
-  rdmaipctl port show [PORT | group NAME]
-  rdmaipctl port drain PORT
-  rdmaipctl port undrain PORT
-  rdmaipctl addr show [group NAME]
-  rdmaipctl monitor
-
-SETTINGS := [failback { on | off }] [failback-delay DURATION]
-            [hold-down-max DURATION] [announce-count COUNT]
-            [announce-interval DURATION]
-DURATION := NUMBER{ms|s}, e.g. 300ms, 5s, 1.5s (a bare number is ms)
-PORT := DEVICE/PORT, e.g. rxe0/1
-";
-
-const OBJECTS: &[&str] = &["group", "port", "addr", "monitor", "help"];
-const GROUP_COMMANDS: &[&str] = &["add", "del", "show", "set", "help"];
-const PORT_COMMANDS: &[&str] = &["add", "del", "show", "drain", "undrain", "help"];
-const ADDR_COMMANDS: &[&str] = &["show", "help"];
 const SETTINGS: &str = "failback, failback-delay, hold-down-max, announce-count, announce-interval";
 
 /// A command line rdmaipctl cannot make sense of; the message says why.
@@ -125,11 +103,14 @@ pub struct Options {
 pub struct Invocation {
     pub options: Options,
     pub command: Command,
+    /// The table's entry that parsed `command`, which carries it out;
+    /// `None` for `Help` and `Version`, which need no kernel.
+    pub entry: Option<&'static CommandSpec>,
 }
 
 /// The choice `word` stands for: an exact match, or the only choice it is
 /// a prefix of.
-fn pick<'a>(word: &str, choices: &[&'a str], what: &str) -> Result<&'a str, String> {
+pub(crate) fn pick<'a>(word: &str, choices: &[&'a str], what: &str) -> Result<&'a str, String> {
     if let Some(&exact) = choices.iter().find(|&&c| c == word) {
         return Ok(exact);
     }
@@ -152,7 +133,7 @@ fn pick<'a>(word: &str, choices: &[&'a str], what: &str) -> Result<&'a str, Stri
 }
 
 /// The words after an object and command, consumed left to right.
-struct Words<'a> {
+pub struct Words<'a> {
     rest: std::slice::Iter<'a, String>,
 }
 
@@ -276,43 +257,45 @@ fn settings_and_ports(
     Ok((settings, ports))
 }
 
-fn parse_group(command: &str, words: &mut Words<'_>) -> Result<Command, String> {
-    match command {
-        "add" => {
-            let name = group_name(words)?;
-            let (settings, _) = settings_and_ports(words, false)?;
-            Ok(Command::GroupAdd { name, settings })
-        }
-        "set" => {
-            let name = group_name(words)?;
-            let (settings, ports) = settings_and_ports(words, true)?;
-            if settings.is_empty() && ports.is_empty() {
-                return Err(format!("nothing to set (give {SETTINGS} or port)"));
-            }
-            Ok(Command::GroupSet {
-                name,
-                settings,
-                ports,
-            })
-        }
-        "del" => {
-            let name = group_name(words)?;
-            words.finish()?;
-            Ok(Command::GroupDel { name })
-        }
-        "show" => {
-            let name = match words.next() {
-                Some(n) => {
-                    check_group(n)?;
-                    Some(n.to_string())
-                }
-                None => None,
-            };
-            words.finish()?;
-            Ok(Command::GroupShow { name })
-        }
-        _ => Ok(Command::Help),
+/// `group add NAME [SETTINGS]`
+pub(crate) fn group_add(words: &mut Words<'_>) -> Result<Command, String> {
+    let name = group_name(words)?;
+    let (settings, _) = settings_and_ports(words, false)?;
+    Ok(Command::GroupAdd { name, settings })
+}
+
+/// `group set NAME [SETTINGS] [port PORT]...`
+pub(crate) fn group_set(words: &mut Words<'_>) -> Result<Command, String> {
+    let name = group_name(words)?;
+    let (settings, ports) = settings_and_ports(words, true)?;
+    if settings.is_empty() && ports.is_empty() {
+        return Err(format!("nothing to set (give {SETTINGS} or port)"));
     }
+    Ok(Command::GroupSet {
+        name,
+        settings,
+        ports,
+    })
+}
+
+/// `group del NAME`
+pub(crate) fn group_del(words: &mut Words<'_>) -> Result<Command, String> {
+    let name = group_name(words)?;
+    words.finish()?;
+    Ok(Command::GroupDel { name })
+}
+
+/// `group show [NAME]`
+pub(crate) fn group_show(words: &mut Words<'_>) -> Result<Command, String> {
+    let name = match words.next() {
+        Some(n) => {
+            check_group(n)?;
+            Some(n.to_string())
+        }
+        None => None,
+    };
+    words.finish()?;
+    Ok(Command::GroupShow { name })
 }
 
 /// Port names and an optional `group NAME`, in any order.
@@ -336,47 +319,56 @@ fn one_port(words: &mut Words<'_>) -> Result<String, String> {
     Ok(port)
 }
 
-fn parse_port(command: &str, words: &mut Words<'_>) -> Result<Command, String> {
-    match command {
-        "add" => {
-            let (ports, group) = ports_and_group(words)?;
-            if ports.is_empty() {
-                return Err("missing port name".into());
-            }
-            let group = group.ok_or("missing group (port add PORT... group NAME)")?;
-            Ok(Command::PortAdd { ports, group })
-        }
-        "del" => {
-            let (ports, group) = ports_and_group(words)?;
-            if ports.is_empty() {
-                return Err("missing port name".into());
-            }
-            Ok(Command::PortDel { ports, group })
-        }
-        "show" => {
-            let (mut ports, group) = ports_and_group(words)?;
-            if ports.len() > 1 {
-                return Err("give one port at most".into());
-            }
-            if !ports.is_empty() && group.is_some() {
-                return Err("give a port or a group, not both".into());
-            }
-            Ok(Command::PortShow {
-                port: ports.pop(),
-                group,
-            })
-        }
-        "drain" => Ok(Command::PortDrain {
-            port: one_port(words)?,
-        }),
-        "undrain" => Ok(Command::PortUndrain {
-            port: one_port(words)?,
-        }),
-        _ => Ok(Command::Help),
+/// `port add PORT... group NAME`
+pub(crate) fn port_add(words: &mut Words<'_>) -> Result<Command, String> {
+    let (ports, group) = ports_and_group(words)?;
+    if ports.is_empty() {
+        return Err("missing port name".into());
     }
+    let group = group.ok_or("missing group (port add PORT... group NAME)")?;
+    Ok(Command::PortAdd { ports, group })
 }
 
-fn parse_addr(words: &mut Words<'_>) -> Result<Command, String> {
+/// `port del PORT... [group NAME]`
+pub(crate) fn port_del(words: &mut Words<'_>) -> Result<Command, String> {
+    let (ports, group) = ports_and_group(words)?;
+    if ports.is_empty() {
+        return Err("missing port name".into());
+    }
+    Ok(Command::PortDel { ports, group })
+}
+
+/// `port show [PORT | group NAME]`
+pub(crate) fn port_show(words: &mut Words<'_>) -> Result<Command, String> {
+    let (mut ports, group) = ports_and_group(words)?;
+    if ports.len() > 1 {
+        return Err("give one port at most".into());
+    }
+    if !ports.is_empty() && group.is_some() {
+        return Err("give a port or a group, not both".into());
+    }
+    Ok(Command::PortShow {
+        port: ports.pop(),
+        group,
+    })
+}
+
+/// `port drain PORT`
+pub(crate) fn port_drain(words: &mut Words<'_>) -> Result<Command, String> {
+    Ok(Command::PortDrain {
+        port: one_port(words)?,
+    })
+}
+
+/// `port undrain PORT`
+pub(crate) fn port_undrain(words: &mut Words<'_>) -> Result<Command, String> {
+    Ok(Command::PortUndrain {
+        port: one_port(words)?,
+    })
+}
+
+/// `addr show [group NAME]`
+pub(crate) fn addr_show(words: &mut Words<'_>) -> Result<Command, String> {
     let mut group = None;
     while let Some(word) = words.next() {
         if word != "group" {
@@ -386,6 +378,15 @@ fn parse_addr(words: &mut Words<'_>) -> Result<Command, String> {
         set_once(&mut group, "group", name)?;
     }
     Ok(Command::AddrShow { group })
+}
+
+/// `monitor`, which takes no arguments but `help`.
+pub(crate) fn monitor(words: &mut Words<'_>) -> Result<Command, String> {
+    match words.next() {
+        None => Ok(Command::Monitor),
+        Some(w) if pick(w, &[HELP], "command").is_ok() => Ok(Command::Help),
+        Some(w) => Err(format!("unexpected argument \"{w}\"")),
+    }
 }
 
 /// Reads the options before the object; returns them and where the object is.
@@ -433,57 +434,70 @@ fn output_format(json: bool, pretty: bool) -> Format {
     }
 }
 
+/// The table's entry for the words after the options: an object, then a
+/// command (`show` if none is given) unless the object is a command by
+/// itself. `None` for help: the `help` object, or a `help` command.
+fn lookup<'a>(words: &mut Words<'a>) -> Result<Option<&'static CommandSpec>, UsageError> {
+    let Some(object_word) = words.next() else {
+        return Err(UsageError(format!(
+            "missing object ({})",
+            table::object_list()
+        )));
+    };
+    let object = pick(object_word, &table::objects(), "object").map_err(UsageError)?;
+    if object == HELP {
+        return Ok(None);
+    }
+    let entries = table::entries_of(object);
+    if let [single] = entries.as_slice() {
+        if single.verb.is_empty() {
+            return Ok(Some(single));
+        }
+    }
+    let verbs = table::verbs(object);
+    let verb = match words.next() {
+        Some(word) => pick(word, &verbs, &format!("{object} command")).map_err(UsageError)?,
+        None => DEFAULT_VERB,
+    };
+    if verb == HELP {
+        return Ok(None);
+    }
+    entries
+        .into_iter()
+        .find(|e| e.verb == verb)
+        .map(Some)
+        .ok_or_else(|| UsageError(format!("missing {object} command")))
+}
+
 /// Parses the arguments after the program name.
 pub fn parse(args: &[String]) -> Result<Invocation, UsageError> {
     let (options, early, at) = parse_options(args)?;
     if let Some(command) = early {
-        return Ok(Invocation { options, command });
+        return Ok(Invocation {
+            options,
+            command,
+            entry: None,
+        });
     }
-    let Some(object_word) = args.get(at) else {
-        return Err(UsageError(
-            "missing object (group, port, addr or monitor)".into(),
-        ));
-    };
-    let object = pick(object_word, OBJECTS, "object").map_err(UsageError)?;
     let mut words = Words {
-        rest: args[at + 1..].iter(),
+        rest: args[at..].iter(),
     };
-    let commands = match object {
-        "group" => GROUP_COMMANDS,
-        "port" => PORT_COMMANDS,
-        "addr" => ADDR_COMMANDS,
-        "monitor" => {
-            return match words.next() {
-                None => Ok(Invocation {
-                    options,
-                    command: Command::Monitor,
-                }),
-                Some(w) if pick(w, &["help"], "command").is_ok() => Ok(Invocation {
-                    options,
-                    command: Command::Help,
-                }),
-                Some(w) => Err(UsageError(format!("monitor: unexpected argument \"{w}\""))),
-            };
-        }
-        _ => {
-            return Ok(Invocation {
-                options,
-                command: Command::Help,
-            })
-        }
+    let Some(entry) = lookup(&mut words)? else {
+        return Ok(Invocation {
+            options,
+            command: Command::Help,
+            entry: None,
+        });
     };
-    let command = match words.next() {
-        Some(word) => pick(word, commands, &format!("{object} command")).map_err(UsageError)?,
-        None => "show",
-    };
-    let parsed = match object {
-        "group" => parse_group(command, &mut words),
-        "port" => parse_port(command, &mut words),
-        _ if command == "show" => parse_addr(&mut words),
-        _ => Ok(Command::Help),
-    };
-    let command = parsed.map_err(|e| UsageError(format!("{object} {command}: {e}")))?;
-    Ok(Invocation { options, command })
+    let command =
+        (entry.parse)(&mut words).map_err(|e| UsageError(format!("{}: {e}", entry.name())))?;
+    // `monitor help` is help too.
+    let entry = (command != Command::Help).then_some(entry);
+    Ok(Invocation {
+        options,
+        command,
+        entry,
+    })
 }
 
 #[cfg(test)]
@@ -875,6 +889,7 @@ mod tests {
 
     #[test]
     fn usage_mentions_every_command() {
+        let usage = usage();
         for word in [
             "group add",
             "group del",
@@ -888,7 +903,7 @@ mod tests {
             "addr show",
             "monitor",
         ] {
-            assert!(USAGE.contains(&format!("rdmaipctl {word}")), "{word}");
+            assert!(usage.contains(&format!("rdmaipctl {word}")), "{word}");
         }
     }
 }

@@ -1,19 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Carries out a parsed command against the kernel and writes the result.
+//! Carries out a parsed command against the kernel and writes the result:
+//! what every command needs (the family, showing a listing, sending a
+//! change, watching events) is here; which command does what is the table
+//! of `table.rs`.
 
 use std::io::{self, Write};
 
-use crate::cli::{Command, Invocation, USAGE};
+use crate::cli::{usage, Command, Invocation, Options};
 use crate::error::Error;
-use crate::model::{Addr, Event, Group, Port};
+use crate::model::Event;
 use crate::netlink::attr::DecodeError;
 use crate::netlink::ctrl;
 use crate::netlink::message::Request;
 use crate::netlink::session::{Session, SessionError, Transport, DUMP_INTERRUPTED};
-use crate::output::{Format, Record};
+use crate::output::Record;
 use crate::records;
-use crate::requests;
 use crate::uapi::{FAMILY_NAME, MCGRP_MONITOR};
 
 fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Error> {
@@ -22,147 +24,132 @@ fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Error> {
         .map_err(Error::Output)
 }
 
-/// Runs a `get` request and writes one record per reply. A dump that
-/// stayed interrupted is shown with iproute2's warning on `err`.
-fn show<T: Transport>(
-    session: &mut Session<T>,
-    mut request: Request,
-    format: Format,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-    record: impl Fn(&[u8]) -> Result<Record, DecodeError>,
-) -> Result<(), Error> {
-    let replies = session.exchange(&mut request)?;
-    if replies.interrupted {
-        let _ = writeln!(err, "{DUMP_INTERRUPTED}");
+/// What a command runs with: the session, the rdmaip family as the
+/// running kernel registered it, the options, and where to write.
+pub struct Ctx<'a> {
+    session: &'a mut Session<dyn Transport>,
+    family: &'a ctrl::Family,
+    options: Options,
+    /// The results.
+    out: &'a mut dyn Write,
+    /// Warnings that do not stop the command.
+    err: &'a mut dyn Write,
+}
+
+impl Ctx<'_> {
+    /// The rdmaip family's id, which requests are sent to.
+    pub fn family_id(&self) -> u16 {
+        self.family.id
     }
-    let records = replies
-        .payloads
-        .iter()
-        .map(|payload| record(payload).map_err(|e| Error::Netlink(SessionError::Decode(e))))
-        .collect::<Result<Vec<_>, _>>()?;
-    write_out(out, &format.listing(&records))
-}
 
-fn change<T: Transport>(session: &mut Session<T>, mut request: Request) -> Result<(), Error> {
-    session.exchange(&mut request)?;
-    Ok(())
-}
+    /// Runs a `get` request and writes one record per reply, made by
+    /// `record(payload, details)`. A dump that stayed interrupted is shown
+    /// with iproute2's warning.
+    pub fn show(
+        &mut self,
+        mut request: Request,
+        record: impl Fn(&[u8], bool) -> Result<Record, DecodeError>,
+    ) -> Result<(), Error> {
+        let replies = self.session.exchange(&mut request)?;
+        if replies.interrupted {
+            let _ = writeln!(self.err, "{DUMP_INTERRUPTED}");
+        }
+        let details = self.options.details;
+        let records = replies
+            .payloads
+            .iter()
+            .map(|p| record(p, details).map_err(|e| Error::Netlink(SessionError::Decode(e))))
+            .collect::<Result<Vec<_>, _>>()?;
+        write_out(self.out, &self.options.format.listing(&records))
+    }
 
-/// Prints notifications until the output goes away or the socket fails.
-fn monitor<T: Transport>(
-    session: &mut Session<T>,
-    family: &ctrl::Family,
-    format: Format,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<(), Error> {
-    let group = family.group(MCGRP_MONITOR).ok_or(Error::NoMonitorGroup)?;
-    session
-        .transport_mut()
-        .join_group(group)
-        .map_err(|e| Error::Netlink(SessionError::Io(e)))?;
-    loop {
-        let payloads = match session.notifications(family.id) {
-            Ok(p) => p,
-            // The socket buffer overflowed: events were dropped, but the
-            // stream goes on. Say so and keep watching.
-            Err(SessionError::Io(e)) if e.raw_os_error() == Some(libc::ENOBUFS) => {
-                let _ = writeln!(
-                    err,
-                    "rdmaipctl: monitor: events lost (receive buffer overrun)"
-                );
-                continue;
-            }
-            Err(e @ SessionError::Decode(_)) => {
-                let _ = writeln!(err, "rdmaipctl: monitor: {e}");
-                continue;
-            }
-            Err(e) => return Err(e.into()),
-        };
-        for payload in payloads {
-            match Event::decode(&payload) {
-                Ok(event) => write_out(out, &format.streamed(&records::event(&event)))?,
-                Err(e) => {
-                    let _ = writeln!(err, "rdmaipctl: monitor: malformed event: {e}");
+    /// Sends a change; the kernel's ack says it was made.
+    pub fn change(&mut self, mut request: Request) -> Result<(), Error> {
+        self.session.exchange(&mut request)?;
+        Ok(())
+    }
+
+    /// Prints notifications until the output goes away or the socket fails.
+    pub fn monitor(&mut self) -> Result<(), Error> {
+        let group = self
+            .family
+            .group(MCGRP_MONITOR)
+            .ok_or(Error::NoMonitorGroup)?;
+        self.session
+            .transport_mut()
+            .join_group(group)
+            .map_err(|e| Error::Netlink(SessionError::Io(e)))?;
+        loop {
+            let payloads = match self.session.notifications(self.family.id) {
+                Ok(p) => p,
+                // The socket buffer overflowed: events were dropped, but the
+                // stream goes on. Say so and keep watching.
+                Err(SessionError::Io(e)) if e.raw_os_error() == Some(libc::ENOBUFS) => {
+                    let _ = writeln!(
+                        self.err,
+                        "rdmaipctl: monitor: events lost (receive buffer overrun)"
+                    );
+                    continue;
+                }
+                Err(e @ SessionError::Decode(_)) => {
+                    let _ = writeln!(self.err, "rdmaipctl: monitor: {e}");
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            for payload in payloads {
+                match Event::decode(&payload) {
+                    Ok(event) => write_out(
+                        self.out,
+                        &self.options.format.streamed(&records::event(&event)),
+                    )?,
+                    Err(e) => {
+                        let _ = writeln!(self.err, "rdmaipctl: monitor: malformed event: {e}");
+                    }
                 }
             }
         }
     }
 }
 
+/// The error for a command handed to another command's `run`: a bug.
+pub fn mismatch(command: &Command) -> Error {
+    Error::Internal(format!("no handler for {command:?}"))
+}
+
 /// Carries out `invocation`: `out` gets the results, `err` warnings that
 /// do not stop the command.
-pub fn run<T: Transport>(
+pub fn run<T: Transport + 'static>(
     invocation: &Invocation,
     session: &mut Session<T>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), Error> {
-    let Invocation { options, command } = invocation;
-    match command {
-        Command::Help => return write_out(out, USAGE),
-        Command::Version => {
+    let Invocation {
+        options,
+        command,
+        entry,
+    } = invocation;
+    // Help and the version are answered without asking the kernel.
+    let entry = match (command, entry) {
+        (Command::Help, _) => return write_out(out, &usage()),
+        (Command::Version, _) => {
             return write_out(out, &format!("rdmaipctl {}\n", env!("CARGO_PKG_VERSION")))
         }
-        _ => {}
-    }
+        (_, Some(entry)) => entry,
+        (other, None) => return Err(mismatch(other)),
+    };
     let family = ctrl::resolve(session, FAMILY_NAME)
         .map_err(Error::FamilyLookup)?
         .ok_or(Error::FamilyMissing)?;
-    let (id, format, details) = (family.id, options.format, options.details);
-    match command {
-        // Answered above, without asking the kernel.
-        Command::Help | Command::Version => Ok(()),
-        Command::Monitor => monitor(session, &family, format, out, err),
-        Command::GroupShow { name } => show(
-            session,
-            requests::group_get(id, name.as_deref()),
-            format,
-            out,
-            err,
-            |p| Group::decode(p).map(|g| records::group(&g, details)),
-        ),
-        Command::PortShow { port, group } => show(
-            session,
-            requests::port_get(id, port.as_deref(), group.as_deref()),
-            format,
-            out,
-            err,
-            |p| Port::decode(p).map(|port| records::port(&port, details)),
-        ),
-        Command::AddrShow { group } => show(
-            session,
-            requests::addr_get(id, group.as_deref()),
-            format,
-            out,
-            err,
-            |p| Addr::decode(p).map(|a| records::addr(&a, details)),
-        ),
-        Command::GroupAdd { name, settings } => {
-            change(session, requests::group_new(id, name, settings))
-        }
-        Command::GroupDel { name } => change(session, requests::group_del(id, name)),
-        Command::GroupSet {
-            name,
-            settings,
-            ports,
-        } => {
-            if !settings.is_empty() {
-                change(session, requests::group_set(id, name, settings))?;
-            }
-            if !ports.is_empty() {
-                change(session, requests::port_add(id, name, ports))?;
-            }
-            Ok(())
-        }
-        Command::PortAdd { ports, group } => change(session, requests::port_add(id, group, ports)),
-        Command::PortDel { ports, group } => {
-            change(session, requests::port_del(id, group.as_deref(), ports))
-        }
-        Command::PortDrain { port } => change(session, requests::port_drain(id, port)),
-        Command::PortUndrain { port } => change(session, requests::port_undrain(id, port)),
-    }
+    let mut ctx = Ctx {
+        session,
+        family: &family,
+        options: *options,
+        out,
+        err,
+    };
+    (entry.run)(command, &mut ctx)
 }
 
 /// Whether an error only means the reader of the output went away.
@@ -452,9 +439,43 @@ mod tests {
     }
 
     #[test]
+    fn every_entry_runs_what_it_parsed() {
+        for (entry, line) in crate::table::COMMANDS
+            .iter()
+            .zip(crate::table::tests::EXAMPLES)
+        {
+            let mut s = kernel(|_, _| Ok(vec![]));
+            let (result, _, _) = run_line(&mut s, line);
+            match result {
+                Ok(()) => {}
+                // The monitor runs until the script ends.
+                Err(Error::Netlink(SessionError::Io(_))) if entry.verb.is_empty() => {}
+                Err(e) => panic!("{line}: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_command_handed_to_another_entry_is_an_internal_error() {
+        let mut s = kernel(|_, _| Ok(vec![]));
+        let mut invocation = parse(&["group".to_string()]).unwrap();
+        invocation.command = Command::GroupDel { name: "g0".into() };
+        let e = run(&invocation, &mut s, &mut Vec::new(), &mut Vec::new()).unwrap_err();
+        assert!(matches!(e, Error::Internal(_)));
+        assert_eq!(
+            e.to_string(),
+            "internal error: no handler for GroupDel { name: \"g0\" }"
+        );
+        assert!(sent(&mut s).is_empty());
+        invocation.entry = None;
+        let e = run(&invocation, &mut s, &mut Vec::new(), &mut Vec::new()).unwrap_err();
+        assert!(matches!(e, Error::Internal(_)));
+    }
+
+    #[test]
     fn help_and_version_need_no_kernel() {
         let mut s = Session::new(ScriptedKernel::new(|_| panic!("no request expected")));
-        assert_eq!(run_line(&mut s, "help").1, USAGE);
+        assert_eq!(run_line(&mut s, "help").1, usage());
         assert!(run_line(&mut s, "-V").1.starts_with("rdmaipctl "));
     }
 

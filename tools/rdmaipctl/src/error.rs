@@ -24,6 +24,8 @@ pub enum Error {
     Netlink(SessionError),
     /// Writing the output failed (a closed pipe, for instance).
     Output(io::Error),
+    /// A bug in rdmaipctl: what went wrong.
+    Internal(String),
 }
 
 impl Error {
@@ -105,6 +107,7 @@ impl fmt::Display for Error {
             Error::Netlink(SessionError::Rejected(r)) => f.write_str(&describe_rejection(r)),
             Error::Netlink(e) => write!(f, "{e}"),
             Error::Output(e) => write!(f, "writing output: {e}"),
+            Error::Internal(what) => write!(f, "internal error: {what}"),
         }
     }
 }

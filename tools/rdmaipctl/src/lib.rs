@@ -14,4 +14,5 @@ pub mod netlink;
 pub mod output;
 pub mod records;
 pub mod requests;
+pub mod table;
 pub mod uapi;

@@ -86,7 +86,7 @@ pub fn parse_family(payload: &[u8]) -> Result<Family, DecodeError> {
 }
 
 /// Looks a family up by name; `Ok(None)` if the kernel does not know it.
-pub fn resolve<T: Transport>(
+pub fn resolve<T: Transport + ?Sized>(
     session: &mut Session<T>,
     name: &str,
 ) -> Result<Option<Family>, SessionError> {

@@ -161,16 +161,20 @@ impl From<DecodeError> for SessionError {
     }
 }
 
-pub struct Session<T> {
-    transport: T,
+/// Exchanges over a transport. `Session<dyn Transport>` works too (the
+/// transport is the last field), so that code need not be generic.
+pub struct Session<T: ?Sized> {
     seq: u32,
+    transport: T,
 }
 
 impl<T: Transport> Session<T> {
     pub fn new(transport: T) -> Self {
-        Session { transport, seq: 0 }
+        Session { seq: 0, transport }
     }
+}
 
+impl<T: Transport + ?Sized> Session<T> {
     pub fn transport_mut(&mut self) -> &mut T {
         &mut self.transport
     }
