@@ -35,7 +35,11 @@ ADDED_RE = re.compile(
 REMOVED_RE = re.compile(r"rdmaip: port (?P<port>\S+/\d+) removed at (?P<at>\d+\.\d+)")
 
 
-RDMAIPCTL = os.path.join(ROOT, "target", "debug", "rdmaipctl")
+# RDMAIP_RDMAIPCTL: another binary (a path the guests see: not under /tmp,
+# /run or /root), e.g. a copy that a `cargo build` in the shared checkout
+# cannot replace under a running lab (the guests cache the file: a binary
+# rebuilt meanwhile was seen to crash in them).
+RDMAIPCTL = os.environ.get("RDMAIP_RDMAIPCTL") or os.path.join(ROOT, "target", "debug", "rdmaipctl")
 # `rdmaipctl monitor` of each guest writes here (kept by start_monitors).
 MONITOR_LOG = "/tmp/rdmaip-monitor.log"
 _MODULE_STATE = "/sys/module/rdmaip/initstate"

@@ -31,7 +31,9 @@ exception out of the `with`, or lab.keep() (the tests call it when a step
 fails).
 Other knobs, for debugging: RDMAIP_LAB_CPU (QEMU -cpu, default max),
 RDMAIP_LAB_APPEND (extra kernel parameters), RDMAIP_LAB_TSC_KHZ (see
-host_tsc_khz).
+host_tsc_khz), RDMAIP_LAB_KMODS (another modules root for the same kernel,
+holding lib/modules/<release>: e.g. a private copy that a `make
+lab-install` elsewhere cannot change under a long run).
 Teardown always kills QEMU and deletes the namespace, also on exceptions and
 Ctrl-C; QEMU additionally dies with the Python thread that started it
 (PR_SET_PDEATHSIG), and namespaces left by a killed run are removed by the
@@ -560,6 +562,8 @@ class Lab:
         atexit.register(self.close)
         if not (self.kernel and self.kmods):
             self.kernel, self.kmods = lab_kernel()
+            if os.environ.get("RDMAIP_LAB_KMODS"):
+                self.kmods = os.path.abspath(os.environ["RDMAIP_LAB_KMODS"])
         if os.environ.get("RDMAIP_LAB_DIR"):
             self.run_dir = os.path.abspath(os.environ["RDMAIP_LAB_DIR"])
             os.makedirs(self.run_dir, exist_ok=True)

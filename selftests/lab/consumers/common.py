@@ -12,9 +12,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from rdmaip_lab import ROOT, NETDEV, RXE, guest_now, load_rdmaip, setup_nic  # noqa: E402
+from rdmaip_lab import NETDEV, RDMAIPCTL, RXE, guest_now, load_rdmaip, setup_nic  # noqa: E402
 
-R = os.path.join(ROOT, "target", "debug", "rdmaipctl")
+R = RDMAIPCTL
 GUEST = HERE  # the repository is shared into the guests at its own path
 
 
