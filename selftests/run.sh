@@ -98,6 +98,8 @@ main() {
 		bash tools/ynl-gen.sh --check
 	check_step "build: without rdma_cm's private headers rdmaip still builds, without local CM notification" \
 		build_without_cm_internals
+	check_step "rustfmt and clippy (CLIPPY=1, -Dwarnings): the module and the test module" \
+		bash tools/check-module-style.sh
 
 	for t in tools/lab/smoke.py selftests/lab/test_*.py; do
 		run_lab_test "$t" "$(basename "$t")"
