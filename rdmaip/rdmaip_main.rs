@@ -6,9 +6,12 @@
 //! it, so that the IP addresses of a failed port can be moved to a healthy
 //! port of another adapter (see `Documentation/rdmaip.rst`).
 //!
-//! Layout: the files named after a kernel API (`ib`, `ib_event`, `netdev`,
-//! `netdev_notifier`, `clock`) are thin wrappers that hold all of the
-//! module's `unsafe` code; `ports` and `logic` are safe Rust built on them.
+//! Layout (see "How the code is organised" in the documentation): `sys`
+//! holds every line the compiler cannot check, one thin wrapper per C
+//! API; `input` turns callbacks and requests into updates of `state`; the
+//! `engine` plans with the no_std core (`logic`) and acts through
+//! `output`. This file wires them together and fixes the order of
+//! registration and teardown.
 
 use kernel::c_str;
 use kernel::prelude::*;
@@ -27,17 +30,15 @@ mod state;
 mod sys;
 
 use engine::Engine;
-use state::ports::PortRegistry;
-use sys::addr_notifier::{self, AddrListener, AddrNotifier, Family};
-use sys::cm_ids;
-use sys::genl;
-use sys::ib::{self, IbClient, IbDevice};
-use sys::ib_event::{EventHandlerRegistration, IbEvent, IbEventHandler};
-use sys::names::DevName;
-use sys::netdev::{NetDevice, Rtnl};
-use sys::netdev_notifier::{self, NetdevEvent, NetdevListener, NetdevNotifier};
-use sys::ulp_api;
+use input::ib_devices::Devices;
+use input::netdev_events::{Addrs, Netdevs};
+use input::netlink::Netlink;
+use input::ulp_queries::Queries;
+use state::registry::PortRegistry;
+use sys::addr_notifier::{self, AddrNotifier, Family};
+use sys::netdev_notifier::{self, NetdevNotifier};
 use sys::workq::Worker;
+use sys::{cm_ids, genl, ib, ulp_abi};
 
 module! {
     type: RdmaIp,
@@ -47,94 +48,8 @@ module! {
     license: "GPL",
 }
 
-/// The engine's worker: what event sources kick when a group member changes.
-type EngineWorker = Worker<Engine>;
-
-/// Feeds ib_core's device add/remove/rename callbacks into the registry.
-struct Devices {
-    registry: Arc<PortRegistry>,
-    engine: Arc<EngineWorker>,
-}
-
-/// Feeds one device's async events into the registry.
-struct DeviceEvents {
-    registry: Arc<PortRegistry>,
-    engine: Arc<EngineWorker>,
-}
-
-/// What rdmaip keeps per RDMA device: its event handler registration.
-struct DeviceState {
-    _events: Pin<KBox<EventHandlerRegistration<DeviceEvents>>>,
-}
-
-impl IbClient for Devices {
-    type DeviceData = DeviceState;
-    const NAME: &'static CStr = c_str!("rdmaip");
-
-    fn add(&self, dev: &IbDevice, name: &DevName) -> Result<KBox<DeviceState>> {
-        // The handler goes in first: ib_core updates its port cache before
-        // dispatching an event, so the state `add_device` reads afterwards
-        // already includes anything that happened before the handler was in.
-        let handler = DeviceEvents {
-            registry: self.registry.clone(),
-            engine: self.engine.clone(),
-        };
-        let events = EventHandlerRegistration::new(dev, handler)?;
-        self.registry.add_device(dev, name)?;
-        Ok(KBox::new(DeviceState { _events: events }, GFP_KERNEL)?)
-    }
-
-    fn remove(&self, dev: &IbDevice, data: KBox<DeviceState>) {
-        // A member's device going away is a failure: its addresses move to
-        // the rest of the group first (unless the module is unloading,
-        // when they have just been put home).
-        if self.registry.fail_device(dev.index()) && !self.engine.is_stopped() {
-            self.engine.job().evacuate(&self.engine);
-        }
-        self.registry.remove_device(dev.index());
-        // Unregisters the event handler; the registry lock is not held.
-        drop(data);
-    }
-
-    fn rename(&self, dev: &IbDevice, _data: &DeviceState, name: &DevName) {
-        self.registry.rename_device(dev.index(), name);
-    }
-}
-
-impl IbEventHandler for DeviceEvents {
-    fn handle(&self, dev: &IbDevice, event: IbEvent) {
-        if self.registry.ib_event(dev, event) {
-            self.engine.kick();
-        }
-    }
-}
-
-/// Feeds netdev events into the registry.
-struct Netdevs {
-    registry: Arc<PortRegistry>,
-    engine: Arc<EngineWorker>,
-}
-
-impl NetdevListener for Netdevs {
-    fn event(&self, event: NetdevEvent, dev: &NetDevice, rtnl: &Rtnl) {
-        if self.registry.netdev_event(event, dev, rtnl) {
-            self.engine.kick();
-        }
-    }
-}
-
-/// Tells the engine that addresses changed (atomic context for IPv6).
-struct Addrs(Arc<EngineWorker>);
-
-impl AddrListener for Addrs {
-    fn changed(&self) {
-        self.0.job().addresses_changed();
-        self.0.kick();
-    }
-}
-
 struct RdmaIp {
-    engine: Arc<EngineWorker>,
+    engine: Arc<Worker<Engine>>,
     // Dropped in declaration order: the IB client goes first, releasing
     // every port and its netdev reference; the notifier's unregistration
     // then replays DOWN/UNREGISTER events that no longer match any port.
@@ -142,7 +57,7 @@ struct RdmaIp {
     _netdevs: Pin<KBox<NetdevNotifier<Netdevs>>>,
     _addrs4: Pin<KBox<AddrNotifier<Addrs>>>,
     _addrs6: Pin<KBox<AddrNotifier<Addrs>>>,
-    _ulp_api: ulp_api::Registration,
+    _ulp_api: ulp_abi::Registration,
     // Last: registered before and unregistered after every source of
     // events, so notifications always have a registered family to go to.
     // Unregistering waits for running requests.
@@ -154,7 +69,7 @@ impl kernel::Module for RdmaIp {
         let registry = Arc::pin_init(PortRegistry::new(), GFP_KERNEL)?;
         let engine = Worker::new(c_str!("rdmaip"), Engine::new(registry.clone())?)?;
         let netlink = genl::Registration::register(Arc::new(
-            input::netlink::Netlink::new(registry.clone(), engine.clone()),
+            Netlink::new(registry.clone(), engine.clone()),
             GFP_KERNEL,
         )?)?;
         // Netdev events first, so that none is missed between discovering a
@@ -165,7 +80,7 @@ impl kernel::Module for RdmaIp {
         })?;
         let addrs4 = addr_notifier::register(Family::V4, Addrs(engine.clone()))?;
         let addrs6 = addr_notifier::register(Family::V6, Addrs(engine.clone()))?;
-        let ulp_api = ulp_api::Registration::new(registry.clone());
+        let ulp_api = ulp_abi::Registration::new(Arc::new(Queries(registry.clone()), GFP_KERNEL)?)?;
         let devices = ib::Registration::register(Arc::new(
             Devices {
                 registry,

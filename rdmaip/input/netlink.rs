@@ -10,17 +10,16 @@
 //! message.
 
 use crate::engine::Engine;
-use crate::logic::group::{group_up, Member, MAX_MEMBERS, NS_PER_MS};
-use crate::logic::port::{FailReason, Health};
-use crate::logic::rtaddr::IpAddr;
-use crate::state::groups::{self, Group, Refusal, Settings};
-use crate::state::ports::{PortInfo, PortRegistry, Tables};
+use crate::logic::group::NS_PER_MS;
+use crate::output::attrs::{put_addr, put_group, put_port};
+use crate::state::group_name::{parse_name, GroupName};
+use crate::state::refusal::Refusal;
+use crate::state::registry::PortRegistry;
+use crate::state::settings::Settings;
 use crate::sys::errno::eopnotsupp;
 use crate::sys::ffi;
-use crate::sys::genl::{Dump, Handlers, Op, Request, Writer};
-use crate::sys::stack_string::StackString;
+use crate::sys::genl::{Dump, Handlers, Op, Request};
 use crate::sys::workq::Worker;
-use core::fmt::Write;
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -42,114 +41,6 @@ impl Netlink {
         self.engine.kick();
         self.engine.flush();
     }
-}
-
-pub(crate) fn reason_attr(r: FailReason) -> u32 {
-    match r {
-        FailReason::NetdevGone => ffi::rdmaip_down_reason_RDMAIP_DOWN_REASON_NETDEV_GONE,
-        FailReason::AdminDown => ffi::rdmaip_down_reason_RDMAIP_DOWN_REASON_ADMIN_DOWN,
-        FailReason::NoCarrier => ffi::rdmaip_down_reason_RDMAIP_DOWN_REASON_NO_CARRIER,
-        FailReason::RdmaInactive => ffi::rdmaip_down_reason_RDMAIP_DOWN_REASON_RDMA_INACTIVE,
-    }
-}
-
-/// Writes `rxe0/1` for a port as attribute `kind`.
-pub(crate) fn put_port_name(w: &mut Writer<'_>, kind: u32, p: &PortInfo) -> Result {
-    let mut name = StackString::<80>::new();
-    let _ = write!(name, "{}/{}", p.dev_name, p.port);
-    w.put_str(kind, name.as_bytes())
-}
-
-fn put_port(w: &mut Writer<'_>, p: &PortInfo) -> Result {
-    put_port_name(w, ffi::RDMAIP_A_PORT_NAME, p)?;
-    if let Some(ifindex) = p.ifindex {
-        w.put_str(ffi::RDMAIP_A_PORT_IFNAME, p.netdev_name.as_bytes())?;
-        w.put_u32(ffi::RDMAIP_A_PORT_IFINDEX, ifindex as u32)?;
-    }
-    match p.status.health() {
-        Health::Up => w.put_u32(
-            ffi::RDMAIP_A_PORT_STATE,
-            ffi::rdmaip_port_state_RDMAIP_PORT_STATE_UP,
-        )?,
-        Health::Down(r) => {
-            w.put_u32(
-                ffi::RDMAIP_A_PORT_STATE,
-                ffi::rdmaip_port_state_RDMAIP_PORT_STATE_DOWN,
-            )?;
-            w.put_u32(ffi::RDMAIP_A_PORT_DOWN_REASON, reason_attr(r))?;
-        }
-    }
-    w.put_uint(ffi::RDMAIP_A_PORT_FAILURES, p.failures)?;
-    if let Some(g) = &p.group {
-        w.put_str(ffi::RDMAIP_A_PORT_GROUP, g.name.as_bytes())?;
-        w.put(ffi::RDMAIP_A_PORT_DRAINED, &[u8::from(g.drained)])?;
-        w.put_uint(ffi::RDMAIP_A_PORT_ADDRS_HOME, g.addrs_home)?;
-        w.put_uint(ffi::RDMAIP_A_PORT_ADDRS_HOSTED, g.addrs_hosted)?;
-    }
-    Ok(())
-}
-
-fn put_group(w: &mut Writer<'_>, t: &Tables, g: &Group) -> Result {
-    let s = &g.settings;
-    w.put_str(ffi::RDMAIP_A_GROUP_NAME, g.name.as_bytes())?;
-    let mut members = [Member::new(); MAX_MEMBERS];
-    for (m, port) in g.member_ports() {
-        if let Some(p) = t.ports[port].as_ref() {
-            members[m] = p.member;
-        }
-    }
-    let state = if group_up(&members) {
-        ffi::rdmaip_group_state_RDMAIP_GROUP_STATE_UP
-    } else {
-        ffi::rdmaip_group_state_RDMAIP_GROUP_STATE_DOWN
-    };
-    w.put_u32(ffi::RDMAIP_A_GROUP_STATE, state)?;
-    w.put(
-        ffi::RDMAIP_A_GROUP_FAILBACK,
-        &[u8::from(s.failback.enabled)],
-    )?;
-    w.put_u32(ffi::RDMAIP_A_GROUP_FAILBACK_DELAY_MS, s.failback_delay_ms())?;
-    w.put_u32(ffi::RDMAIP_A_GROUP_HOLD_DOWN_MAX_MS, s.hold_down_max_ms())?;
-    w.put_u32(ffi::RDMAIP_A_GROUP_ANNOUNCE_COUNT, s.announce_count)?;
-    w.put_u32(
-        ffi::RDMAIP_A_GROUP_ANNOUNCE_INTERVAL_MS,
-        s.announce_interval_ms,
-    )?;
-    for (_, port) in g.member_ports() {
-        if let Some(info) = t.port_info(port) {
-            put_port_name(w, ffi::RDMAIP_A_GROUP_PORT, &info)?;
-        }
-    }
-    w.put_uint(ffi::RDMAIP_A_GROUP_FAILOVERS, g.failovers)?;
-    w.put_uint(ffi::RDMAIP_A_GROUP_FAILBACKS, g.failbacks)?;
-    w.put_uint(ffi::RDMAIP_A_GROUP_LAST_FAILOVER_NS, g.last_failover_ns)
-}
-
-fn put_addr(w: &mut Writer<'_>, t: &Tables, g: &Group, a: &groups::Addr) -> Result {
-    let i = &a.info;
-    w.put_str(ffi::RDMAIP_A_ADDR_GROUP, g.name.as_bytes())?;
-    match i.addr {
-        // Big-endian u32: the address bytes as they are.
-        IpAddr::V4(b) => w.put(ffi::RDMAIP_A_ADDR_IPV4, &b)?,
-        IpAddr::V6(b) => w.put(ffi::RDMAIP_A_ADDR_IPV6, &b)?,
-    }
-    w.put(ffi::RDMAIP_A_ADDR_PREFIXLEN, &[i.prefixlen])?;
-    if let Some(b) = i.broadcast {
-        w.put(ffi::RDMAIP_A_ADDR_BROADCAST, &b)?;
-    }
-    if !i.label().is_empty() {
-        w.put_str(ffi::RDMAIP_A_ADDR_LABEL, i.label())?;
-    }
-    w.put_u32(ffi::RDMAIP_A_ADDR_IFA_FLAGS, i.flags)?;
-    for (kind, member) in [
-        (ffi::RDMAIP_A_ADDR_HOME_PORT, a.home),
-        (ffi::RDMAIP_A_ADDR_CURRENT_PORT, a.current),
-    ] {
-        if let Some(info) = g.members[member].and_then(|p| t.port_info(p)) {
-            put_port_name(w, kind, &info)?;
-        }
-    }
-    Ok(())
 }
 
 /// Turns a refusal into the request's error, with its message.
@@ -179,9 +70,9 @@ fn apply_settings(req: &Request, mut s: Settings) -> Settings {
 }
 
 impl Netlink {
-    fn group_name(&self, req: &Request) -> Result<groups::GroupName> {
+    fn group_name(&self, req: &Request) -> Result<GroupName> {
         let a = req.require(ffi::RDMAIP_A_GROUP_NAME, c_str!("group name is required"))?;
-        groups::parse_name(a.str_bytes()).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))
+        parse_name(a.str_bytes()).map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))
     }
 
     fn group_new(&self, req: &Request) -> Result {
@@ -223,8 +114,9 @@ impl Netlink {
         let slot = t
             .group_slot(&name)
             .map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
-        let g = t.group_mut(slot);
-        g.settings = apply_settings(req, g.settings);
+        if let Some(g) = t.group_mut(slot) {
+            g.settings = apply_settings(req, g.settings);
+        }
         drop(t);
         self.settle();
         Ok(())
@@ -235,10 +127,10 @@ impl Netlink {
         let mut msg = req.reply()?;
         {
             let t = self.ports.lock();
-            let slot = t
-                .group_slot(&name)
+            let (_, g) = t
+                .group_named(&name)
                 .map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
-            put_group(&mut msg.writer(), &t, t.group(slot))?;
+            put_group(&mut msg.writer(), &t, g)?;
         }
         req.send(msg)
     }
@@ -329,7 +221,7 @@ impl Netlink {
                 let Some(port) = t.port_slot(trim_nul(port_name)) else {
                     return Err(req.reject(ENODEV, c_str!("no such RDMA port"), None));
                 };
-                if t.group(slot).member_of(port).is_none() {
+                if t.group(slot).and_then(|g| g.member_of(port)).is_none() {
                     return Err(req.reject(ENOENT, c_str!("the port is not in this group"), None));
                 }
                 ports.push(port, GFP_KERNEL)?;
@@ -341,11 +233,7 @@ impl Netlink {
         self.engine.job().depart(slot, Some(&ports));
         let mut t = self.ports.lock();
         for &port in ports.iter() {
-            if t.ports
-                .get(port)
-                .and_then(|p| p.as_ref())
-                .is_some_and(|p| p.group == Some(slot))
-            {
+            if t.port(port).is_some_and(|p| p.group == Some(slot)) {
                 t.detach(port);
             }
         }
@@ -364,7 +252,7 @@ impl Netlink {
             let Some(slot) = t.port_slot(name.str_bytes()) else {
                 return Err(req.reject(ENODEV, c_str!("no such RDMA port"), Some(name)));
             };
-            let Some(port) = t.ports[slot].as_mut().filter(|p| p.group.is_some()) else {
+            let Some(port) = t.port_mut(slot).filter(|p| p.group.is_some()) else {
                 return Err(req.reject(EINVAL, c_str!("the port is not in a group"), Some(name)));
             };
             if drain {
@@ -397,11 +285,11 @@ impl Netlink {
     /// The group a dump is filtered by (`group` attribute), if any; a
     /// group that does not exist is an error, as `ip` treats a missing
     /// device.
-    fn dump_filter(&self, dump: &Dump, kind: u32) -> Result<Option<groups::GroupName>> {
+    fn dump_filter(&self, dump: &Dump, kind: u32) -> Result<Option<GroupName>> {
         let Some(a) = dump.attr(kind) else {
             return Ok(None);
         };
-        let name = groups::parse_name(a.str_bytes()).map_err(|r| r.err)?;
+        let name = parse_name(a.str_bytes()).map_err(|r| r.err)?;
         self.ports.lock().group_slot(&name).map_err(|r| r.err)?;
         Ok(Some(name))
     }
@@ -427,12 +315,9 @@ impl Netlink {
         let pos = dump.position();
         let (mut gs, mut as_) = ((pos >> 32) as usize, (pos & 0xffff_ffff) as usize);
         while gs < t.groups.len() {
-            if let Some(g) = t.groups[gs]
-                .as_ref()
-                .filter(|g| group.map_or(true, |n| g.name == n))
-            {
+            if let Some(g) = t.group(gs).filter(|g| group.map_or(true, |n| g.name == n)) {
                 while as_ < g.addrs.len() {
-                    if let Some(a) = g.addrs[as_].as_ref() {
+                    if let Some(a) = g.addrs.get(as_).and_then(Option::as_ref) {
                         if !dump.object(|w| put_addr(w, &t, g, a))? {
                             return Ok(());
                         }
@@ -449,8 +334,9 @@ impl Netlink {
     }
 }
 
+/// `b` up to its first NUL.
 fn trim_nul(b: &[u8]) -> &[u8] {
-    &b[..b.iter().position(|&c| c == 0).unwrap_or(b.len())]
+    b.split(|&c| c == 0).next().unwrap_or(b)
 }
 
 impl Handlers for Netlink {

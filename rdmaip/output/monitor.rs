@@ -7,19 +7,27 @@
 //! learn about the gap from the socket's overrun error, as with any netlink
 //! monitor, and can re-read the state with a dump.
 
-use crate::engine::Reason;
-use crate::input::netlink::{put_port_name, reason_attr};
+use super::attrs::{put_port_name, reason_attr};
 use crate::logic::port::{Health, HealthChange};
 use crate::logic::rtaddr::{AddrInfo, IpAddr};
-use crate::state::groups::GroupName;
-use crate::state::ports::PortInfo;
+use crate::state::group_name::GroupName;
+use crate::state::health_changes::HealthChanges;
+use crate::state::port::PortInfo;
+use crate::state::reason::Reason;
 use crate::sys::clock::WallTime;
 use crate::sys::ffi;
 use crate::sys::genl::Message;
 use kernel::prelude::*;
 
+/// Ports' health changed (what an event did to the tables).
+pub(crate) fn port_health_changes(changes: &HealthChanges) {
+    for (info, change) in changes.iter() {
+        port_health(info, *change, changes.at);
+    }
+}
+
 /// A port's health changed.
-pub(crate) fn port_health(port: &PortInfo, change: HealthChange, at: WallTime) {
+fn port_health(port: &PortInfo, change: HealthChange, at: WallTime) {
     // Only UP <-> DOWN is news; a change of reason while down is not.
     let cmd = match (change.from, change.to) {
         (Health::Down(_), Health::Up) => ffi::RDMAIP_CMD_PORT_UP_NTF,

@@ -14,3 +14,8 @@ pub(crate) fn emsgsize() -> Error {
 pub(crate) fn eopnotsupp() -> Error {
     Error::from_errno(-(ffi::EOPNOTSUPP as i32))
 }
+
+/// `EADDRNOTAVAIL`: no such address.
+pub(crate) fn eaddrnotavail() -> Error {
+    Error::from_errno(-(ffi::EADDRNOTAVAIL as i32))
+}

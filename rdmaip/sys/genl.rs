@@ -407,10 +407,11 @@ static HANDLERS: AtomicPtr<Registered> = AtomicPtr::new(ptr::null_mut());
 ///
 /// # Invariants
 ///
-/// `rdmaip_nl_family` is registered and `HANDLERS` points to `registered`'s
+/// `rdmaip_nl_family` is registered and `HANDLERS` points to `_registered`'s
 /// contents.
 pub(crate) struct Registration {
-    registered: KBox<Registered>,
+    /// Owned here, used through the static pointer.
+    _registered: KBox<Registered>,
 }
 
 impl Registration {
@@ -431,7 +432,9 @@ impl Registration {
             return Err(Error::from_errno(ret));
         }
         // INVARIANT: registered, `HANDLERS` set.
-        Ok(Self { registered })
+        Ok(Self {
+            _registered: registered,
+        })
     }
 }
 
@@ -440,7 +443,6 @@ impl Drop for Registration {
         // SAFETY: registered by the type invariant; waits for handlers.
         unsafe { ffi::genl_unregister_family(ptr::addr_of!(ffi::rdmaip_nl_family)) };
         HANDLERS.store(ptr::null_mut(), Ordering::Release);
-        let _ = &self.registered;
     }
 }
 

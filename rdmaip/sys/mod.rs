@@ -18,5 +18,5 @@ pub(crate) mod netdev_notifier;
 pub(crate) mod notifier;
 pub(crate) mod rtnl_sock;
 pub(crate) mod stack_string;
-pub(crate) mod ulp_api;
+pub(crate) mod ulp_abi;
 pub(crate) mod workq;

@@ -364,8 +364,8 @@ int rdmaip_ulp_chain_call(unsigned long event, void *data)
 	return blocking_notifier_call_chain(&rdmaip_ulp_chain, event, data);
 }
 
-/* The kernel API (include/rdmaip.h) is implemented in Rust (ulp_api.rs);
- * the exports are C macros. */
+/* The kernel API (include/rdmaip.h) is implemented in Rust (sys/ulp_abi.rs,
+ * answering from input/ulp_queries.rs); the exports are C macros. */
 EXPORT_SYMBOL_GPL(rdmaip_register_notifier);
 EXPORT_SYMBOL_GPL(rdmaip_unregister_notifier);
 EXPORT_SYMBOL_GPL(rdmaip_group_ports);

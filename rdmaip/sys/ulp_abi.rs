@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The kernel API for ULPs (`include/rdmaip.h`): the functions other modules
-//! call, and the notifier chain rdmaip calls for each move.
+//! The C side of the kernel API for ULPs (`include/rdmaip.h`): the
+//! functions other modules call, which answer from a registered
+//! [`UlpQueries`], and the notifier chain rdmaip calls for each move.
 //!
 //! The exported functions are plain `extern "C"` functions (the
 //! `EXPORT_SYMBOL_GPL` lines are in `shim.c`); the notifier chain's head is
 //! a static in `shim.c` too, since its initialiser is a macro.
 
 use crate::logic::rtaddr::IpAddr;
-use crate::state::groups::parse_name;
-use crate::state::ports::{PortRegistry, Tables};
 use crate::sys::ffi;
 use crate::sys::ib::IbDeviceRef;
 use crate::sys::netdev::NetDevRef;
@@ -19,138 +18,145 @@ use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
-/// The registry the exported functions read, while the module is live.
+/// What the exported query functions ask: implemented in safe code.
+pub(crate) trait UlpQueries: Send + Sync + 'static {
+    /// Calls `each` for every member port of group `group` (its name as
+    /// the caller gave it); `EINVAL` for a bad name, `ENOENT` for no such
+    /// group.
+    fn group_ports(&self, group: &[u8], each: &mut dyn FnMut(ffi::rdmaip_port_info)) -> Result;
+    /// Calls `each` for every address of group `group`; errors as
+    /// [`UlpQueries::group_ports`].
+    fn group_addrs(&self, group: &[u8], each: &mut dyn FnMut(ffi::rdmaip_addr_info)) -> Result;
+}
+
+/// What `QUERIES` points to.
+struct Registered(Arc<dyn UlpQueries>);
+
+/// The queries the exported functions answer from, while the module is
+/// live.
 ///
 /// A module that calls them depends on rdmaip (it resolved rdmaip's
 /// symbols), so it cannot be loaded before rdmaip's init has finished, and
 /// rdmaip cannot start unloading while it is loaded: no call overlaps the
 /// registration's creation or drop.
-static REGISTRY: AtomicPtr<PortRegistry> = AtomicPtr::new(ptr::null_mut());
+static QUERIES: AtomicPtr<Registered> = AtomicPtr::new(ptr::null_mut());
 
-/// Makes the registry available to the exported functions until dropped.
+/// Makes `UlpQueries` available to the exported functions until dropped.
 ///
 /// # Invariants
 ///
-/// While it exists, `REGISTRY` holds a pointer obtained from
-/// `Arc::into_raw` that this object owns.
-pub(crate) struct Registration(());
+/// While it exists, `QUERIES` points to `_registered`'s contents.
+pub(crate) struct Registration {
+    /// Owned here, used through the static pointer.
+    _registered: KBox<Registered>,
+}
 
 impl Registration {
-    pub(crate) fn new(registry: Arc<PortRegistry>) -> Self {
-        REGISTRY.store(Arc::into_raw(registry).cast_mut(), Ordering::Release);
+    pub(crate) fn new<Q: UlpQueries>(queries: Arc<Q>) -> Result<Self> {
+        let queries: Arc<dyn UlpQueries> = queries;
+        let registered = KBox::new(Registered(queries), GFP_KERNEL)?;
+        QUERIES.store(
+            ptr::from_ref::<Registered>(&registered).cast_mut(),
+            Ordering::Release,
+        );
         // INVARIANT: just stored.
-        Registration(())
+        Ok(Registration {
+            _registered: registered,
+        })
     }
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        let p = REGISTRY.swap(ptr::null_mut(), Ordering::AcqRel);
-        if !p.is_null() {
-            // SAFETY: by the type invariant, `p` came from `Arc::into_raw`
-            // and this object owned it.
-            drop(unsafe { Arc::from_raw(p) });
-        }
+        QUERIES.store(ptr::null_mut(), Ordering::Release);
     }
 }
 
-fn with_registry<R>(f: impl FnOnce(&PortRegistry) -> R) -> Option<R> {
-    let p = REGISTRY.load(Ordering::Acquire);
-    // SAFETY: non-null only while the registration owns a reference, which
-    // outlives every call (see `REGISTRY`).
-    (!p.is_null()).then(|| f(unsafe { &*p }))
+/// Runs `f` on the registered queries; `ENODEV` when there are none.
+fn with_queries(f: impl FnOnce(&dyn UlpQueries) -> c_int) -> c_int {
+    let p = QUERIES.load(Ordering::Acquire);
+    if p.is_null() {
+        return ENODEV.to_errno();
+    }
+    // SAFETY: non-null only while the registration owns it, which outlives
+    // every call (see `QUERIES`).
+    f(unsafe { &*(*p).0 })
 }
 
-const EINVAL: c_int = 22;
-const ENOENT: c_int = 2;
-const ENODEV: c_int = 19;
-
+/// Copies `src` into `dst` as a NUL-terminated string, cut to fit.
 fn copy_name<const N: usize>(dst: &mut [c_char; N], src: &[u8]) {
-    let n = src.len().min(N - 1);
-    for (d, s) in dst.iter_mut().zip(src[..n].iter()) {
+    let n = src.len().min(N.saturating_sub(1));
+    for (d, s) in dst.iter_mut().zip(src.iter().take(n)) {
         *d = *s as c_char;
     }
-    dst[n] = 0;
+    if let Some(end) = dst.get_mut(n) {
+        *end = 0;
+    }
+}
+
+/// A `rdmaip_port_info` naming RDMA device `ibdev_name` and netdev
+/// `netdev_name`, the rest zero.
+pub(crate) fn port_info(ibdev_name: &[u8], netdev_name: &[u8]) -> ffi::rdmaip_port_info {
+    let mut out = ffi::rdmaip_port_info::default();
+    copy_name(&mut out.ibdev_name, ibdev_name);
+    copy_name(&mut out.netdev_name, netdev_name);
+    out
 }
 
 /// A `sockaddr_in` / `sockaddr_in6` for `addr`, port 0, in a
 /// `sockaddr_storage`.
-fn sockaddr(addr: &IpAddr) -> ffi::__kernel_sockaddr_storage {
+pub(crate) fn sockaddr(addr: &IpAddr) -> ffi::__kernel_sockaddr_storage {
     let mut ss = ffi::__kernel_sockaddr_storage::default();
     let mut bytes = [0u8; 24];
-    let len = match addr {
-        IpAddr::V4(a) => {
-            bytes[..2].copy_from_slice(&2u16.to_ne_bytes());
-            bytes[4..8].copy_from_slice(a);
-            8
-        }
-        IpAddr::V6(a) => {
-            bytes[..2].copy_from_slice(&10u16.to_ne_bytes());
-            bytes[8..24].copy_from_slice(a);
-            24
-        }
+    let (family, at, a): (u16, usize, &[u8]) = match addr {
+        IpAddr::V4(a) => (2, 4, a),
+        IpAddr::V6(a) => (10, 8, a),
     };
-    // SAFETY: `sockaddr_storage` is 128 bytes; the uapi layouts put the
-    // family first, the IPv4 address at 4 and the IPv6 address at 8.
+    bytes[..2].copy_from_slice(&family.to_ne_bytes());
+    // In range by construction: 4 + 4 and 8 + 16 are at most 24.
+    bytes[at..at + a.len()].copy_from_slice(a);
+    let len = at + a.len();
+    // SAFETY: `sockaddr_storage` is 128 bytes and `len` at most 24; the
+    // uapi layouts put the family first, the IPv4 address at 4 and the
+    // IPv6 address at 8.
     unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), ptr::addr_of_mut!(ss).cast::<u8>(), len) };
     ss
 }
 
-/// The group name a caller passed, or an errno.
+/// Answers one query for the group a caller named: writes the first `max`
+/// items to `out` and returns how many there are in all, the way
+/// snprintf() counts (a caller whose array was too small learns the size it
+/// needs), or an errno.
 ///
 /// # Safety
 ///
-/// `group` must be NULL or a NUL-terminated string.
-unsafe fn group_arg(
+/// `group` must be NULL or a NUL-terminated string; `out` has room for
+/// `max` entries.
+unsafe fn counted<T>(
     group: *const c_char,
-) -> core::result::Result<crate::state::groups::GroupName, c_int> {
+    out: *mut T,
+    max: c_uint,
+    query: impl FnOnce(&dyn UlpQueries, &[u8], &mut dyn FnMut(T)) -> Result,
+) -> c_int {
     if group.is_null() {
-        return Err(-EINVAL);
+        return EINVAL.to_errno();
     }
     // SAFETY: NUL-terminated, by the caller's contract.
     let name = unsafe { CStr::from_char_ptr(group.cast()) };
-    parse_name(name.as_bytes()).map_err(|_| -EINVAL)
-}
-
-/// Runs `f` on the tables, locked, and the slot of the group a caller
-/// named; returns what `f` does, or an errno.
-///
-/// # Safety
-///
-/// `group` must be NULL or a NUL-terminated string.
-unsafe fn with_group(group: *const c_char, f: impl FnOnce(&Tables, usize) -> c_int) -> c_int {
-    // SAFETY: by the caller's contract.
-    let name = match unsafe { group_arg(group) } {
-        Ok(n) => n,
-        Err(e) => return e,
-    };
-    with_registry(|r| {
-        let t = r.lock();
-        match t.group_slot(&name) {
-            Ok(slot) => f(&t, slot),
-            Err(_) => -ENOENT,
+    with_queries(|q| {
+        let mut n: usize = 0;
+        let mut write = |item: T| {
+            if n < max as usize {
+                // SAFETY: `n < max`, and `out` has room for `max` (caller).
+                unsafe { out.add(n).write(item) };
+            }
+            n += 1;
+        };
+        match query(q, name.as_bytes(), &mut write) {
+            Ok(()) => n as c_int,
+            Err(e) => e.to_errno(),
         }
     })
-    .unwrap_or(-ENODEV)
-}
-
-/// Writes the first `max` of `items` to `out` and returns how many there
-/// are in all, the way snprintf() counts: a caller whose array was too
-/// small learns the size it needs.
-///
-/// # Safety
-///
-/// `out` has room for `max` entries.
-unsafe fn write_counted<T>(out: *mut T, max: c_uint, items: impl Iterator<Item = T>) -> c_int {
-    let mut n: usize = 0;
-    for item in items {
-        if n < max as usize {
-            // SAFETY: `n < max`, and `out` has room for `max` (caller).
-            unsafe { out.add(n).write(item) };
-        }
-        n += 1;
-    }
-    n as c_int
 }
 
 /// See `rdmaip_group_ports()` in `include/rdmaip.h`.
@@ -164,28 +170,8 @@ pub(crate) unsafe extern "C" fn rdmaip_group_ports(
     ports: *mut ffi::rdmaip_port_info,
     max: c_uint,
 ) -> c_int {
-    let fill = |t: &Tables, slot: usize| {
-        let infos = t
-            .group(slot)
-            .member_ports()
-            .filter_map(|(_, port)| t.port_info(port))
-            .map(|p| {
-                let mut out = ffi::rdmaip_port_info::default();
-                copy_name(&mut out.ibdev_name, p.dev_name.as_bytes());
-                out.ibdev_index = p.dev_index;
-                out.port_num = p.port;
-                copy_name(&mut out.netdev_name, p.netdev_name.as_bytes());
-                out.ifindex = p.ifindex.unwrap_or(0);
-                let g = p.group.as_ref();
-                out.healthy = u8::from(p.status.health().is_up() && !g.is_some_and(|g| g.drained));
-                out.addrs_hosted = g.map_or(0, |g| g.addrs_hosted as u32);
-                out
-            });
-        // SAFETY: `ports` has room for `max` (caller's contract).
-        unsafe { write_counted(ports, max, infos) }
-    };
     // SAFETY: by the caller's contract.
-    unsafe { with_group(group, fill) }
+    unsafe { counted(group, ports, max, |q, g, each| q.group_ports(g, each)) }
 }
 
 /// See `rdmaip_group_addrs()` in `include/rdmaip.h`.
@@ -199,25 +185,8 @@ pub(crate) unsafe extern "C" fn rdmaip_group_addrs(
     addrs: *mut ffi::rdmaip_addr_info,
     max: c_uint,
 ) -> c_int {
-    let fill = |t: &Tables, slot: usize| {
-        let g = t.group(slot);
-        let ifindex = |member: usize| {
-            g.members[member]
-                .and_then(|p| t.port_info(p))
-                .and_then(|p| p.ifindex)
-                .unwrap_or(0)
-        };
-        let infos = g.addrs().map(|a| ffi::rdmaip_addr_info {
-            addr: sockaddr(&a.info.addr),
-            prefixlen: a.info.prefixlen,
-            home_ifindex: ifindex(a.home),
-            current_ifindex: ifindex(a.current),
-        });
-        // SAFETY: `addrs` has room for `max` (caller's contract).
-        unsafe { write_counted(addrs, max, infos) }
-    };
     // SAFETY: by the caller's contract.
-    unsafe { with_group(group, fill) }
+    unsafe { counted(group, addrs, max, |q, g, each| q.group_addrs(g, each)) }
 }
 
 /// See `rdmaip_register_notifier()` in `include/rdmaip.h`.
@@ -228,7 +197,7 @@ pub(crate) unsafe extern "C" fn rdmaip_group_addrs(
 #[no_mangle]
 pub(crate) unsafe extern "C" fn rdmaip_register_notifier(nb: *mut ffi::notifier_block) -> c_int {
     if nb.is_null() {
-        return -EINVAL;
+        return EINVAL.to_errno();
     }
     // SAFETY: by the caller's contract.
     unsafe { ffi::rdmaip_ulp_chain_register(nb) }
@@ -242,7 +211,7 @@ pub(crate) unsafe extern "C" fn rdmaip_register_notifier(nb: *mut ffi::notifier_
 #[no_mangle]
 pub(crate) unsafe extern "C" fn rdmaip_unregister_notifier(nb: *mut ffi::notifier_block) -> c_int {
     if nb.is_null() {
-        return -EINVAL;
+        return EINVAL.to_errno();
     }
     // SAFETY: by the caller's contract; the chain's rwsem waits for calls
     // in progress.

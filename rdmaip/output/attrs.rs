@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Netlink attributes for ports, groups and addresses, as the spec
+//! (`Documentation/netlink/specs/rdmaip.yaml`) lays them out: shared by the
+//! replies to requests and the monitor notifications.
+
+use crate::logic::port::{FailReason, Health};
+use crate::logic::rtaddr::IpAddr;
+use crate::state::group::{Addr, Group};
+use crate::state::port::PortInfo;
+use crate::state::tables::Tables;
+use crate::sys::ffi;
+use crate::sys::genl::Writer;
+use crate::sys::stack_string::StackString;
+use core::fmt::Write;
+use kernel::prelude::*;
+
+/// The spec's number for why a port is down.
+pub(crate) fn reason_attr(r: FailReason) -> u32 {
+    match r {
+        FailReason::NetdevGone => ffi::rdmaip_down_reason_RDMAIP_DOWN_REASON_NETDEV_GONE,
+        FailReason::AdminDown => ffi::rdmaip_down_reason_RDMAIP_DOWN_REASON_ADMIN_DOWN,
+        FailReason::NoCarrier => ffi::rdmaip_down_reason_RDMAIP_DOWN_REASON_NO_CARRIER,
+        FailReason::RdmaInactive => ffi::rdmaip_down_reason_RDMAIP_DOWN_REASON_RDMA_INACTIVE,
+    }
+}
+
+/// Writes `rxe0/1` for a port as attribute `kind`.
+pub(crate) fn put_port_name(w: &mut Writer<'_>, kind: u32, p: &PortInfo) -> Result {
+    let mut name = StackString::<80>::new();
+    // A `StackString` cuts what does not fit instead of failing (and a
+    // device name is at most 63 bytes, a port number 10 digits).
+    if write!(name, "{}/{}", p.dev_name, p.port).is_err() {
+        pr_warn!("port name cut: {}/{}\n", p.dev_name, p.port);
+    }
+    w.put_str(kind, name.as_bytes())
+}
+
+/// A port object.
+pub(crate) fn put_port(w: &mut Writer<'_>, p: &PortInfo) -> Result {
+    put_port_name(w, ffi::RDMAIP_A_PORT_NAME, p)?;
+    if let Some(ifindex) = p.ifindex {
+        w.put_str(ffi::RDMAIP_A_PORT_IFNAME, p.netdev_name.as_bytes())?;
+        w.put_u32(ffi::RDMAIP_A_PORT_IFINDEX, ifindex as u32)?;
+    }
+    match p.status.health() {
+        Health::Up => w.put_u32(
+            ffi::RDMAIP_A_PORT_STATE,
+            ffi::rdmaip_port_state_RDMAIP_PORT_STATE_UP,
+        )?,
+        Health::Down(r) => {
+            w.put_u32(
+                ffi::RDMAIP_A_PORT_STATE,
+                ffi::rdmaip_port_state_RDMAIP_PORT_STATE_DOWN,
+            )?;
+            w.put_u32(ffi::RDMAIP_A_PORT_DOWN_REASON, reason_attr(r))?;
+        }
+    }
+    w.put_uint(ffi::RDMAIP_A_PORT_FAILURES, p.failures)?;
+    if let Some(g) = &p.group {
+        w.put_str(ffi::RDMAIP_A_PORT_GROUP, g.name.as_bytes())?;
+        w.put(ffi::RDMAIP_A_PORT_DRAINED, &[u8::from(g.drained)])?;
+        w.put_uint(ffi::RDMAIP_A_PORT_ADDRS_HOME, g.addrs_home)?;
+        w.put_uint(ffi::RDMAIP_A_PORT_ADDRS_HOSTED, g.addrs_hosted)?;
+    }
+    Ok(())
+}
+
+/// A group object.
+pub(crate) fn put_group(w: &mut Writer<'_>, t: &Tables, g: &Group) -> Result {
+    let s = &g.settings;
+    w.put_str(ffi::RDMAIP_A_GROUP_NAME, g.name.as_bytes())?;
+    let state = if crate::logic::group::group_up(&t.members_of(g)) {
+        ffi::rdmaip_group_state_RDMAIP_GROUP_STATE_UP
+    } else {
+        ffi::rdmaip_group_state_RDMAIP_GROUP_STATE_DOWN
+    };
+    w.put_u32(ffi::RDMAIP_A_GROUP_STATE, state)?;
+    w.put(
+        ffi::RDMAIP_A_GROUP_FAILBACK,
+        &[u8::from(s.failback.enabled)],
+    )?;
+    w.put_u32(ffi::RDMAIP_A_GROUP_FAILBACK_DELAY_MS, s.failback_delay_ms())?;
+    w.put_u32(ffi::RDMAIP_A_GROUP_HOLD_DOWN_MAX_MS, s.hold_down_max_ms())?;
+    w.put_u32(ffi::RDMAIP_A_GROUP_ANNOUNCE_COUNT, s.announce_count)?;
+    w.put_u32(
+        ffi::RDMAIP_A_GROUP_ANNOUNCE_INTERVAL_MS,
+        s.announce_interval_ms,
+    )?;
+    for (_, port) in g.member_ports() {
+        if let Some(info) = t.port_info(port) {
+            put_port_name(w, ffi::RDMAIP_A_GROUP_PORT, &info)?;
+        }
+    }
+    w.put_uint(ffi::RDMAIP_A_GROUP_FAILOVERS, g.failovers)?;
+    w.put_uint(ffi::RDMAIP_A_GROUP_FAILBACKS, g.failbacks)?;
+    w.put_uint(ffi::RDMAIP_A_GROUP_LAST_FAILOVER_NS, g.last_failover_ns)
+}
+
+/// An address object.
+pub(crate) fn put_addr(w: &mut Writer<'_>, t: &Tables, g: &Group, a: &Addr) -> Result {
+    let i = &a.info;
+    w.put_str(ffi::RDMAIP_A_ADDR_GROUP, g.name.as_bytes())?;
+    match i.addr {
+        // Big-endian u32: the address bytes as they are.
+        IpAddr::V4(b) => w.put(ffi::RDMAIP_A_ADDR_IPV4, &b)?,
+        IpAddr::V6(b) => w.put(ffi::RDMAIP_A_ADDR_IPV6, &b)?,
+    }
+    w.put(ffi::RDMAIP_A_ADDR_PREFIXLEN, &[i.prefixlen])?;
+    if let Some(b) = i.broadcast {
+        w.put(ffi::RDMAIP_A_ADDR_BROADCAST, &b)?;
+    }
+    if !i.label().is_empty() {
+        w.put_str(ffi::RDMAIP_A_ADDR_LABEL, i.label())?;
+    }
+    w.put_u32(ffi::RDMAIP_A_ADDR_IFA_FLAGS, i.flags)?;
+    for (kind, member) in [
+        (ffi::RDMAIP_A_ADDR_HOME_PORT, a.home),
+        (ffi::RDMAIP_A_ADDR_CURRENT_PORT, a.current),
+    ] {
+        if let Some(info) = g.member_port(member).and_then(|p| t.port_info(p)) {
+            put_port_name(w, kind, &info)?;
+        }
+    }
+    Ok(())
+}

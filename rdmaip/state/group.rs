@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A group of ports and the addresses it carries.
+//!
+//! A group is a named set of up to [`MAX_MEMBERS`] ports, possibly of
+//! different RDMA adapters, that can carry each other's addresses. Every
+//! movable address configured on a member's netdev is homed on that member;
+//! the group records, per address, its home member and the member that
+//! carries it now. Decisions about where addresses go are made by
+//! `logic::group`.
+
+use super::group_name::GroupName;
+use super::settings::Settings;
+use crate::logic::group::{Placement, MAX_MEMBERS};
+use crate::logic::rtaddr::AddrInfo;
+use kernel::prelude::*;
+
+/// One address of a group.
+#[derive(Clone, Copy)]
+pub(crate) struct Addr {
+    pub(crate) info: AddrInfo,
+    /// Member slot the address belongs to.
+    pub(crate) home: usize,
+    /// Member slot that carries it now.
+    pub(crate) current: usize,
+}
+
+impl Addr {
+    /// Where the address belongs and where it is, as the core sees it.
+    pub(crate) fn placement(&self) -> Placement {
+        Placement {
+            home: self.home,
+            current: self.current,
+        }
+    }
+}
+
+/// A group.
+pub(crate) struct Group {
+    pub(crate) name: GroupName,
+    pub(crate) settings: Settings,
+    /// Port table slots of the members; the member index is the position.
+    pub(crate) members: [Option<usize>; MAX_MEMBERS],
+    pub(crate) addrs: KVec<Option<Addr>>,
+    pub(crate) failovers: u64,
+    pub(crate) failbacks: u64,
+    pub(crate) last_failover_ns: u64,
+    /// Whether some member could carry addresses at the last engine pass.
+    pub(crate) up: bool,
+}
+
+impl Group {
+    /// An empty group.
+    pub(crate) fn new(name: GroupName, settings: Settings) -> Self {
+        Group {
+            name,
+            settings,
+            members: [None; MAX_MEMBERS],
+            addrs: KVec::new(),
+            failovers: 0,
+            failbacks: 0,
+            last_failover_ns: 0,
+            up: false,
+        }
+    }
+
+    /// (member index, port slot) of every member.
+    pub(crate) fn member_ports(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.members
+            .iter()
+            .enumerate()
+            .filter_map(|(m, p)| p.map(|p| (m, p)))
+    }
+
+    /// The port slot of member `member`, if there is one.
+    pub(crate) fn member_port(&self, member: usize) -> Option<usize> {
+        self.members.get(member).copied().flatten()
+    }
+
+    pub(crate) fn addrs(&self) -> impl Iterator<Item = &Addr> {
+        self.addrs.iter().flatten()
+    }
+
+    /// Member index of port slot `port`.
+    pub(crate) fn member_of(&self, port: usize) -> Option<usize> {
+        self.members.iter().position(|&p| p == Some(port))
+    }
+}

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Every RDMA port of every RDMA device in the system, and the groups,
+//! behind one mutex.
+//!
+//! Every port of every RDMA device is tracked from the moment ib_core tells
+//! us about the device until it goes away.
+//!
+//! Locking: one mutex over the tables. It is taken from IB event handlers
+//! (ib_core's event rwsem held), netdev notifiers (rtnl held) and ib_client
+//! callbacks (which take rtnl first), so the order is always
+//! rtnl -> tables and ib event rwsem -> tables; nothing is called with the
+//! tables locked that could take either of those. Nothing here reports
+//! anything: health changes are returned to the caller.
+
+use super::health_changes::{HealthChanges, Outcome};
+use super::port::{rdma_state, Port, PortInfo};
+use super::tables::Tables;
+use crate::logic::port::{PortInput, RdmaState};
+use crate::sys::clock::{mono_ns, WallTime};
+use crate::sys::ib::{IbDevice, IbDeviceRef};
+use crate::sys::ib_event::IbEvent;
+use crate::sys::names::{DevName, IfName};
+use crate::sys::netdev::{NetDevice, Rtnl, RtnlGuard};
+use crate::sys::netdev_notifier::NetdevEvent;
+use kernel::new_mutex;
+use kernel::prelude::*;
+use kernel::sync::lock::{mutex::MutexBackend, Guard};
+use kernel::sync::Mutex;
+
+/// The tables and their lock.
+#[pin_data]
+pub(crate) struct PortRegistry {
+    #[pin]
+    tables: Mutex<Tables>,
+}
+
+impl PortRegistry {
+    /// An empty registry.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            tables <- new_mutex!(Tables::new(), "rdmaip_tables")
+        })
+    }
+
+    /// Locks the tables. Never hold the guard across rtnetlink requests,
+    /// consumer callbacks or anything that takes rtnl.
+    pub(crate) fn lock(&self) -> Guard<'_, Tables, MutexBackend> {
+        self.tables.lock()
+    }
+
+    /// Starts tracking every port of `dev`; returns the health found.
+    pub(crate) fn add_device(&self, dev: &IbDevice, dev_name: &DevName) -> Result<HealthChanges> {
+        // Netdev state and names are snapshotted under rtnl, and the ports
+        // are inserted before rtnl is released, so no netdev event can fall
+        // between the snapshot and the insertion.
+        let rtnl = RtnlGuard::lock();
+        let mut new_ports = KVec::new();
+        for port in dev.ports() {
+            let netdev = dev.netdev(port);
+            let netdev_name = match &netdev {
+                Some(n) => n.name(rtnl.token()),
+                None => IfName::empty(),
+            };
+            new_ports.push(
+                Port::new(dev, dev_name, port, netdev, netdev_name)?,
+                GFP_KERNEL,
+            )?;
+        }
+        let now = WallTime::now();
+        let mut changed = HealthChanges::new(now);
+        let mut tables = self.tables.lock();
+        let ports = &mut tables.ports;
+        let free = ports.iter().filter(|s| s.is_none()).count();
+        ports.reserve(new_ports.len().saturating_sub(free), GFP_KERNEL)?;
+        for mut port in new_ports {
+            pr_info!(
+                "port {}/{} added: link-layer {} netdev {} at {}\n",
+                port.dev_name,
+                port.port,
+                port.link_layer.name(),
+                port.netdev_name,
+                now
+            );
+            if let Some(change) = port.refresh(dev) {
+                port.log_change(change, now);
+                changed.push(port.info(), change);
+            }
+            match ports.iter_mut().find(|s| s.is_none()) {
+                Some(slot) => *slot = Some(port),
+                // Cannot fail: reserved above.
+                None => ports.push(Some(port), GFP_KERNEL)?,
+            }
+        }
+        drop(tables);
+        drop(rtnl);
+        Ok(changed)
+    }
+
+    /// The ports of device `dev_index` are going away: group members among
+    /// them count as failed from now on. `engine_must_run` says whether any
+    /// was a member (its addresses must then leave before the port does).
+    pub(crate) fn fail_device(&self, dev_index: u32) -> Outcome {
+        self.with_changes(|tables, changed, mono| {
+            let mut members = false;
+            for slot in 0..tables.ports.len() {
+                let Some(port) = tables.port_mut(slot) else {
+                    continue;
+                };
+                if port.dev_index != dev_index {
+                    continue;
+                }
+                port.dev_going = true;
+                if port.group.is_some() {
+                    // It cannot carry RDMA any more; its netdev may stay.
+                    let netdev_kept = port.netdev.is_some();
+                    port.member.set_gone(netdev_kept);
+                    tables.record(slot, &[PortInput::NetdevGone], changed, mono);
+                    members = true;
+                }
+            }
+            members
+        })
+    }
+
+    /// Stops tracking the ports of device `dev_index` and drops their
+    /// references.
+    pub(crate) fn remove_device(&self, dev_index: u32) {
+        let mut tables = self.tables.lock();
+        for slot in 0..tables.ports.len() {
+            if tables.port(slot).is_some_and(|p| p.dev_index == dev_index) {
+                tables.detach(slot);
+                if let Some(port) = tables.ports.get_mut(slot).and_then(Option::take) {
+                    pr_info!(
+                        "port {}/{} removed at {}\n",
+                        port.dev_name,
+                        port.port,
+                        WallTime::now()
+                    );
+                }
+            }
+        }
+    }
+
+    /// Device `dev_index` is now called `name`.
+    pub(crate) fn rename_device(&self, dev_index: u32, name: &DevName) {
+        let mut tables = self.tables.lock();
+        for port in tables
+            .ports
+            .iter_mut()
+            .flatten()
+            .filter(|p| p.dev_index == dev_index)
+        {
+            pr_info!(
+                "port {}/{} renamed to {}/{}\n",
+                port.dev_name,
+                port.port,
+                name,
+                port.port
+            );
+            port.dev_name = *name;
+        }
+    }
+
+    /// Whether any port is a group member (the audit then runs).
+    pub(crate) fn has_members(&self) -> bool {
+        self.tables
+            .lock()
+            .ports
+            .iter()
+            .flatten()
+            .any(|p| p.group.is_some())
+    }
+
+    /// A reference to every RDMA device with a port, but those being
+    /// removed: where rdma_cm ids bound to group addresses can be.
+    pub(crate) fn cm_devices(&self) -> KVec<IbDeviceRef> {
+        let tables = self.tables.lock();
+        let mut devs: KVec<IbDeviceRef> = KVec::new();
+        for p in tables.ports.iter().flatten().filter(|p| !p.dev_going) {
+            if devs.iter().all(|d| d.index() != p.dev_index) {
+                if let Some(r) = p.ibdev.get() {
+                    if devs.push(r, GFP_KERNEL).is_err() {
+                        pr_err!("out of memory: some rdma_cm ids miss an address change\n");
+                    }
+                }
+            }
+        }
+        devs
+    }
+
+    /// The first port in table slot `from` or later, with the slot after it.
+    pub(crate) fn next_from(&self, from: usize) -> Option<(usize, PortInfo)> {
+        let tables = self.tables.lock();
+        (from..tables.ports.len()).find_map(|i| tables.port_info(i).map(|p| (i + 1, p)))
+    }
+
+    /// An IB async event on `dev`.
+    pub(crate) fn ib_event(&self, dev: &IbDevice, event: IbEvent) -> Outcome {
+        let (port_num, reported) = match event {
+            IbEvent::PortActive(p) => (p, RdmaState::Active),
+            IbEvent::PortError(p) => (p, RdmaState::Inactive),
+            IbEvent::Other => return self.with_changes(|_, _, _| false),
+        };
+        // The cache is updated before the event is dispatched, so it is at
+        // least as new as the event; it wins if the two disagree (a later
+        // event is then on its way).
+        let state = match rdma_state(dev, port_num) {
+            RdmaState::Unknown => reported,
+            s => s,
+        };
+        let index = dev.index();
+        self.with_changes(|tables, changed, mono| {
+            match tables
+                .ports
+                .iter()
+                .position(|p| p.as_ref().is_some_and(|p| p.is(index, port_num)))
+            {
+                Some(slot) => tables.record(slot, &[PortInput::Rdma(state)], changed, mono),
+                None => false,
+            }
+        })
+    }
+
+    /// A netdev event, delivered under rtnl.
+    pub(crate) fn netdev_event(&self, event: NetdevEvent, dev: &NetDevice, rtnl: &Rtnl) -> Outcome {
+        self.with_changes(|tables, changed, mono| {
+            let mut kick = false;
+            for slot in 0..tables.ports.len() {
+                let Some(port) = tables.port_mut(slot).filter(|p| p.has_netdev(dev)) else {
+                    continue;
+                };
+                let state;
+                let inputs: &[PortInput] = match event {
+                    NetdevEvent::Up | NetdevEvent::Down | NetdevEvent::Change => {
+                        state = [
+                            PortInput::AdminUp(dev.is_running()),
+                            PortInput::Carrier(dev.carrier_ok()),
+                        ];
+                        &state
+                    }
+                    NetdevEvent::ChangeName => {
+                        port.netdev_name = dev.name(rtnl);
+                        continue;
+                    }
+                    NetdevEvent::Unregister => {
+                        // The kernel deletes its addresses with it: the
+                        // engine places again what the group recorded there.
+                        port.netdev = None;
+                        port.member.set_gone(false);
+                        &[PortInput::NetdevGone]
+                    }
+                };
+                kick |= tables.record(slot, inputs, changed, mono);
+            }
+            kick
+        })
+    }
+
+    /// Runs `f` on the locked tables with a collector of health changes,
+    /// which the caller reports once the lock is released; `f` says
+    /// whether the engine must run.
+    pub(super) fn with_changes(
+        &self,
+        f: impl FnOnce(&mut Tables, &mut HealthChanges, u64) -> bool,
+    ) -> Outcome {
+        let mut health = HealthChanges::new(WallTime::now());
+        let engine_must_run = f(&mut self.tables.lock(), &mut health, mono_ns());
+        Outcome {
+            engine_must_run,
+            health,
+        }
+    }
+}
