@@ -25,9 +25,9 @@
 # what is there (with RDMAIP_LAB_KMODS and RDMAIP_RDMAIPCTL, private copies
 # that a build in the shared checkout cannot change under a long soak).
 #
-# Every run's log is kept in /tmp/rdmaip-soak.XXXXXX; a failed run's log has
-# the evidence of its failed steps and names the lab run directory (both
-# consoles) that was kept. Ends with one line "N passed, N failed" (runs);
+# Every run's log is kept in /tmp/rdmaip-soak.XXXXXX, with its lab run
+# directory (both consoles; evidence.txt after a failure) next to it; a
+# failed run's log has the evidence of its failed steps. Ends with one line "N passed, N failed" (runs);
 # exits non-zero if any run failed.
 set -uo pipefail
 
@@ -87,7 +87,7 @@ main() {
 			t0=$SECONDS
 			{
 				echo "# soak run $run of $name, RDMAIP_SEED=$seed, $(date -Is)"
-				RDMAIP_SEED=$seed python3 "selftests/lab/$name" 2>&1
+				RDMAIP_SEED=$seed RDMAIP_LAB_DIR=${f%.log}.lab python3 "selftests/lab/$name" 2>&1
 			} >"$f"
 			rc=$?  # the group's status: python3's
 			summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$f" | tail -1)
@@ -99,7 +99,7 @@ main() {
 				pass[$t]=$((${pass[$t]:-0} + 1))
 				log "soak: run $run/$runs: $name passed in $((SECONDS - t0))s"
 			else
-				failed_logs[$t]+="    $f"$'\n'
+				failed_logs[$t]+="    $f (lab run directory ${f%.log}.lab)"$'\n'
 				log "soak: run $run/$runs: $name FAILED in $((SECONDS - t0))s (${summary:-no summary}); log $f"
 				grep -E '^not ok' "$f" | sed 's/^/    /' >&2
 			fi
@@ -119,10 +119,10 @@ main() {
 			printf '%s' "${failed_logs[$t]}"
 		fi
 	done
-	local kept
-	kept=$(grep -ho 'lab: run directory kept: [^ ]*' "$logs"/test_*.log 2>/dev/null | sed 's/.*kept: //')
-	[ -z "$kept" ] || { echo "  lab run directories kept (consoles, evidence.txt):"; echo "$kept" | sed 's/^/    /'; }
-	echo "logs in $logs"
+	local missed
+	missed=$(grep -l 'rdmaip: .*event was missed' "$logs"/*.lab/*.console 2>/dev/null)
+	[ -z "$missed" ] || { echo "  runs where rdmaip's audit caught a missed port event:"; echo "$missed" | sed 's/^/    /'; }
+	echo "logs in $logs (each run's lab directory, consoles included, in <test>.<run>.lab)"
 	echo "$total_pass passed, $total_fail failed"
 	[ "$total_fail" = 0 ]
 }

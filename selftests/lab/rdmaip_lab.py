@@ -310,6 +310,16 @@ def port_health(lab, node, port):
     return found[-1].group("new") if found else None
 
 
+# rdmaip's own complaints (errors, warnings, a missed event the audit
+# caught): listed at the end of every run, passed or not.
+COMPLAINT_RE = re.compile(r"rdmaip: .*(event was missed|\bfailed\b|\blost\b|out of memory|"
+                          r"\bcannot\b|\bpostponed\b)")
+
+
+def complaints(lab, node):
+    return [line for line in lab.console(node).splitlines() if COMPLAINT_RE.search(line)]
+
+
 def run_in_lab(steps):
     """Boots the lab, runs ``steps(tap, lab)``, then fails if either node's
     kernel warned, oopsed or reported a lockdep problem. Every failed step
@@ -328,6 +338,11 @@ def run_in_lab(steps):
             except Exception as e:  # a step outside tap.run: report it with its evidence
                 tap.ok(False, "steps: the test ran to its end",
                        f"{type(e).__name__}: {e}\n{traceback.format_exc()}")
+            for node in ("a", "b"):
+                found = complaints(lab, node)
+                if found:
+                    tap.diag(f"node {node}: rdmaip logged {len(found)} error(s) or warning(s):\n"
+                             + "\n".join(found[:20]) + ("\n..." if len(found) > 20 else ""))
             problems = {node: lab.kernel_problems(node) for node in ("a", "b")}
             tap.ok(not any(problems.values()), "kernel: no WARN, lockdep report or oops on either node",
                    problems)
