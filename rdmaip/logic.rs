@@ -17,3 +17,11 @@ pub(crate) mod group;
 #[allow(unreachable_pub, dead_code)]
 #[path = "core/src/rtaddr.rs"]
 pub(crate) mod rtaddr;
+
+#[allow(unreachable_pub, dead_code)]
+#[path = "core/src/announce.rs"]
+pub(crate) mod announce;
+
+#[allow(unreachable_pub, dead_code)]
+#[path = "core/src/reconcile.rs"]
+pub(crate) mod reconcile;

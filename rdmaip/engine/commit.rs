@@ -4,8 +4,9 @@
 //! addresses are now.
 
 use super::Engine;
-use crate::logic::group::MoveReason;
+use crate::logic::group::{all_home, MoveReason};
 use crate::output::planned_move::{carried_out, Move};
+use crate::state::group::Addr;
 use crate::state::group_name::GroupName;
 use crate::state::port::PortInfo;
 use crate::state::reason::Reason;
@@ -56,8 +57,7 @@ impl Engine {
             let Some(g) = t.group(m.group) else {
                 continue;
             };
-            if g.addrs()
-                .all(|a| a.home != m.to_member || a.current == m.to_member)
+            if all_home(g.addrs().map(Addr::placement), m.to_member)
                 && home_again.push((g.name, m.to), GFP_KERNEL).is_err()
             {
                 pr_err!(

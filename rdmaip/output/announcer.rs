@@ -6,6 +6,7 @@
 //! `announce-count` times `announce-interval` apart.
 
 use super::planned_move::{carried_out, Move};
+use crate::logic::announce::redundant;
 use crate::logic::group::NS_PER_MS;
 use crate::sys::netdev::NetDevRef;
 use kernel::new_mutex;
@@ -40,10 +41,11 @@ impl Announcer {
         let mut list = self.pending.lock();
         for (_, m) in carried_out(moves, done) {
             // One announcement covers every address of the netdev.
-            if list
+            let pending = list
                 .iter()
-                .any(|a| a.dev.is(&m.to_dev) && a.next_ns <= now + NS_PER_MS)
-            {
+                .filter(|a| a.dev.is(&m.to_dev))
+                .map(|a| a.next_ns);
+            if redundant(pending, now) {
                 continue;
             }
             let announce = Announce {

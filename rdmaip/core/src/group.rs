@@ -297,6 +297,14 @@ pub struct Move {
     pub reason: MoveReason,
 }
 
+/// Whether every address homed on member `member` is on it: a failback
+/// (or undrain) to it is complete.
+pub fn all_home(addrs: impl IntoIterator<Item = Placement>, member: usize) -> bool {
+    addrs
+        .into_iter()
+        .all(|a| a.home != member || a.current == member)
+}
+
 /// Whether any member can carry addresses.
 pub fn group_up(members: &[Member]) -> bool {
     members.iter().any(Member::eligible)

@@ -11,6 +11,8 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod announce;
 pub mod group;
 pub mod port;
+pub mod reconcile;
 pub mod rtaddr;

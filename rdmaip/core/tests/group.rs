@@ -303,3 +303,30 @@ proptest! {
         prop_assert!(hi - lo <= 1, "{:?}", loads);
     }
 }
+
+#[test]
+fn a_failback_is_complete_when_every_address_of_the_port_is_home() {
+    use rdmaip_core::group::all_home;
+    let p = |home, current| Placement { home, current };
+    assert!(all_home([], 0));
+    assert!(all_home([p(0, 0), p(1, 0)], 0));
+    assert!(!all_home([p(0, 0), p(0, 1)], 0));
+    // Others' addresses away from home do not matter.
+    assert!(all_home([p(0, 0), p(1, 2)], 0));
+}
+
+proptest! {
+    #[test]
+    fn all_home_iff_no_address_of_the_port_is_away(
+        places in prop::collection::vec((0usize..4, 0usize..4), 0..8),
+        member in 0usize..4,
+    ) {
+        use rdmaip_core::group::all_home;
+        let places: Vec<Placement> = places
+            .into_iter()
+            .map(|(home, current)| Placement { home, current })
+            .collect();
+        let away = places.iter().any(|p| p.home == member && p.current != member);
+        prop_assert_eq!(all_home(places.iter().copied(), member), !away);
+    }
+}
