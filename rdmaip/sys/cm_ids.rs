@@ -168,6 +168,7 @@ mod internals {
                 .cast::<[u8; 24]>()
                 .read()
         };
+        // Constant indexes into a 24-byte array: in range by construction.
         match u16::from_ne_bytes([ss[0], ss[1]]) {
             AF_INET => Some(IpAddr::V4([ss[4], ss[5], ss[6], ss[7]])),
             AF_INET6 => {

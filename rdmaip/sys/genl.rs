@@ -64,8 +64,7 @@ impl Attr {
     /// length; a NUL is optional for `NLA_STRING`).
     pub(crate) fn str_bytes(&self) -> &[u8] {
         let b = self.bytes();
-        let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-        &b[..end]
+        b.split(|&c| c == 0).next().unwrap_or(b)
     }
 }
 
@@ -159,6 +158,7 @@ impl<'a> Iterator for AttrStream<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let head = self.rest.get(..4)?;
+        // Indexes 0 to 3 of a slice of 4 bytes: in range by construction.
         let len = u16::from_ne_bytes([head[0], head[1]]) as usize;
         let kind = u32::from(u16::from_ne_bytes([head[2], head[3]]) & 0x3fff);
         let payload = self.rest.get(4..len)?;
@@ -191,6 +191,8 @@ impl Writer<'_> {
     /// A NUL-terminated string attribute.
     pub(crate) fn put_str(&mut self, kind: u32, s: &[u8]) -> Result {
         let mut buf = [0u8; 80];
+        // In range by construction: `n` is at most `s.len()` and
+        // `buf.len() - 1`.
         let n = s.len().min(buf.len() - 1);
         buf[..n].copy_from_slice(&s[..n]);
         self.put(kind, &buf[..=n])

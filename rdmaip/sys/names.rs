@@ -32,8 +32,7 @@ impl<const N: usize> Name<N> {
 
     /// The name's bytes, up to the first NUL.
     pub(crate) fn as_bytes(&self) -> &[u8] {
-        let len = self.bytes.iter().position(|&b| b == 0).unwrap_or(N);
-        &self.bytes[..len]
+        self.bytes.split(|&b| b == 0).next().unwrap_or(&self.bytes)
     }
 }
 

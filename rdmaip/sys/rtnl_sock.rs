@@ -84,7 +84,8 @@ impl RtnlSocket {
             return Err(Error::from_errno(n));
         }
         let mut done = false;
-        rtaddr::parse_replies(&self.buf[..n as usize], |r| done |= f(r)).map_err(|_| EIO)?;
+        let received = self.buf.get(..n as usize).ok_or(EIO)?;
+        rtaddr::parse_replies(received, |r| done |= f(r)).map_err(|_| EIO)?;
         Ok(done)
     }
 
@@ -98,7 +99,7 @@ impl RtnlSocket {
         let seq = self.next_seq();
         let mut msg = [0u8; 256];
         let len = encode(&mut msg, seq).map_err(|_| EINVAL)?;
-        self.send(&msg[..len])?;
+        self.send(msg.get(..len).ok_or(EINVAL)?)?;
         let mut answer = None;
         while answer.is_none() {
             self.receive(|r| match r {
@@ -118,7 +119,7 @@ impl RtnlSocket {
         let seq = self.next_seq();
         let mut msg = [0u8; 64];
         let len = rtaddr::encode_getaddr_dump(&mut msg, seq, 0).map_err(|_| EINVAL)?;
-        self.send(&msg[..len])?;
+        self.send(msg.get(..len).ok_or(EINVAL)?)?;
         let mut error = 0;
         loop {
             let done = self.receive(|r| match r {

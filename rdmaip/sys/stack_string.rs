@@ -22,12 +22,15 @@ impl<const N: usize> StackString<N> {
     }
 
     pub(crate) fn as_bytes(&self) -> &[u8] {
+        // In range: `self.len <= N` always (see `write_str`).
         &self.bytes[..self.len]
     }
 }
 
 impl<const N: usize> fmt::Write for StackString<N> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
+        // In range by construction: `self.len <= N` always, and `n` fits
+        // both what is left and `s`.
         let n = s.len().min(N - self.len);
         self.bytes[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
         self.len += n;
