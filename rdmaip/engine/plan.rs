@@ -137,9 +137,15 @@ impl Engine {
         t.groups
             .iter()
             .flatten()
-            .filter_map(|g| {
-                let s = Snapshot::of(&t, g).ok()?;
-                next_deadline(&s.members, &s.places, &g.settings.failback, now)
+            .filter_map(|g| match Snapshot::of(&t, g) {
+                Ok(s) => next_deadline(&s.members, &s.places, &g.settings.failback, now),
+                Err(_) => {
+                    pr_err!(
+                        "out of memory: group {}'s next failback is not scheduled\n",
+                        g.name
+                    );
+                    None
+                }
             })
             .min()
     }

@@ -128,7 +128,7 @@ void *rdmaip_xa_find_present(struct xarray *xa, unsigned long *index);
 unsigned long rdmaip_spin_lock_irqsave(spinlock_t *lock);
 void rdmaip_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
 
-/* The kernel API's notifier chain (ulp_api.rs): BLOCKING_NOTIFIER_HEAD() is a
+/* The kernel API's notifier chain (ulp_abi.rs): BLOCKING_NOTIFIER_HEAD() is a
  * static initialiser, so the head lives here. */
 int rdmaip_ulp_chain_register(struct notifier_block *nb);
 int rdmaip_ulp_chain_unregister(struct notifier_block *nb);
