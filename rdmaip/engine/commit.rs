@@ -17,6 +17,7 @@ impl Engine {
     /// Records where the moves carried out (`done`) put the addresses;
     /// returns the ports that failbacks in `moves` brought all their
     /// addresses home to.
+    #[inline(never)]
     pub(super) fn commit(&self, moves: &[Move], done: &[bool]) -> KVec<(GroupName, PortInfo)> {
         let now_wall = WallTime::now();
         let mut t = self.registry.lock();

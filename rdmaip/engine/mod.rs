@@ -201,6 +201,7 @@ impl Engine {
 
     /// Compares every member's live state with what its events said, when
     /// that is due; returns whether a health changed (an event was missed).
+    #[inline(never)]
     fn audit_if_due(&self) -> bool {
         let now = mono_ns();
         if now < self.audit_at.load(Ordering::Relaxed) {

@@ -47,7 +47,9 @@ impl Snapshot {
 
 impl Engine {
     /// Plans every group under the lock: the moves to carry out, and the
-    /// groups that went down or came back up.
+    /// groups that went down or came back up. Not inlined: its locals
+    /// must not stay on the stack while the moves run.
+    #[inline(never)]
     pub(super) fn plan_all(
         &self,
         now: u64,
@@ -132,6 +134,7 @@ impl Engine {
     }
 
     /// When the next failback is due, over all groups.
+    #[inline(never)]
     pub(super) fn next_failback(&self, now: u64) -> Option<u64> {
         let t = self.registry.lock();
         t.groups

@@ -53,9 +53,7 @@ impl IbClient for Devices {
         // A member's device going away is a failure: its addresses move to
         // the rest of the group first (unless the module is unloading,
         // when they have just been put home).
-        let failed = self.registry.fail_device(dev.index());
-        monitor::port_health_changes(&failed.health);
-        if failed.engine_must_run && !self.engine.is_stopped() {
+        if self.fail_device(dev) && !self.engine.is_stopped() {
             self.engine.job().evacuate(&self.engine);
         }
         self.registry.remove_device(dev.index());
@@ -65,6 +63,18 @@ impl IbClient for Devices {
 
     fn rename(&self, dev: &IbDevice, _data: &DeviceState, name: &DevName) {
         self.registry.rename_device(dev.index(), name);
+    }
+}
+
+impl Devices {
+    /// The ports of `dev` fail; returns whether one was a group member.
+    /// Not inlined: the outcome must not stay on the stack during the
+    /// engine pass that follows.
+    #[inline(never)]
+    fn fail_device(&self, dev: &IbDevice) -> bool {
+        let failed = self.registry.fail_device(dev.index());
+        monitor::port_health_changes(&failed.health);
+        failed.engine_must_run
     }
 }
 

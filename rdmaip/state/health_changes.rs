@@ -2,20 +2,19 @@
 
 //! Changes of port health collected under the table lock, handed to the
 //! caller to report once the lock is released (state never calls out).
+//!
+//! Kept on the heap: an outcome stays on the caller's stack while it goes
+//! on (a device's removal runs a whole engine pass, rtnetlink requests
+//! included), so it must be small.
 
 use super::port::PortInfo;
 use crate::logic::port::HealthChange;
 use crate::sys::clock::WallTime;
 use kernel::prelude::*;
 
-/// How many changes one event can report: one event changes the ports of
-/// one device or one netdev, a handful at most. Beyond that, changes are
-/// logged but not reported.
-const CAPACITY: usize = 16;
-
 /// The health changes of one event, and when it happened.
 pub(crate) struct HealthChanges {
-    items: [Option<(PortInfo, HealthChange)>; CAPACITY],
+    items: KVec<(PortInfo, HealthChange)>,
     /// When the changes happened (wall clock).
     pub(crate) at: WallTime,
 }
@@ -23,26 +22,26 @@ pub(crate) struct HealthChanges {
 impl HealthChanges {
     pub(super) fn new(at: WallTime) -> Self {
         HealthChanges {
-            items: [None; CAPACITY],
+            items: KVec::new(),
             at,
         }
     }
 
+    /// Adds a change to report; without memory for it, it is logged only
+    /// (the port's own log line says what changed).
     pub(super) fn push(&mut self, info: PortInfo, change: HealthChange) {
-        match self.items.iter_mut().find(|s| s.is_none()) {
-            Some(slot) => *slot = Some((info, change)),
-            None => pr_warn!(
-                "port {}/{}: health change not reported to monitors (more than {} at once)\n",
+        if self.items.push((info, change), GFP_KERNEL).is_err() {
+            pr_warn!(
+                "out of memory: port {}/{}: health change not reported to monitors\n",
                 info.dev_name,
-                info.port,
-                CAPACITY
-            ),
+                info.port
+            );
         }
     }
 
     /// Every change, in the order it happened.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &(PortInfo, HealthChange)> {
-        self.items.iter().flatten()
+        self.items.iter()
     }
 }
 
