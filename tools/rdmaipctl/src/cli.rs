@@ -20,6 +20,7 @@ use crate::table::{self, CommandSpec, DEFAULT_VERB, HELP};
 pub use crate::table::usage;
 
 const SETTINGS: &str = "failback, failback-delay, hold-down-max, announce-count, announce-interval";
+const MODULE_SETTINGS: &str = "peer-notify";
 
 /// A command line rdmaipctl cannot make sense of; the message says why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +48,18 @@ pub struct Settings {
 impl Settings {
     pub fn is_empty(&self) -> bool {
         *self == Settings::default()
+    }
+}
+
+/// Module-wide settings; `None` leaves a setting unchanged.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModuleSettings {
+    pub peer_notify: Option<bool>,
+}
+
+impl ModuleSettings {
+    pub fn is_empty(&self) -> bool {
+        *self == ModuleSettings::default()
     }
 }
 
@@ -89,6 +102,10 @@ pub enum Command {
     },
     AddrShow {
         group: Option<String>,
+    },
+    ModuleShow,
+    ModuleSet {
+        settings: ModuleSettings,
     },
     Monitor,
 }
@@ -378,6 +395,34 @@ pub(crate) fn addr_show(words: &mut Words<'_>) -> Result<Command, String> {
         set_once(&mut group, "group", name)?;
     }
     Ok(Command::AddrShow { group })
+}
+
+/// `module show`
+pub(crate) fn module_show(words: &mut Words<'_>) -> Result<Command, String> {
+    words.finish()?;
+    Ok(Command::ModuleShow)
+}
+
+/// `module set [peer-notify { on | off }]`
+pub(crate) fn module_set(words: &mut Words<'_>) -> Result<Command, String> {
+    let mut settings = ModuleSettings::default();
+    while let Some(word) = words.next() {
+        match word {
+            "peer-notify" => {
+                let v = on_off(word, words.value_of(word)?)?;
+                set_once(&mut settings.peer_notify, word, v)?;
+            }
+            _ => {
+                return Err(format!(
+                    "unknown argument \"{word}\" (expected {MODULE_SETTINGS})"
+                ))
+            }
+        }
+    }
+    if settings.is_empty() {
+        return Err(format!("nothing to set (give {MODULE_SETTINGS})"));
+    }
+    Ok(Command::ModuleSet { settings })
 }
 
 /// `monitor`, which takes no arguments but `help`.
@@ -685,7 +730,13 @@ mod tests {
             }
         );
         assert_eq!(command("a s"), Command::AddrShow { group: None });
-        assert_eq!(command("m"), Command::Monitor);
+        assert_eq!(command("mon"), Command::Monitor);
+        assert_eq!(command("mod"), Command::ModuleShow);
+        assert_eq!(command("mod sh"), Command::ModuleShow);
+        assert_eq!(
+            command("mod se peer-notify on"),
+            command("module set peer-notify on")
+        );
         assert_eq!(command("h"), Command::Help);
     }
 
@@ -730,15 +781,30 @@ mod tests {
             "unknown option \"--frobnicate\""
         );
         assert_eq!(error("-- group"), "unknown option \"--\"");
-        assert_eq!(error(""), "missing object (group, port, addr or monitor)");
-        assert_eq!(error("-j"), "missing object (group, port, addr or monitor)");
+        assert_eq!(
+            error(""),
+            "missing object (group, port, addr, module or monitor)"
+        );
+        assert_eq!(
+            error("-j"),
+            "missing object (group, port, addr, module or monitor)"
+        );
     }
 
     #[test]
     fn object_and_command_errors() {
         assert_eq!(
             error("link show"),
-            "unknown object \"link\" (expected group, port, addr, monitor, help)"
+            "unknown object \"link\" (expected group, port, addr, module, monitor, help)"
+        );
+        // module and monitor share their first two letters.
+        assert_eq!(
+            error("m"),
+            "ambiguous object \"m\": could be module, monitor"
+        );
+        assert_eq!(
+            error("mo"),
+            "ambiguous object \"mo\": could be module, monitor"
         );
         assert_eq!(
             error("group frob"),
@@ -880,6 +946,72 @@ mod tests {
     }
 
     #[test]
+    fn module_commands() {
+        assert_eq!(command("module"), Command::ModuleShow);
+        assert_eq!(command("module show"), Command::ModuleShow);
+        assert_eq!(command("module help"), Command::Help);
+        assert_eq!(
+            command("module set peer-notify on"),
+            Command::ModuleSet {
+                settings: ModuleSettings {
+                    peer_notify: Some(true)
+                }
+            }
+        );
+        assert_eq!(
+            command("module set peer-notify off"),
+            Command::ModuleSet {
+                settings: ModuleSettings {
+                    peer_notify: Some(false)
+                }
+            }
+        );
+        let i = run("-j -d module").unwrap();
+        assert_eq!(i.options.format, Format::Json);
+        assert!(i.options.details);
+    }
+
+    #[test]
+    fn module_argument_errors() {
+        assert_eq!(
+            error("module set"),
+            "module set: nothing to set (give peer-notify)"
+        );
+        assert_eq!(
+            error("module set peer-notify"),
+            "module set: peer-notify needs a value"
+        );
+        assert_eq!(
+            error("module set peer-notify maybe"),
+            "module set: peer-notify: expected on or off, not \"maybe\""
+        );
+        assert_eq!(
+            error("module set peer-notify 1"),
+            "module set: peer-notify: expected on or off, not \"1\""
+        );
+        assert_eq!(
+            error("module set peer-notify on peer-notify off"),
+            "module set: peer-notify given twice"
+        );
+        assert_eq!(
+            error("module set failback on"),
+            "module set: unknown argument \"failback\" (expected peer-notify)"
+        );
+        assert_eq!(
+            error("module show rdmaip"),
+            "module show: unexpected argument \"rdmaip\""
+        );
+        assert_eq!(
+            error("module frob"),
+            "unknown module command \"frob\" (expected show, set, help)"
+        );
+        assert_eq!(
+            error("module s"),
+            "ambiguous module command \"s\": could be show, set"
+        );
+    }
+
+    #[test]
     fn pick_rules() {
         assert_eq!(pick("del", &["del", "delete"], "x"), Ok("del"));
         assert_eq!(pick("dele", &["del", "delete"], "x"), Ok("delete"));
@@ -901,6 +1033,8 @@ mod tests {
             "port drain",
             "port undrain",
             "addr show",
+            "module show",
+            "module set",
             "monitor",
         ] {
             assert!(usage.contains(&format!("rdmaipctl {word}")), "{word}");

@@ -63,6 +63,24 @@ impl Ctx<'_> {
         write_out(self.out, &self.options.format.listing(&records))
     }
 
+    /// Runs a `get` request whose answer is one object (`module show`) and
+    /// writes it alone: a text line, or a JSON object rather than an array.
+    pub fn show_one(
+        &mut self,
+        mut request: Request,
+        record: impl Fn(&[u8], bool) -> Result<Record, DecodeError>,
+    ) -> Result<(), Error> {
+        let replies = self.session.exchange(&mut request)?;
+        let [payload] = replies.payloads.as_slice() else {
+            return Err(Error::Netlink(SessionError::Decode(DecodeError::new(
+                format!("expected one reply, got {}", replies.payloads.len()),
+            ))));
+        };
+        let record = record(payload, self.options.details)
+            .map_err(|e| Error::Netlink(SessionError::Decode(e)))?;
+        write_out(self.out, &self.options.format.single(&record))
+    }
+
     /// Sends a change; the kernel's ack says it was made.
     pub fn change(&mut self, mut request: Request) -> Result<(), Error> {
         self.session.exchange(&mut request)?;
@@ -101,7 +119,10 @@ impl Ctx<'_> {
                 match Event::decode(&payload) {
                     Ok(event) => write_out(
                         self.out,
-                        &self.options.format.streamed(&records::event(&event)),
+                        &self
+                            .options
+                            .format
+                            .streamed(&records::event(&event, self.options.details)),
                     )?,
                     Err(e) => {
                         let _ = writeln!(self.err, "rdmaipctl: monitor: malformed event: {e}");
@@ -168,7 +189,7 @@ mod tests {
         fake, GenlMsg, NlMsgs, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_MULTI,
     };
     use crate::netlink::session::scripted::ScriptedKernel;
-    use crate::uapi::{cmd, group_attr};
+    use crate::uapi::{cmd, group_attr, module_attr};
 
     const FAMILY: u16 = 0x21;
     const MONITOR_GROUP: u32 = 7;
@@ -293,6 +314,7 @@ mod tests {
             ("port del rxe0/1", cmd::PORT_DEL),
             ("port drain rxe0/1", cmd::PORT_DRAIN),
             ("port undrain rxe0/1", cmd::PORT_UNDRAIN),
+            ("module set peer-notify on", cmd::MODULE_SET),
         ] {
             let mut s = kernel(|_, _| Ok(vec![]));
             let (result, out, _) = run_line(&mut s, line);
@@ -334,6 +356,95 @@ mod tests {
         let (result, out, _) = run_line(&mut s, "-p addr");
         result.unwrap();
         assert!(out.contains("\n  {\n"));
+    }
+
+    #[test]
+    fn module_show_text_and_json() {
+        let mut s = kernel(|command, _| match command {
+            cmd::MODULE_GET => Ok(vec![replies::module_counters()]),
+            _ => Ok(vec![]),
+        });
+        let (result, out, _) = run_line(&mut s, "module");
+        result.unwrap();
+        assert_eq!(out, "module rdmaip peer-notify on\n");
+        let (result, out, _) = run_line(&mut s, "-d module show");
+        result.unwrap();
+        assert_eq!(
+            out,
+            "module rdmaip peer-notify on remote-moves 3 remote-ids-notified 12 \
+             neigh-updates 40 neigh-updates-dropped 0\n"
+        );
+        let (result, out, _) = run_line(&mut s, "-j -d mod");
+        result.unwrap();
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(json.is_object(), "{out}");
+        assert_eq!(json["peer_notify"], true);
+        assert_eq!(json["remote_moves"], 3);
+        assert_eq!(json["remote_ids_notified"], 12);
+        assert_eq!(json["neigh_updates"], 40);
+        assert_eq!(json["neigh_updates_dropped"], 0);
+        let (result, out, _) = run_line(&mut s, "-p module");
+        result.unwrap();
+        assert!(out.starts_with("{\n"), "{out}");
+        // Each show is one module-get, a do request without attributes.
+        let sent = sent(&mut s);
+        assert_eq!(sent.len(), 4);
+        assert!(sent
+            .iter()
+            .all(|(c, a)| *c == cmd::MODULE_GET && a.is_empty()));
+    }
+
+    #[test]
+    fn module_show_needs_exactly_one_reply() {
+        for count in [0, 2] {
+            let mut s = kernel(move |_, _| Ok(vec![replies::module_counters(); count]));
+            let (result, out, _) = run_line(&mut s, "module show");
+            assert_eq!(out, "");
+            assert_eq!(
+                result.unwrap_err().to_string(),
+                format!("malformed message from the kernel: expected one reply, got {count}")
+            );
+        }
+        let mut s = kernel(|_, _| Ok(vec![replies::group_g0()]));
+        let e = run_line(&mut s, "module show").0.unwrap_err();
+        assert!(e.to_string().contains("expected a reply to command"), "{e}");
+    }
+
+    #[test]
+    fn module_set_sends_peer_notify() {
+        for (word, byte) in [("on", 1), ("off", 0)] {
+            let mut s = kernel(|_, _| Ok(vec![]));
+            let (result, out, _) = run_line(&mut s, &format!("module set peer-notify {word}"));
+            result.unwrap();
+            assert_eq!(out, "");
+            assert_eq!(
+                sent(&mut s),
+                [(
+                    cmd::MODULE_SET,
+                    vec![(module_attr::PEER_NOTIFY, vec![byte])]
+                )]
+            );
+        }
+    }
+
+    #[test]
+    fn module_set_rejection_names_the_attribute() {
+        let mut s = kernel(|_, _| {
+            Err((
+                libc::EPERM,
+                Box::new(|w: &mut AttrWriter<'_>| {
+                    w.put_u32(2, 20);
+                }),
+            ))
+        });
+        let e = run_line(&mut s, "module set peer-notify off")
+            .0
+            .unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(
+            e.to_string(),
+            "module-set failed: Operation not permitted (attribute peer-notify, CAP_NET_ADMIN is needed)"
+        );
     }
 
     #[test]
@@ -444,7 +555,10 @@ mod tests {
             .iter()
             .zip(crate::table::tests::EXAMPLES)
         {
-            let mut s = kernel(|_, _| Ok(vec![]));
+            let mut s = kernel(|command, _| match command {
+                cmd::MODULE_GET => Ok(vec![replies::module_counters()]),
+                _ => Ok(vec![]),
+            });
             let (result, _, _) = run_line(&mut s, line);
             match result {
                 Ok(()) => {}
@@ -507,6 +621,12 @@ mod tests {
                 w.put_str(3, "g0");
             }),
         )));
+        t.notifications.push(Ok(fake::message(
+            FAMILY,
+            0,
+            0,
+            &replies::remote_move_event(),
+        )));
         let args = vec!["-j".to_string(), "monitor".to_string()];
         let invocation = parse(&args).unwrap();
         let (mut out, mut err) = (Vec::new(), Vec::new());
@@ -519,15 +639,58 @@ mod tests {
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
-        assert_eq!(events.len(), 3);
+        assert_eq!(events.len(), 4);
         assert_eq!(events[0]["event"], "addr-moved");
         assert_eq!(events[1]["event"], "port-down");
         assert_eq!(events[1]["down_reason"], "no-carrier");
         assert_eq!(events[2]["group"], "g0");
+        assert_eq!(events[3]["event"], "remote-move");
+        assert_eq!(events[3]["addr"], "10.1.0.1");
+        assert_eq!(events[3]["lladdr_new"], "52:54:00:0a:01:02");
+        assert_eq!(events[3]["neigh_latency_us"], 800);
+        assert!(events[3].get("ifindex").is_none());
         let err = String::from_utf8(err).unwrap();
         assert!(err.contains("events lost"));
         assert!(err.contains("malformed event"));
         assert!(err.contains("malformed message"));
+    }
+
+    #[test]
+    fn monitor_text_lines() {
+        for (options, ifindex) in [("", ""), ("-d ", " ifindex 2")] {
+            let mut s = kernel(|_, _| Ok(vec![]));
+            let t = s.transport_mut();
+            t.notifications.push(Ok(fake::message(
+                FAMILY,
+                0,
+                0,
+                &replies::remote_move_event(),
+            )));
+            t.notifications.push(Ok(fake::message(
+                FAMILY,
+                0,
+                0,
+                &replies::addr_moved_event(),
+            )));
+            let (result, out, err) = run_line(&mut s, &format!("{options}monitor"));
+            assert!(matches!(result, Err(Error::Netlink(SessionError::Io(_)))));
+            assert_eq!(err, "");
+            let lines: Vec<&str> = out.lines().collect();
+            assert_eq!(
+                lines[0],
+                format!(
+                    "event remote-move time 1763729042.512000000 ifname eth0{ifindex} addr 10.1.0.1 \
+                     lladdr-old 52:54:00:0a:01:01 lladdr-new 52:54:00:0a:01:02 cm-ids-notified 3 \
+                     cm-delivery-us 120 neigh-latency-us 800"
+                )
+            );
+            assert!(
+                lines[1].starts_with("event addr-moved time "),
+                "{}",
+                lines[1]
+            );
+            assert_eq!(lines.len(), 2);
+        }
     }
 
     #[test]

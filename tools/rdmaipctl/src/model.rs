@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The objects the kernel reports (groups, ports, addresses, events),
+//! The objects the kernel reports (groups, ports, addresses, the module,
+//! events),
 //! decoded from generic netlink messages. Attributes a newer kernel adds
 //! are ignored; enum values are kept raw so that unknown ones can still be
 //! shown.
@@ -9,7 +10,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::netlink::attr::{Attr, DecodeError};
 use crate::netlink::message::GenlMsg;
-use crate::uapi::{addr_attr, cmd, event_attr, group_attr, port_attr};
+use crate::uapi::{addr_attr, cmd, event_attr, group_attr, module_attr, port_attr};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Group {
@@ -52,6 +53,16 @@ pub struct Addr {
     pub current_port: Option<String>,
 }
 
+/// The module's settings and counters (`module-get`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Module {
+    pub peer_notify: Option<bool>,
+    pub remote_moves: Option<u64>,
+    pub remote_ids_notified: Option<u64>,
+    pub neigh_updates: Option<u64>,
+    pub neigh_updates_dropped: Option<u64>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Event {
     /// The notification's command (`cmd::*_NTF`).
@@ -68,6 +79,13 @@ pub struct Event {
     pub latency_us: Option<u64>,
     pub cm_ids_notified: Option<u64>,
     pub cm_delivery_us: Option<u64>,
+    pub ifname: Option<String>,
+    pub ifindex: Option<u32>,
+    /// Link-layer addresses, as the kernel sent them (6 bytes for
+    /// Ethernet, 20 for InfiniBand).
+    pub lladdr_old: Option<Vec<u8>>,
+    pub lladdr_new: Option<Vec<u8>>,
+    pub neigh_latency_us: Option<u64>,
 }
 
 fn ipv4(a: &Attr<'_>) -> Result<Ipv4Addr, DecodeError> {
@@ -195,6 +213,24 @@ impl Addr {
     }
 }
 
+impl Module {
+    pub fn decode(payload: &[u8]) -> Result<Module, DecodeError> {
+        let mut m = Module::default();
+        for_each_attr(payload, cmd::MODULE_GET, |a| {
+            match a.kind {
+                module_attr::PEER_NOTIFY => m.peer_notify = Some(flag(a)?),
+                module_attr::REMOTE_MOVES => m.remote_moves = Some(a.uint()?),
+                module_attr::REMOTE_IDS_NOTIFIED => m.remote_ids_notified = Some(a.uint()?),
+                module_attr::NEIGH_UPDATES => m.neigh_updates = Some(a.uint()?),
+                module_attr::NEIGH_UPDATES_DROPPED => m.neigh_updates_dropped = Some(a.uint()?),
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(m)
+    }
+}
+
 impl Event {
     /// Decodes a notification of any command; the caller decides what to
     /// do with commands it does not know.
@@ -220,6 +256,11 @@ impl Event {
                 event_attr::LATENCY_US => e.latency_us = Some(a.uint()?),
                 event_attr::CM_IDS_NOTIFIED => e.cm_ids_notified = Some(a.uint()?),
                 event_attr::CM_DELIVERY_US => e.cm_delivery_us = Some(a.uint()?),
+                event_attr::IFNAME => e.ifname = Some(a.string()?),
+                event_attr::IFINDEX => e.ifindex = Some(a.u32()?),
+                event_attr::LLADDR_OLD => e.lladdr_old = Some(a.payload.to_vec()),
+                event_attr::LLADDR_NEW => e.lladdr_new = Some(a.payload.to_vec()),
+                event_attr::NEIGH_LATENCY_US => e.neigh_latency_us = Some(a.uint()?),
                 _ => {}
             }
         }
@@ -284,6 +325,34 @@ pub mod fake {
             w.put_str(addr_attr::LABEL, "eth0");
             w.put_str(addr_attr::HOME_PORT, "rxe0/1");
             w.put_str(addr_attr::CURRENT_PORT, "rxe1/1");
+        })
+    }
+
+    pub fn module_counters() -> Vec<u8> {
+        payload(cmd::MODULE_GET, |w| {
+            w.put_u8(module_attr::PEER_NOTIFY, 1);
+            w.put_u32(module_attr::REMOTE_MOVES, 3);
+            w.put_u32(module_attr::REMOTE_IDS_NOTIFIED, 12);
+            w.put(module_attr::NEIGH_UPDATES, &40u64.to_ne_bytes());
+            w.put_u32(module_attr::NEIGH_UPDATES_DROPPED, 0);
+        })
+    }
+
+    /// A peer's 10.1.0.1 moved from 52:54:00:0a:01:01 to ...:02, seen on eth0.
+    pub fn remote_move_event() -> Vec<u8> {
+        payload(cmd::REMOTE_MOVE_NTF, |w| {
+            w.put(
+                event_attr::TIME_NS,
+                &1_763_729_042_512_000_000u64.to_ne_bytes(),
+            );
+            w.put_str(event_attr::IFNAME, "eth0");
+            w.put_u32(event_attr::IFINDEX, 2);
+            w.put(event_attr::IPV4, &[10, 1, 0, 1]);
+            w.put(event_attr::LLADDR_OLD, &[0x52, 0x54, 0, 0x0a, 1, 1]);
+            w.put(event_attr::LLADDR_NEW, &[0x52, 0x54, 0, 0x0a, 1, 2]);
+            w.put_u32(event_attr::CM_IDS_NOTIFIED, 3);
+            w.put_u32(event_attr::CM_DELIVERY_US, 120);
+            w.put(event_attr::NEIGH_LATENCY_US, &800u64.to_ne_bytes());
         })
     }
 
@@ -369,6 +438,59 @@ mod tests {
     }
 
     #[test]
+    fn module() {
+        let m = Module::decode(&fake::module_counters()).unwrap();
+        assert_eq!(
+            m,
+            Module {
+                peer_notify: Some(true),
+                remote_moves: Some(3),
+                remote_ids_notified: Some(12),
+                neigh_updates: Some(40),
+                neigh_updates_dropped: Some(0),
+            }
+        );
+        let empty = fake::payload(cmd::MODULE_GET, |_| {});
+        assert_eq!(Module::decode(&empty).unwrap(), Module::default());
+        let off = fake::payload(cmd::MODULE_GET, |w| {
+            w.put_u8(module_attr::PEER_NOTIFY, 0);
+        });
+        assert_eq!(Module::decode(&off).unwrap().peer_notify, Some(false));
+        assert!(Module::decode(&fake::group_g0())
+            .unwrap_err()
+            .0
+            .contains("expected a reply"));
+        let wide = fake::payload(cmd::MODULE_GET, |w| {
+            w.put_u32(module_attr::PEER_NOTIFY, 1);
+        });
+        assert!(Module::decode(&wide).is_err());
+    }
+
+    #[test]
+    fn remote_move_event() {
+        let e = Event::decode(&fake::remote_move_event()).unwrap();
+        assert_eq!(e.cmd, cmd::REMOTE_MOVE_NTF);
+        assert_eq!(e.time_ns, Some(1_763_729_042_512_000_000));
+        assert_eq!(e.ifname.as_deref(), Some("eth0"));
+        assert_eq!(e.ifindex, Some(2));
+        assert_eq!(e.addr, Some("10.1.0.1".parse().unwrap()));
+        assert_eq!(e.prefixlen, None);
+        assert_eq!(
+            e.lladdr_old.as_deref(),
+            Some(&[0x52, 0x54, 0, 0x0a, 1, 1][..])
+        );
+        assert_eq!(
+            e.lladdr_new.as_deref(),
+            Some(&[0x52, 0x54, 0, 0x0a, 1, 2][..])
+        );
+        assert_eq!(
+            (e.cm_ids_notified, e.cm_delivery_us, e.neigh_latency_us),
+            (Some(3), Some(120), Some(800))
+        );
+        assert_eq!((e.group, e.port, e.move_reason), (None, None, None));
+    }
+
+    #[test]
     fn unknown_attributes_are_ignored() {
         let p = fake::payload(cmd::PORT_GET, |w| {
             w.put_str(port_attr::NAME, "rxe0/1");
@@ -426,6 +548,7 @@ mod tests {
             let _ = Group::decode(&p);
             let _ = Port::decode(&p);
             let _ = Addr::decode(&p);
+            let _ = Module::decode(&p);
             let _ = Event::decode(&p);
         }
     }

@@ -31,6 +31,9 @@ pub enum Value {
     /// An address and its prefix length: `addr/len` in text; in JSON the
     /// address alone, plus `prefixlen` and `family` fields.
     Prefix(IpAddr, u8),
+    /// An address without a prefix (a peer's): the address in text; in
+    /// JSON the address, plus a `family` field.
+    Addr(IpAddr),
     /// Flags: `0x..` in text.
     Hex(u32),
 }
@@ -74,6 +77,7 @@ impl Record {
                 Value::List(items) if items.is_empty() => continue,
                 Value::List(items) => items.join(","),
                 Value::Prefix(addr, len) => format!("{addr}/{len}"),
+                Value::Addr(addr) => addr.to_string(),
                 Value::Hex(n) => format!("{n:#x}"),
             };
             let key = match value {
@@ -100,14 +104,26 @@ impl Record {
                 Value::Prefix(addr, len) => {
                     map.insert(key, Json::from(addr.to_string()));
                     map.insert("prefixlen".into(), Json::from(*len));
-                    let family = if addr.is_ipv4() { "inet" } else { "inet6" };
-                    map.insert("family".into(), Json::from(family));
+                    map.insert("family".into(), Json::from(family(addr)));
+                    continue;
+                }
+                Value::Addr(addr) => {
+                    map.insert(key, Json::from(addr.to_string()));
+                    map.insert("family".into(), Json::from(family(addr)));
                     continue;
                 }
             };
             map.insert(key, json);
         }
         Json::Object(map)
+    }
+}
+
+fn family(addr: &IpAddr) -> &'static str {
+    if addr.is_ipv4() {
+        "inet"
+    } else {
+        "inet6"
     }
 }
 
@@ -135,6 +151,12 @@ impl Format {
     /// One record of a stream (events): a text line, or one JSON object
     /// (on one line unless pretty).
     pub fn streamed(self, record: &Record) -> String {
+        self.single(record)
+    }
+
+    /// The only record there can be (`module show`): a text line, or one
+    /// JSON object rather than an array.
+    pub fn single(self, record: &Record) -> String {
         match self {
             Format::Text => record.to_text() + "\n",
             Format::Json | Format::PrettyJson => self.json(&record.to_json()) + "\n",
@@ -215,6 +237,32 @@ mod tests {
             r.to_json().to_string(),
             r#"{"addr":"192.0.2.10","prefixlen":24,"family":"inet","drained":true,"ports":[],"ifa_flags":128}"#
         );
+    }
+
+    #[test]
+    fn address_without_prefix() {
+        let mut r = Record::new();
+        r.push("addr", Value::Addr("10.1.0.1".parse().unwrap()));
+        assert_eq!(r.to_text(), "addr 10.1.0.1");
+        assert_eq!(
+            r.to_json().to_string(),
+            r#"{"addr":"10.1.0.1","family":"inet"}"#
+        );
+        let mut r = Record::new();
+        r.push("addr", Value::Addr("fe80::1".parse().unwrap()));
+        assert_eq!(
+            r.to_json().to_string(),
+            r#"{"addr":"fe80::1","family":"inet6"}"#
+        );
+    }
+
+    #[test]
+    fn single_record() {
+        assert_eq!(Format::Text.single(&sample()), sample().to_text() + "\n");
+        let json: Json = serde_json::from_str(&Format::Json.single(&sample())).unwrap();
+        assert_eq!(json, sample().to_json());
+        assert_eq!(Format::Json.single(&sample()).lines().count(), 1);
+        assert!(Format::PrettyJson.single(&sample()).lines().count() > 1);
     }
 
     #[test]

@@ -5,9 +5,9 @@
 
 use std::net::IpAddr;
 
-use crate::model::{Addr, Event, Group, Port};
+use crate::model::{Addr, Event, Group, Module, Port};
 use crate::output::{Record, Value};
-use crate::uapi::{cmd, down_reason, group_state, move_reason, port_state};
+use crate::uapi::{cmd, down_reason, group_state, move_reason, port_state, FAMILY_NAME};
 
 /// An enum value by its spec name; values a newer kernel added show as
 /// `unknown-N` rather than failing.
@@ -93,6 +93,28 @@ pub fn addr(a: &Addr, details: bool) -> Record {
     r
 }
 
+/// The module, named as it is loaded; `details` adds its counters.
+pub fn module(m: &Module, details: bool) -> Record {
+    let mut r = Record::new();
+    r.push("module", Value::Text(FAMILY_NAME.to_string()))
+        .push_opt("peer-notify", m.peer_notify.map(Value::Switch));
+    if details {
+        r.push_opt("remote-moves", number(m.remote_moves))
+            .push_opt("remote-ids-notified", number(m.remote_ids_notified))
+            .push_opt("neigh-updates", number(m.neigh_updates))
+            .push_opt("neigh-updates-dropped", number(m.neigh_updates_dropped));
+    }
+    r
+}
+
+/// A link-layer address as `ip link` writes it: lowercase hex bytes
+/// separated by colons. An empty one is left out.
+fn lladdr(bytes: &Option<Vec<u8>>) -> Option<Value> {
+    let bytes = bytes.as_ref().filter(|b| !b.is_empty())?;
+    let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Some(Value::Text(hex.join(":")))
+}
+
 /// The event's name: its notification's name without `-ntf`.
 fn event_name(command: u8) -> String {
     match cmd::name(command) {
@@ -101,26 +123,44 @@ fn event_name(command: u8) -> String {
     }
 }
 
-pub fn event(e: &Event) -> Record {
+/// An event's address: with its prefix length when the event is about a
+/// local address (`addr-moved`), alone when it is a peer's (`remote-move`).
+fn event_addr(e: &Event) -> Option<Value> {
+    let addr = e.addr?;
+    Some(match e.prefixlen {
+        Some(len) => Value::Prefix(addr, len),
+        None => Value::Addr(addr),
+    })
+}
+
+/// An event; `details` adds the netdev's ifindex.
+pub fn event(e: &Event, details: bool) -> Record {
     let mut r = Record::new();
     r.push("event", Value::Text(event_name(e.cmd)))
         .push_opt("time-ns", e.time_ns.map(Value::WallClockNs))
         .push_opt("group", text(&e.group))
         .push_opt("port", text(&e.port))
-        .push_opt(
-            "down-reason",
-            e.down_reason.map(|d| enum_value(down_reason::name, d)),
-        )
-        .push_opt("addr", e.addr.map(|a| prefix(a, e.prefixlen)))
-        .push_opt("from-port", text(&e.from_port))
-        .push_opt("to-port", text(&e.to_port))
-        .push_opt(
-            "move-reason",
-            e.move_reason.map(|m| enum_value(move_reason::name, m)),
-        )
-        .push_opt("latency-us", number(e.latency_us))
-        .push_opt("cm-ids-notified", number(e.cm_ids_notified))
-        .push_opt("cm-delivery-us", number(e.cm_delivery_us));
+        .push_opt("ifname", text(&e.ifname));
+    if details {
+        r.push_opt("ifindex", e.ifindex.map(|i| Value::Number(i.into())));
+    }
+    r.push_opt(
+        "down-reason",
+        e.down_reason.map(|d| enum_value(down_reason::name, d)),
+    )
+    .push_opt("addr", event_addr(e))
+    .push_opt("from-port", text(&e.from_port))
+    .push_opt("to-port", text(&e.to_port))
+    .push_opt(
+        "move-reason",
+        e.move_reason.map(|m| enum_value(move_reason::name, m)),
+    )
+    .push_opt("lladdr-old", lladdr(&e.lladdr_old))
+    .push_opt("lladdr-new", lladdr(&e.lladdr_new))
+    .push_opt("latency-us", number(e.latency_us))
+    .push_opt("cm-ids-notified", number(e.cm_ids_notified))
+    .push_opt("cm-delivery-us", number(e.cm_delivery_us))
+    .push_opt("neigh-latency-us", number(e.neigh_latency_us));
     r
 }
 
@@ -205,12 +245,13 @@ mod tests {
     #[test]
     fn event_text_and_json() {
         let e = Event::decode(&fake::addr_moved_event()).unwrap();
+        assert_eq!(event(&e, true).to_text(), event(&e, false).to_text());
         assert_eq!(
-            event(&e).to_text(),
+            event(&e, false).to_text(),
             "event addr-moved time 1763729042.512000000 group g0 addr 2001:db8::10/64 from-port rxe0/1 \
              to-port rxe1/1 move-reason failover latency-us 1234 cm-ids-notified 3 cm-delivery-us 55"
         );
-        let json = event(&e).to_json();
+        let json = event(&e, false).to_json();
         assert_eq!(json["event"], "addr-moved");
         assert_eq!(json["addr"], "2001:db8::10");
         assert_eq!(json["family"], "inet6");
@@ -219,7 +260,78 @@ mod tests {
     }
 
     #[test]
+    fn remote_move_text_and_json() {
+        let e = Event::decode(&fake::remote_move_event()).unwrap();
+        assert_eq!(
+            event(&e, false).to_text(),
+            "event remote-move time 1763729042.512000000 ifname eth0 addr 10.1.0.1 \
+             lladdr-old 52:54:00:0a:01:01 lladdr-new 52:54:00:0a:01:02 cm-ids-notified 3 \
+             cm-delivery-us 120 neigh-latency-us 800"
+        );
+        assert_eq!(
+            event(&e, true).to_text(),
+            "event remote-move time 1763729042.512000000 ifname eth0 ifindex 2 addr 10.1.0.1 \
+             lladdr-old 52:54:00:0a:01:01 lladdr-new 52:54:00:0a:01:02 cm-ids-notified 3 \
+             cm-delivery-us 120 neigh-latency-us 800"
+        );
+        assert_eq!(
+            event(&e, false).to_json().to_string(),
+            r#"{"event":"remote-move","time_ns":1763729042512000000,"ifname":"eth0","addr":"10.1.0.1","family":"inet","lladdr_old":"52:54:00:0a:01:01","lladdr_new":"52:54:00:0a:01:02","cm_ids_notified":3,"cm_delivery_us":120,"neigh_latency_us":800}"#
+        );
+        assert_eq!(event(&e, true).to_json()["ifindex"], 2);
+    }
+
+    #[test]
+    fn remote_move_ipv6_and_infiniband() {
+        let ib: Vec<u8> = (0..20).collect();
+        let e = Event {
+            cmd: cmd::REMOTE_MOVE_NTF,
+            addr: Some("2001:db8::2".parse().unwrap()),
+            lladdr_old: Some(vec![]),
+            lladdr_new: Some(ib),
+            ..Event::default()
+        };
+        assert_eq!(
+            event(&e, false).to_text(),
+            "event remote-move addr 2001:db8::2 lladdr-new \
+             00:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:10:11:12:13"
+        );
+        let json = event(&e, false).to_json();
+        assert_eq!(json["family"], "inet6");
+        assert!(json.get("prefixlen").is_none());
+        assert!(json.get("lladdr_old").is_none());
+    }
+
+    #[test]
+    fn module_text_and_json() {
+        let m = Module::decode(&fake::module_counters()).unwrap();
+        assert_eq!(module(&m, false).to_text(), "module rdmaip peer-notify on");
+        assert_eq!(
+            module(&m, true).to_text(),
+            "module rdmaip peer-notify on remote-moves 3 remote-ids-notified 12 \
+             neigh-updates 40 neigh-updates-dropped 0"
+        );
+        assert_eq!(
+            module(&m, false).to_json().to_string(),
+            r#"{"module":"rdmaip","peer_notify":true}"#
+        );
+        assert_eq!(
+            module(&m, true).to_json().to_string(),
+            r#"{"module":"rdmaip","peer_notify":true,"remote_moves":3,"remote_ids_notified":12,"neigh_updates":40,"neigh_updates_dropped":0}"#
+        );
+        let off = Module {
+            peer_notify: Some(false),
+            ..Module::default()
+        };
+        assert_eq!(
+            module(&off, true).to_text(),
+            "module rdmaip peer-notify off"
+        );
+    }
+
+    #[test]
     fn every_notification_has_a_name() {
+        assert_eq!(event_name(cmd::REMOTE_MOVE_NTF), "remote-move");
         for command in cmd::PORT_UP_NTF..=cmd::GROUP_UP_NTF {
             let name = event_name(command);
             assert!(

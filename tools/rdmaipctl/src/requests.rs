@@ -5,9 +5,9 @@
 //! success is confirmed and failures come with an extended ACK); listings
 //! are dumps.
 
-use crate::cli::Settings;
+use crate::cli::{ModuleSettings, Settings};
 use crate::netlink::message::{Request, NLM_F_ACK, NLM_F_DUMP};
-use crate::uapi::{addr_attr, cmd, group_attr, port_attr, FAMILY_VERSION};
+use crate::uapi::{addr_attr, cmd, group_attr, module_attr, port_attr, FAMILY_VERSION};
 
 fn do_request(family: u16, command: u8) -> Request {
     Request::new(family, command, FAMILY_VERSION, NLM_F_ACK)
@@ -122,6 +122,19 @@ pub fn addr_get(family: u16, group: Option<&str>) -> Request {
     let mut req = dump_request(family, cmd::ADDR_GET);
     if let Some(group) = group {
         req.put_str(addr_attr::GROUP, group);
+    }
+    req
+}
+
+/// The module's settings and counters.
+pub fn module_get(family: u16) -> Request {
+    do_request(family, cmd::MODULE_GET)
+}
+
+pub fn module_set(family: u16, settings: &ModuleSettings) -> Request {
+    let mut req = do_request(family, cmd::MODULE_SET);
+    if let Some(on) = settings.peer_notify {
+        req.put_u8(module_attr::PEER_NOTIFY, u8::from(on));
     }
     req
 }
@@ -283,6 +296,28 @@ mod tests {
         assert_eq!(
             decode(addr_get(FAMILY, Some("g0"))),
             (DUMP, cmd::ADDR_GET, vec![(addr_attr::GROUP, s("g0"))])
+        );
+    }
+
+    #[test]
+    fn module_get_and_set() {
+        assert_eq!(decode(module_get(FAMILY)), (DO, cmd::MODULE_GET, vec![]));
+        for (on, byte) in [(true, 1), (false, 0)] {
+            let settings = ModuleSettings {
+                peer_notify: Some(on),
+            };
+            assert_eq!(
+                decode(module_set(FAMILY, &settings)),
+                (
+                    DO,
+                    cmd::MODULE_SET,
+                    vec![(module_attr::PEER_NOTIFY, vec![byte])]
+                )
+            );
+        }
+        assert_eq!(
+            decode(module_set(FAMILY, &ModuleSettings::default())),
+            (DO, cmd::MODULE_SET, vec![])
         );
     }
 }

@@ -18,7 +18,7 @@ use std::fmt;
 use crate::cli::{self, Command, Words};
 use crate::commands::{mismatch, Ctx};
 use crate::error::Error;
-use crate::model::{Addr, Group, Port};
+use crate::model::{Addr, Group, Module, Port};
 use crate::records;
 use crate::requests;
 
@@ -179,6 +179,25 @@ pub const COMMANDS: &[CommandSpec] = &[
         )),
     },
     CommandSpec {
+        object: "module",
+        verb: "show",
+        args: "",
+        parse: cli::module_show,
+        run: on!(|k| Command::ModuleShow => k.show_one(
+            requests::module_get(k.family_id()),
+            |p, details| Module::decode(p).map(|m| records::module(&m, details)),
+        )),
+    },
+    CommandSpec {
+        object: "module",
+        verb: "set",
+        args: "peer-notify { on | off }",
+        parse: cli::module_set,
+        run: on!(|k| Command::ModuleSet { settings } => {
+            k.change(requests::module_set(k.family_id(), settings))
+        }),
+    },
+    CommandSpec {
         object: "monitor",
         verb: "",
         args: "",
@@ -205,7 +224,7 @@ pub fn objects() -> Vec<&'static str> {
     objects
 }
 
-/// `group, port, addr or monitor`, for the error when none is given.
+/// `group, port, addr, module or monitor`, for the error when none is given.
 pub fn object_list() -> String {
     let objects = command_objects();
     match objects.split_last() {
@@ -272,7 +291,7 @@ pub(crate) mod tests {
     const USAGE: &str = "\
 Usage: rdmaipctl [OPTIONS] OBJECT [COMMAND [ARGUMENTS]]
        rdmaipctl [OPTIONS] monitor
-OBJECT := { group | port | addr | monitor | help }
+OBJECT := { group | port | addr | module | monitor | help }
 OPTIONS := { -j[son] | -p[retty] | -d[etails] | -V[ersion] | -h[elp] }
 
   rdmaipctl group add NAME [SETTINGS]
@@ -285,6 +304,8 @@ OPTIONS := { -j[son] | -p[retty] | -d[etails] | -V[ersion] | -h[elp] }
   rdmaipctl port drain PORT
   rdmaipctl port undrain PORT
   rdmaipctl addr show [group NAME]
+  rdmaipctl module show
+  rdmaipctl module set peer-notify { on | off }
   rdmaipctl monitor
 
 SETTINGS := [failback { on | off }] [failback-delay DURATION]
@@ -306,6 +327,8 @@ PORT := DEVICE/PORT, e.g. rxe0/1
         "port drain rxe0/1",
         "port undrain rxe0/1",
         "addr show",
+        "module show",
+        "module set peer-notify off",
         "monitor",
     ];
 
@@ -371,14 +394,18 @@ PORT := DEVICE/PORT, e.g. rxe0/1
 
     #[test]
     fn objects_and_verbs_come_from_the_table() {
-        assert_eq!(objects(), ["group", "port", "addr", "monitor", "help"]);
-        assert_eq!(object_list(), "group, port, addr or monitor");
+        assert_eq!(
+            objects(),
+            ["group", "port", "addr", "module", "monitor", "help"]
+        );
+        assert_eq!(object_list(), "group, port, addr, module or monitor");
         assert_eq!(verbs("group"), ["add", "del", "show", "set", "help"]);
         assert_eq!(
             verbs("port"),
             ["add", "del", "show", "drain", "undrain", "help"]
         );
         assert_eq!(verbs("addr"), ["show", "help"]);
+        assert_eq!(verbs("module"), ["show", "set", "help"]);
     }
 
     #[test]
@@ -414,6 +441,7 @@ PORT := DEVICE/PORT, e.g. rxe0/1
         }
         assert_eq!(entry_of("port").unwrap().name(), "port show");
         assert_eq!(entry_of("a").unwrap().name(), "addr show");
-        assert_eq!(entry_of("m").unwrap().name(), "monitor");
+        assert_eq!(entry_of("mon").unwrap().name(), "monitor");
+        assert_eq!(entry_of("mod").unwrap().name(), "module show");
     }
 }

@@ -68,6 +68,7 @@ pub fn request_attr_names(command: u8) -> &'static [&'static str] {
         | cmd::PORT_DEL => group_attr::NAMES,
         cmd::PORT_GET | cmd::PORT_DRAIN | cmd::PORT_UNDRAIN => port_attr::NAMES,
         cmd::ADDR_GET => addr_attr::NAMES,
+        cmd::MODULE_GET | cmd::MODULE_SET => module_attr::NAMES,
         _ => &[],
     }
 }
@@ -145,6 +146,7 @@ mod tests {
         check("RDMAIP_A_GROUP_", group_attr::NAMES);
         check("RDMAIP_A_PORT_", port_attr::NAMES);
         check("RDMAIP_A_ADDR_", addr_attr::NAMES);
+        check("RDMAIP_A_MODULE_", module_attr::NAMES);
         check("RDMAIP_A_EVENT_", event_attr::NAMES);
     }
 
@@ -203,6 +205,14 @@ mod tests {
         assert_eq!(group_state::UP, 1);
         assert_eq!(move_reason::UNLOAD, 5);
         assert_eq!(cmd::name(cmd::ADDR_MOVED_NTF), Some("addr-moved-ntf"));
+        assert_eq!(cmd::MODULE_GET, 17);
+        assert_eq!(cmd::MODULE_SET, 18);
+        assert_eq!(cmd::REMOTE_MOVE_NTF, 19);
+        assert_eq!(module_attr::PEER_NOTIFY, 1);
+        assert_eq!(module_attr::NEIGH_UPDATES_DROPPED, 5);
+        assert_eq!(event_attr::IFNAME, 14);
+        assert_eq!(event_attr::NEIGH_LATENCY_US, 18);
+        assert_eq!(defines::RDMAIP_PEER_NOTIFY_DEFAULT, 1);
         assert_eq!(down_reason::NAMES.len(), 5);
     }
 
@@ -215,7 +225,7 @@ mod tests {
             uapi_header::generate(&parsed, "RDMAIP_", "include/uapi/linux/rdmaip.h").unwrap();
         let built = std::fs::read_to_string(concat!(env!("OUT_DIR"), "/rdmaip_uapi.rs")).unwrap();
         assert_eq!(source, built);
-        assert_eq!(parsed.enums.len(), 9);
+        assert_eq!(parsed.enums.len(), 10);
     }
 
     #[test]
@@ -232,6 +242,11 @@ mod tests {
             request_attr_names(cmd::ADDR_GET)[usize::from(addr_attr::GROUP)],
             "group"
         );
+        assert_eq!(
+            request_attr_names(cmd::MODULE_SET)[usize::from(module_attr::PEER_NOTIFY)],
+            "peer-notify"
+        );
         assert!(request_attr_names(cmd::GROUP_UP_NTF).is_empty());
+        assert!(request_attr_names(cmd::REMOTE_MOVE_NTF).is_empty());
     }
 }
