@@ -25,3 +25,7 @@ pub(crate) mod announce;
 #[allow(unreachable_pub, dead_code)]
 #[path = "core/src/reconcile.rs"]
 pub(crate) mod reconcile;
+
+#[allow(unreachable_pub, dead_code)]
+#[path = "core/src/peer.rs"]
+pub(crate) mod peer;

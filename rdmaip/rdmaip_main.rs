@@ -29,13 +29,18 @@ mod output;
 mod state;
 mod sys;
 
+use engine::peer::PeerNotifier;
 use engine::Engine;
 use input::ib_devices::Devices;
+use input::neighbours::Neighbours;
 use input::netdev_events::{Addrs, Netdevs};
 use input::netlink::Netlink;
 use input::ulp_queries::Queries;
+use state::peers::PeerState;
 use state::registry::PortRegistry;
 use sys::addr_notifier::{self, AddrNotifier, Family};
+use sys::clock::mono_ns;
+use sys::neigh_notifier::{self, NeighNotifier};
 use sys::netdev_notifier::{self, NetdevNotifier};
 use sys::workq::Worker;
 use sys::{cm_ids, genl, ib, ulp_abi};
@@ -50,6 +55,9 @@ module! {
 
 struct RdmaIp {
     engine: Arc<Worker<Engine>>,
+    // First to go: no more neighbour updates, then no more peer passes.
+    _neighbours: Pin<KBox<NeighNotifier<Neighbours>>>,
+    peer_notifier: Arc<Worker<PeerNotifier>>,
     // Dropped in declaration order: the IB client goes first, releasing
     // every port and its netdev reference; the notifier's unregistration
     // then replays DOWN/UNREGISTER events that no longer match any port.
@@ -67,9 +75,14 @@ struct RdmaIp {
 impl kernel::Module for RdmaIp {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let registry = Arc::pin_init(PortRegistry::new(), GFP_KERNEL)?;
+        let peers = Arc::pin_init(PeerState::new(), GFP_KERNEL)?;
         let engine = Worker::new(c_str!("rdmaip"), Engine::new(registry.clone())?)?;
+        let peer_notifier = Worker::new(
+            c_str!("rdmaip_peer"),
+            PeerNotifier::new(registry.clone(), peers.clone()),
+        )?;
         let netlink = genl::Registration::register(Arc::new(
-            Netlink::new(registry.clone(), engine.clone()),
+            Netlink::new(registry.clone(), engine.clone(), peers.clone()),
             GFP_KERNEL,
         )?)?;
         // Netdev events first, so that none is missed between discovering a
@@ -88,6 +101,14 @@ impl kernel::Module for RdmaIp {
             },
             GFP_KERNEL,
         )?)?;
+        // Last: it needs the ports to know which netdevs matter.
+        let neighbours = neigh_notifier::register(
+            Neighbours {
+                peers,
+                notifier: peer_notifier.clone(),
+            },
+            mono_ns,
+        )?;
         if cm_ids::AVAILABLE {
             pr_info!(
                 "loaded; rdma_cm ids bound to moved addresses get RDMA_CM_EVENT_ADDR_CHANGE\n"
@@ -101,6 +122,8 @@ impl kernel::Module for RdmaIp {
         }
         Ok(RdmaIp {
             engine,
+            _neighbours: neighbours,
+            peer_notifier,
             _devices: devices,
             _netdevs: netdevs,
             _addrs4: addrs4,
@@ -114,6 +137,9 @@ impl kernel::Module for RdmaIp {
 impl Drop for RdmaIp {
     fn drop(&mut self) {
         pr_info!("unloading: moving every address home\n");
+        // No peer pass may run once the ports are released (the
+        // notifier is unregistered after this, when the fields drop).
+        self.peer_notifier.stop();
         // No more passes; then every address goes home while the ports and
         // their netdevs are still held.
         self.engine.stop();

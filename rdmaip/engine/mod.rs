@@ -21,6 +21,7 @@
 //! be changed by two passes at once.
 
 mod commit;
+pub(crate) mod peer;
 mod plan;
 
 use crate::logic::group::NS_PER_MS;

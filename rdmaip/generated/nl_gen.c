@@ -86,6 +86,11 @@ static const struct nla_policy rdmaip_port_undrain_nl_policy[RDMAIP_A_PORT_NAME 
 	[RDMAIP_A_PORT_NAME] = { .type = NLA_NUL_STRING, .len = RDMAIP_PORT_NAME_MAX_LEN, },
 };
 
+/* RDMAIP_CMD_MODULE_SET - do */
+static const struct nla_policy rdmaip_module_set_nl_policy[RDMAIP_A_MODULE_PEER_NOTIFY + 1] = {
+	[RDMAIP_A_MODULE_PEER_NOTIFY] = NLA_POLICY_MAX(NLA_U8, 1),
+};
+
 /* Ops table for rdmaip */
 static const struct genl_split_ops rdmaip_nl_ops[] = {
 	{
@@ -168,6 +173,18 @@ static const struct genl_split_ops rdmaip_nl_ops[] = {
 		.doit		= rdmaip_nl_port_undrain_doit,
 		.policy		= rdmaip_port_undrain_nl_policy,
 		.maxattr	= RDMAIP_A_PORT_NAME,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd	= RDMAIP_CMD_MODULE_GET,
+		.doit	= rdmaip_nl_module_get_doit,
+		.flags	= GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= RDMAIP_CMD_MODULE_SET,
+		.doit		= rdmaip_nl_module_set_doit,
+		.policy		= rdmaip_module_set_nl_policy,
+		.maxattr	= RDMAIP_A_MODULE_PEER_NOTIFY,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 };

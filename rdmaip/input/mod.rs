@@ -5,6 +5,7 @@
 //! updates, engine kicks and replies.
 
 pub(crate) mod ib_devices;
+pub(crate) mod neighbours;
 pub(crate) mod netdev_events;
 pub(crate) mod netlink;
 pub(crate) mod ulp_queries;

@@ -11,8 +11,9 @@
 
 use crate::engine::Engine;
 use crate::logic::group::NS_PER_MS;
-use crate::output::attrs::{put_addr, put_group, put_port};
+use crate::output::attrs::{put_addr, put_group, put_module, put_port};
 use crate::state::group_name::{parse_name, GroupName};
+use crate::state::peers::PeerState;
 use crate::state::refusal::Refusal;
 use crate::state::registry::PortRegistry;
 use crate::state::settings::Settings;
@@ -24,15 +25,24 @@ use kernel::c_str;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
-/// Serves the family from the registry.
+/// Serves the family from the registry and the peer side's state.
 pub(crate) struct Netlink {
     ports: Arc<PortRegistry>,
     engine: Arc<Worker<Engine>>,
+    peers: Arc<PeerState>,
 }
 
 impl Netlink {
-    pub(crate) fn new(ports: Arc<PortRegistry>, engine: Arc<Worker<Engine>>) -> Self {
-        Netlink { ports, engine }
+    pub(crate) fn new(
+        ports: Arc<PortRegistry>,
+        engine: Arc<Worker<Engine>>,
+        peers: Arc<PeerState>,
+    ) -> Self {
+        Netlink {
+            ports,
+            engine,
+            peers,
+        }
     }
 
     /// Lets the engine act on a change now, and waits until it has, so
@@ -119,6 +129,27 @@ impl Netlink {
         }
         drop(t);
         self.settle();
+        Ok(())
+    }
+
+    fn module_get(&self, req: &Request) -> Result {
+        let mut msg = req.reply()?;
+        put_module(
+            &mut msg.writer(),
+            self.peers.enabled(),
+            &self.peers.counters(),
+        )?;
+        req.send(msg)
+    }
+
+    fn module_set(&self, req: &Request) -> Result {
+        if let Some(a) = req.attr(ffi::RDMAIP_A_MODULE_PEER_NOTIFY) {
+            let on = a.uint() != 0;
+            if on != self.peers.enabled() {
+                pr_info!("peer notification {}\n", if on { "on" } else { "off" });
+            }
+            self.peers.set_enabled(on);
+        }
         Ok(())
     }
 
@@ -359,6 +390,8 @@ impl Handlers for Netlink {
             Op::PortDrain => self.drain(req, true),
             Op::PortUndrain => self.drain(req, false),
             Op::AddrGet => Err(eopnotsupp()),
+            Op::ModuleGet => self.module_get(req),
+            Op::ModuleSet => self.module_set(req),
         }
     }
 

@@ -7,6 +7,7 @@
 use crate::logic::port::{FailReason, Health};
 use crate::logic::rtaddr::IpAddr;
 use crate::state::group::{Addr, Group};
+use crate::state::peers::PeerCounters;
 use crate::state::port::PortInfo;
 use crate::state::tables::Tables;
 use crate::sys::ffi;
@@ -123,4 +124,16 @@ pub(crate) fn put_addr(w: &mut Writer<'_>, t: &Tables, g: &Group, a: &Addr) -> R
         }
     }
     Ok(())
+}
+
+/// The module object: its settings and counters.
+pub(crate) fn put_module(w: &mut Writer<'_>, peer_notify: bool, c: &PeerCounters) -> Result {
+    w.put(ffi::RDMAIP_A_MODULE_PEER_NOTIFY, &[u8::from(peer_notify)])?;
+    w.put_uint(ffi::RDMAIP_A_MODULE_REMOTE_MOVES, c.remote_moves)?;
+    w.put_uint(ffi::RDMAIP_A_MODULE_REMOTE_IDS_NOTIFIED, c.ids_notified)?;
+    w.put_uint(ffi::RDMAIP_A_MODULE_NEIGH_UPDATES, c.neigh_updates)?;
+    w.put_uint(
+        ffi::RDMAIP_A_MODULE_NEIGH_UPDATES_DROPPED,
+        c.neigh_updates_dropped,
+    )
 }

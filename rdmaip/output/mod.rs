@@ -13,4 +13,5 @@ pub(crate) mod cm_events;
 pub(crate) mod monitor;
 pub(crate) mod move_report;
 pub(crate) mod planned_move;
+pub(crate) mod remote_cm_events;
 pub(crate) mod ulp_notifier;

@@ -120,3 +120,42 @@ pub(crate) fn failback(group: &GroupName, port: &PortInfo, at: WallTime) {
         pr_debug!("failback event not sent: {:?}\n", e);
     }
 }
+
+/// A remote address that rdma_cm ids were connected to moved to another
+/// link-layer address, and `ids` of them were told (see
+/// `output::remote_cm_events`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn remote_move(
+    ifname: &[u8],
+    ifindex: u32,
+    ip: &IpAddr,
+    old: Option<&[u8]>,
+    new: &[u8],
+    ids: u32,
+    delivery_us: u64,
+    neigh_latency_us: u64,
+    at: WallTime,
+) {
+    let send = || -> Result {
+        let mut msg = Message::notification(ffi::RDMAIP_CMD_REMOTE_MOVE_NTF)?;
+        let mut w = msg.writer();
+        w.put_uint(ffi::RDMAIP_A_EVENT_TIME_NS, at.0)?;
+        w.put_str(ffi::RDMAIP_A_EVENT_IFNAME, ifname)?;
+        w.put_u32(ffi::RDMAIP_A_EVENT_IFINDEX, ifindex)?;
+        match ip {
+            IpAddr::V4(b) => w.put(ffi::RDMAIP_A_EVENT_IPV4, b)?,
+            IpAddr::V6(b) => w.put(ffi::RDMAIP_A_EVENT_IPV6, b)?,
+        }
+        if let Some(old) = old {
+            w.put(ffi::RDMAIP_A_EVENT_LLADDR_OLD, old)?;
+        }
+        w.put(ffi::RDMAIP_A_EVENT_LLADDR_NEW, new)?;
+        w.put_u32(ffi::RDMAIP_A_EVENT_CM_IDS_NOTIFIED, ids)?;
+        w.put_uint(ffi::RDMAIP_A_EVENT_CM_DELIVERY_US, delivery_us)?;
+        w.put_uint(ffi::RDMAIP_A_EVENT_NEIGH_LATENCY_US, neigh_latency_us)?;
+        msg.multicast(ffi::RDMAIP_NLGRP_MONITOR)
+    };
+    if let Err(e) = send() {
+        pr_debug!("remote move event not sent: {:?}\n", e);
+    }
+}

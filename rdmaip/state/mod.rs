@@ -11,6 +11,7 @@ pub(crate) mod group;
 pub(crate) mod group_name;
 pub(crate) mod health_changes;
 pub(crate) mod membership;
+pub(crate) mod peers;
 pub(crate) mod port;
 pub(crate) mod reason;
 pub(crate) mod refusal;

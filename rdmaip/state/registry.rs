@@ -189,6 +189,30 @@ impl PortRegistry {
         devs
     }
 
+    /// The RDMA devices whose ports have netdev `ifindex` (but those being
+    /// removed), and that netdev's name; `None` if no port has it. Only
+    /// their rdma_cm ids can use the netdev (peer notification).
+    pub(crate) fn devices_on_netdev(&self, ifindex: u32) -> Option<(KVec<IbDeviceRef>, IfName)> {
+        let tables = self.tables.lock();
+        let mut found = None;
+        for p in tables.ports.iter().flatten() {
+            if p.netdev.as_ref().map(|n| n.ifindex() as u32) != Some(ifindex) {
+                continue;
+            }
+            let (devs, _) =
+                found.get_or_insert_with(|| (KVec::<IbDeviceRef>::new(), p.netdev_name));
+            if p.dev_going || devs.iter().any(|d| d.index() == p.dev_index) {
+                continue;
+            }
+            if let Some(r) = p.ibdev.get() {
+                if devs.push(r, GFP_KERNEL).is_err() {
+                    pr_err!("out of memory: some rdma_cm ids miss a remote move\n");
+                }
+            }
+        }
+        found
+    }
+
     /// The first port in table slot `from` or later, with the slot after it.
     pub(crate) fn next_from(&self, from: usize) -> Option<(usize, PortInfo)> {
         let tables = self.tables.lock();

@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! rdma_cm ids bound to an address, and `RDMA_CM_EVENT_ADDR_CHANGE` for them
-//! (wraps rdma_cm's resource tracking of ids: `rdma_restrack_get_byid()`,
-//! `rdma_res_to_id()`, `rdma_lock_handler()`, `rdma_destroy_id()`).
+//! `RDMA_CM_EVENT_ADDR_CHANGE` for rdma_cm ids bound to an address that
+//! moved here (local delivery), or connected to a remote address that moved
+//! on the peer (peer delivery); wraps rdma_cm's resource tracking of ids:
+//! `rdma_restrack_get_byid()`, `rdma_res_to_id()`, `rdma_lock_handler()`,
+//! `rdma_destroy_id()`.
+//!
+//! Peer delivery only considers ids in `RDMA_CM_CONNECT` (connected, or an
+//! active id waiting for its reply), whose destination address and path
+//! rdma_cm no longer changes: it reads them once without the handler mutex,
+//! to skip unrelated ids without taking every id's mutex, and again under it.
 //!
 //! Mainline rdma_cm sends ADDR_CHANGE only for bonding failovers and has no
 //! function to send it for an address that moved, so this module does what
@@ -32,6 +39,7 @@
 //! The caller holds no lock of its own and not rtnl: consumer handlers may
 //! sleep, and may call into rdmaip.
 
+use crate::logic::peer::ConnectedId;
 use crate::logic::rtaddr::IpAddr;
 use crate::sys::ib::IbDevice;
 
@@ -41,21 +49,54 @@ pub(crate) const AVAILABLE: bool = cfg!(rdmaip_cm_internals);
 /// Delivers `RDMA_CM_EVENT_ADDR_CHANGE` to every rdma_cm id on `dev`, in
 /// `init_net`, whose bound source address `wanted` recognises (it returns
 /// the index of the moved address); `delivered` is told the index for each
-/// id whose handler ran.
+/// id whose handler runs.
 pub(crate) fn notify_addr_change(
     dev: &IbDevice,
     wanted: &dyn Fn(&IpAddr) -> Option<usize>,
     delivered: &mut dyn FnMut(usize),
 ) {
     #[cfg(rdmaip_cm_internals)]
-    internals::notify_addr_change(dev, wanted, delivered);
+    internals::for_each_id(dev, &mut |res, _key| {
+        // SAFETY: `for_each_id` passes a cm_id entry with a reference.
+        unsafe { internals::deliver_local(res, wanted, delivered) }
+    });
     #[cfg(not(rdmaip_cm_internals))]
     let _ = (dev, wanted, delivered);
+}
+
+/// One rdma_cm id, across passes: its device, its restrack index and its
+/// address (restrack reuses an index only after its cyclic allocator wraps
+/// around; the address tells a reused index apart).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct IdKey {
+    dev: u32,
+    index: u32,
+    id: usize,
+}
+
+/// Peer notification: for every connected rdma_cm id on `dev`, in
+/// `init_net`, whose destination `interesting` accepts (asked without the
+/// id's handler mutex, to skip unrelated ids cheaply), asks `decide` under
+/// the handler mutex, with what the id leads to, whether to deliver
+/// `RDMA_CM_EVENT_ADDR_CHANGE`, and delivers it if so.
+pub(crate) fn notify_peer_moved(
+    dev: &IbDevice,
+    interesting: &dyn Fn(&IpAddr) -> bool,
+    decide: &mut dyn FnMut(IdKey, &ConnectedId) -> bool,
+) {
+    #[cfg(rdmaip_cm_internals)]
+    internals::for_each_id(dev, &mut |res, key| {
+        // SAFETY: `for_each_id` passes a cm_id entry with a reference.
+        unsafe { internals::deliver_peer(res, key, interesting, decide) }
+    });
+    #[cfg(not(rdmaip_cm_internals))]
+    let _ = (dev, interesting, decide);
 }
 
 #[cfg(rdmaip_cm_internals)]
 mod internals {
     use super::*;
+    use crate::logic::peer::PeerPath;
     use crate::sys::ffi;
     use core::ffi::c_ulong;
     use core::ptr;
@@ -77,10 +118,11 @@ mod internals {
         p.is_null() || (p as usize) >= (-(kernel::bindings::MAX_ERRNO as isize)) as usize
     }
 
-    pub(super) fn notify_addr_change(
+    /// Calls `f` for every cm_id entry of `dev`, with a restrack reference
+    /// that `f` consumes, and its key.
+    pub(super) fn for_each_id(
         dev: &IbDevice,
-        wanted: &dyn Fn(&IpAddr) -> Option<usize>,
-        delivered: &mut dyn FnMut(usize),
+        f: &mut dyn FnMut(*mut ffi::rdma_restrack_entry, IdKey),
     ) {
         // SAFETY: `dev` is valid (type invariant); `res` is set up when the
         // device is allocated and freed with it.
@@ -109,8 +151,13 @@ mod internals {
                 )
             };
             if !is_err(res) {
-                // SAFETY: `res` is a cm_id entry and we hold a reference.
-                unsafe { deliver(res, wanted, delivered) };
+                let key = IdKey {
+                    dev: dev.index(),
+                    index: index as u32,
+                    // SAFETY: a cm_id entry: rdma_res_to_id() returns its id.
+                    id: unsafe { ffi::rdma_res_to_id(res) } as usize,
+                };
+                f(res, key);
             }
             match index.checked_add(1) {
                 Some(next) => index = next,
@@ -180,17 +227,105 @@ mod internals {
         }
     }
 
-    /// Delivers the event to the id behind `res` if its address is wanted,
-    /// and drops the reference.
+    /// Where a connected id leads, read with the shim.
+    ///
+    /// # Safety
+    ///
+    /// `id` must be valid and in `RDMA_CM_CONNECT`, whose destination and
+    /// path rdma_cm no longer changes.
+    unsafe fn peer_of(id: *mut ffi::rdma_cm_id) -> Option<ConnectedId> {
+        let mut p = ffi::rdmaip_cm_peer::default();
+        // SAFETY: by the caller's contract.
+        unsafe { ffi::rdmaip_cm_id_peer(id, &mut p) };
+        let dst = match p.family {
+            AF_INET => IpAddr::V4([p.dst[0], p.dst[1], p.dst[2], p.dst[3]]),
+            AF_INET6 => IpAddr::V6(p.dst),
+            _ => return None,
+        };
+        let path = match p.ll_kind {
+            1 => PeerPath::Roce([p.ll[0], p.ll[1], p.ll[2], p.ll[3], p.ll[4], p.ll[5]]),
+            2 => PeerPath::Ib(p.ll),
+            _ => PeerPath::Unknown,
+        };
+        Some(ConnectedId {
+            ifindex: p.ifindex,
+            dst,
+            path,
+        })
+    }
+
+    /// Local delivery: to the id behind `res` if its bound source address
+    /// is wanted.
     ///
     /// # Safety
     ///
     /// `res` must be a `RDMA_RESTRACK_CM_ID` entry on which the caller holds
     /// a restrack reference, which this function consumes.
-    unsafe fn deliver(
+    pub(super) unsafe fn deliver_local(
         res: *mut ffi::rdma_restrack_entry,
         wanted: &dyn Fn(&IpAddr) -> Option<usize>,
         delivered: &mut dyn FnMut(usize),
+    ) {
+        let pick = &mut |id: *mut ffi::rdma_cm_id, state| {
+            if !deliverable(state) {
+                return false;
+            }
+            // SAFETY: valid, bound id, handler mutex held (`deliver_if`).
+            match unsafe { src_addr(id) }.as_ref().and_then(wanted) {
+                Some(i) => {
+                    delivered(i);
+                    true
+                }
+                None => false,
+            }
+        };
+        // SAFETY: by the caller's contract.
+        unsafe { deliver_if(res, &|_| true, pick) }
+    }
+
+    /// Peer delivery: to the id behind `res` if it is connected, leads to
+    /// an interesting destination, and `decide` says so.
+    ///
+    /// # Safety
+    ///
+    /// As for [`deliver_local`].
+    pub(super) unsafe fn deliver_peer(
+        res: *mut ffi::rdma_restrack_entry,
+        key: IdKey,
+        interesting: &dyn Fn(&IpAddr) -> bool,
+        decide: &mut dyn FnMut(IdKey, &ConnectedId) -> bool,
+    ) {
+        let pre = |idp: *mut ffi::rdma_id_private| {
+            // SAFETY: valid while the reference is held; a CONNECT id's
+            // destination and path are stable.
+            unsafe {
+                state(idp) == ffi::rdma_cm_state_RDMA_CM_CONNECT
+                    && peer_of(ptr::addr_of_mut!((*idp).id)).is_some_and(|p| interesting(&p.dst))
+            }
+        };
+        let pick = &mut |id: *mut ffi::rdma_cm_id, state| {
+            if state != ffi::rdma_cm_state_RDMA_CM_CONNECT {
+                return false;
+            }
+            // SAFETY: valid, CONNECT, handler mutex held (`deliver_if`).
+            unsafe { peer_of(id) }.is_some_and(|p| decide(key, &p))
+        };
+        // SAFETY: by the caller's contract.
+        unsafe { deliver_if(res, &pre, pick) }
+    }
+
+    /// Delivers ADDR_CHANGE to the id behind `res` if `pre` (asked with no
+    /// lock held) and then `pick` (asked under the handler mutex, with the
+    /// id's state, for ids of `init_net` with a handler) agree, and drops
+    /// the reference.
+    ///
+    /// # Safety
+    ///
+    /// As for [`deliver_local`].
+    unsafe fn deliver_if(
+        res: *mut ffi::rdma_restrack_entry,
+        pre: &dyn Fn(*mut ffi::rdma_id_private) -> bool,
+        pick: &mut dyn FnMut(*mut ffi::rdma_cm_id, ffi::rdma_cm_state) -> bool,
     ) {
         // SAFETY: a cm_id's restrack entry is the `res` field of its
         // `rdma_id_private`, whose `id` field rdma_res_to_id() returns.
@@ -201,7 +336,7 @@ mod internals {
         // rdma_cm's own listeners on each device, behind a wildcard
         // listener, are not consumers' ids.
         // SAFETY: valid; `internal_id` is set before the id is tracked.
-        if unsafe { ptr::addr_of!((*idp).internal_id).read() } != 0 {
+        if unsafe { ptr::addr_of!((*idp).internal_id).read() } != 0 || !pre(idp) {
             // SAFETY: we own the reference.
             unsafe { ffi::rdma_restrack_put(res) };
             return;
@@ -214,16 +349,13 @@ mod internals {
         unsafe {
             let net = ptr::addr_of!((*id).route.addr.dev_addr.net).read();
             let in_init_net = ptr::eq(net, ptr::addr_of!(ffi::init_net));
-            if in_init_net && deliverable(state(idp)) {
-                if let Some(i) = src_addr(id).as_ref().and_then(wanted) {
-                    if let Some(handler) = ptr::addr_of!((*id).event_handler).read() {
-                        let mut event: ffi::rdma_cm_event = core::mem::zeroed();
-                        event.event = ffi::rdma_cm_event_type_RDMA_CM_EVENT_ADDR_CHANGE;
-                        let ret = handler(id, &mut event);
-                        delivered(i);
-                        if ret != 0 {
-                            destroy_from = Some(mark_destroying(idp));
-                        }
+            let handler = ptr::addr_of!((*id).event_handler).read();
+            if let Some(handler) = handler.filter(|_| in_init_net) {
+                if pick(id, state(idp)) {
+                    let mut event: ffi::rdma_cm_event = core::mem::zeroed();
+                    event.event = ffi::rdma_cm_event_type_RDMA_CM_EVENT_ADDR_CHANGE;
+                    if handler(id, &mut event) != 0 {
+                        destroy_from = Some(mark_destroying(idp));
                     }
                 }
             }

@@ -395,6 +395,8 @@ pub(crate) enum Op {
     AddrGet,
     PortDrain,
     PortUndrain,
+    ModuleGet,
+    ModuleSet,
 }
 
 /// What `HANDLERS` points to: the registered handlers, of any type.
@@ -526,7 +528,9 @@ genl_ops!(
         rdmaip_nl_port_del_doit => PortDel,
         rdmaip_nl_port_get_doit => PortGet,
         rdmaip_nl_port_drain_doit => PortDrain,
-        rdmaip_nl_port_undrain_doit => PortUndrain;
+        rdmaip_nl_port_undrain_doit => PortUndrain,
+        rdmaip_nl_module_get_doit => ModuleGet,
+        rdmaip_nl_module_set_doit => ModuleSet;
     dumpit:
         rdmaip_nl_group_get_dumpit => GroupGet,
         rdmaip_nl_port_get_dumpit => PortGet,

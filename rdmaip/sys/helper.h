@@ -14,6 +14,7 @@
 #include <rdma/ib_cache.h>
 #include <net/genetlink.h>
 #include <rdma/rdma_cm.h>
+#include <net/netevent.h>
 #include <uapi/linux/rdmaip.h>
 #include <rdmaip.h>
 

@@ -17,6 +17,11 @@
 #include <linux/timekeeping.h>
 #include <net/genetlink.h>
 #include <rdma/ib_verbs.h>
+#include <rdma/ib_sa.h>
+#include <rdma/rdma_cm.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <net/neighbour.h>
 #include <linux/xarray.h>
 #include <rdmaip.h>
 
@@ -334,6 +339,11 @@ void *rdmaip_xa_find_present(struct xarray *xa, unsigned long *index)
 	return xa_find(xa, index, ULONG_MAX, XA_PRESENT);
 }
 
+void rdmaip_spin_lock_init(spinlock_t *lock)
+{
+	spin_lock_init(lock);
+}
+
 unsigned long rdmaip_spin_lock_irqsave(spinlock_t *lock)
 {
 	unsigned long flags;
@@ -345,6 +355,54 @@ unsigned long rdmaip_spin_lock_irqsave(spinlock_t *lock)
 void rdmaip_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
 {
 	spin_unlock_irqrestore(lock, flags);
+}
+
+void rdmaip_neigh_read(struct neighbour *n, struct rdmaip_neigh *out)
+{
+	struct net_device *dev = n->dev;
+
+	memset(out, 0, sizeof(*out));
+	out->ifindex = dev->ifindex;
+	out->dev_type = dev->type;
+	out->init_net = net_eq(dev_net(dev), &init_net);
+	out->valid = READ_ONCE(n->nud_state) & NUD_VALID;
+	if (n->tbl->family == AF_INET) {
+		out->family = AF_INET;
+		memcpy(out->key, n->primary_key, 4);
+	} else if (n->tbl->family == AF_INET6) {
+		out->family = AF_INET6;
+		memcpy(out->key, n->primary_key, 16);
+	}
+	out->ha_len = min_t(unsigned int, dev->addr_len, sizeof(out->ha));
+	if (out->ha_len == dev->addr_len)
+		neigh_ha_snapshot(out->ha, n, dev);
+	else
+		out->ha_len = 0;
+}
+
+void rdmaip_cm_id_peer(struct rdma_cm_id *id, struct rdmaip_cm_peer *out)
+{
+	struct sockaddr *dst = (struct sockaddr *)&id->route.addr.dst_addr;
+	struct sa_path_rec *rec = id->route.path_rec;
+
+	memset(out, 0, sizeof(*out));
+	if (dst->sa_family == AF_INET) {
+		out->family = AF_INET;
+		memcpy(out->dst, &((struct sockaddr_in *)dst)->sin_addr, 4);
+	} else if (dst->sa_family == AF_INET6) {
+		out->family = AF_INET6;
+		memcpy(out->dst, &((struct sockaddr_in6 *)dst)->sin6_addr, 16);
+	}
+	out->ifindex = id->route.addr.dev_addr.bound_dev_if;
+	if (!rec || !id->route.num_pri_alt_paths)
+		return;
+	if (sa_path_is_roce(rec)) {
+		out->ll_kind = 1;
+		memcpy(out->ll, sa_path_get_dmac(rec), ETH_ALEN);
+	} else if (rec->rec_type == SA_PATH_REC_TYPE_IB) {
+		out->ll_kind = 2;
+		memcpy(out->ll, rec->dgid.raw, sizeof(rec->dgid.raw));
+	}
 }
 
 static BLOCKING_NOTIFIER_HEAD(rdmaip_ulp_chain);

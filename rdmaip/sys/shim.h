@@ -118,13 +118,12 @@ void rdmaip_cancel_delayed_work_sync(struct delayed_work *dw);
 /* flush_delayed_work(): run a pending work now and wait for it */
 void rdmaip_flush_delayed_work(struct delayed_work *dw);
 
-#endif
-
 /* rdma_cm ids on a device (cm_ids.rs): ib_device's restrack roots (a public
  * field) and the next present index of an xarray (XA_PRESENT is a macro). */
 struct rdma_restrack_root *rdmaip_ib_device_restrack(struct ib_device *dev);
 void *rdmaip_xa_find_present(struct xarray *xa, unsigned long *index);
-/* spin_lock_irqsave() and its pair are macros. */
+/* spin_lock_init(), spin_lock_irqsave() and its pair are macros. */
+void rdmaip_spin_lock_init(spinlock_t *lock);
 unsigned long rdmaip_spin_lock_irqsave(spinlock_t *lock);
 void rdmaip_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
 
@@ -133,3 +132,41 @@ void rdmaip_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
 int rdmaip_ulp_chain_register(struct notifier_block *nb);
 int rdmaip_ulp_chain_unregister(struct notifier_block *nb);
 int rdmaip_ulp_chain_call(unsigned long event, void *data);
+
+/*
+ * Peer notification (neigh_notifier.rs, cm_ids.rs). A neighbour entry as a
+ * NETEVENT_NEIGH_UPDATE left it, read in the notifier (atomic context;
+ * neigh_ha_snapshot() is static inline): @family is 0 for tables other than
+ * ARP and NDISC.
+ */
+struct neighbour;
+struct rdmaip_neigh {
+	u32 ifindex;
+	u16 family;
+	u16 dev_type;
+	u8 key[16];
+	u8 ha[32];
+	u8 ha_len;
+	bool valid;
+	bool init_net;
+};
+void rdmaip_neigh_read(struct neighbour *n, struct rdmaip_neigh *out);
+
+/*
+ * Where a connected rdma_cm id leads (its handler mutex held): destination
+ * address (@family 0 if neither IPv4 nor IPv6), bound netdev, and its path's
+ * destination MAC (RoCE, @ll_kind 1, 6 bytes) or GID (InfiniBand, @ll_kind 2,
+ * 16 bytes); @ll_kind 0 without a path record. sa_path_get_dmac() is static
+ * inline.
+ */
+struct rdma_cm_id;
+struct rdmaip_cm_peer {
+	u16 family;
+	u8 dst[16];
+	u32 ifindex;
+	u8 ll_kind;
+	u8 ll[16];
+};
+void rdmaip_cm_id_peer(struct rdma_cm_id *id, struct rdmaip_cm_peer *out);
+
+#endif

@@ -13,6 +13,7 @@
 
 pub mod announce;
 pub mod group;
+pub mod peer;
 pub mod port;
 pub mod reconcile;
 pub mod rtaddr;
