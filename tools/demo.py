@@ -17,9 +17,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "selftests", "lab"))
 
-from rdmaip_lab import HEALTH_RE, Lab, setup_nic, wait_match  # noqa: E402
-
-R = os.path.join(ROOT, "target", "debug", "rdmaipctl")
+from rdmaip_lab import HEALTH_RE, RDMAIPCTL as R, Lab, setup_nic, wait_match  # noqa: E402
 
 
 def say(text):

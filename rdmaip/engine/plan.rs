@@ -136,7 +136,7 @@ impl Engine {
     /// When the next failback is due, over all groups.
     #[inline(never)]
     pub(super) fn next_failback(&self, now: u64) -> Option<u64> {
-        let t = self.registry.lock();
+        let t = self.registry.read();
         t.groups
             .iter()
             .flatten()

@@ -99,7 +99,7 @@ impl Netlink {
         let name = self.group_name(req)?;
         let slot = self
             .ports
-            .lock()
+            .read()
             .group_slot(&name)
             .map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
         // What the members carry is placed before the group stops
@@ -157,7 +157,7 @@ impl Netlink {
         let name = self.group_name(req)?;
         let mut msg = req.reply()?;
         {
-            let t = self.ports.lock();
+            let t = self.ports.read();
             let (_, g) = t
                 .group_named(&name)
                 .map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
@@ -167,7 +167,8 @@ impl Netlink {
     }
 
     fn group_dump(&self, dump: &mut Dump) -> Result {
-        let t = self.ports.lock();
+        let t = self.ports.read();
+        dump.set_generation(t.generation());
         let mut pos = dump.position() as usize;
         while let Some((slot, g)) = t
             .groups
@@ -243,7 +244,7 @@ impl Netlink {
     fn port_del(&self, req: &Request) -> Result {
         let name = self.group_name(req)?;
         let (slot, ports) = {
-            let t = self.ports.lock();
+            let t = self.ports.read();
             let slot = t
                 .group_slot(&name)
                 .map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
@@ -302,7 +303,7 @@ impl Netlink {
             c_str!("port name (e.g. rxe0/1) is required"),
         )?;
         let port = {
-            let t = self.ports.lock();
+            let t = self.ports.read();
             t.port_slot(name.str_bytes()).and_then(|s| t.port_info(s))
         };
         let Some(port) = port else {
@@ -321,14 +322,15 @@ impl Netlink {
             return Ok(None);
         };
         let name = parse_name(a.str_bytes()).map_err(|r| r.err)?;
-        self.ports.lock().group_slot(&name).map_err(|r| r.err)?;
+        self.ports.read().group_slot(&name).map_err(|r| r.err)?;
         Ok(Some(name))
     }
 
     fn port_dump(&self, dump: &mut Dump) -> Result {
         let group = self.dump_filter(dump, ffi::RDMAIP_A_PORT_GROUP)?;
         let mut pos = dump.position() as usize;
-        while let Some((next, port)) = self.ports.next_from(pos) {
+        while let Some((next, port, generation)) = self.ports.next_from(pos) {
+            dump.set_generation(generation);
             let wanted = group.map_or(true, |g| port.group.is_some_and(|pg| pg.name == g));
             if wanted && !dump.object(|w| put_port(w, &port))? {
                 break;
@@ -342,7 +344,8 @@ impl Netlink {
     fn addr_dump(&self, dump: &mut Dump) -> Result {
         let group = self.dump_filter(dump, ffi::RDMAIP_A_ADDR_GROUP)?;
         // Position: group slot in the high half, address slot in the low.
-        let t = self.ports.lock();
+        let t = self.ports.read();
+        dump.set_generation(t.generation());
         let pos = dump.position();
         let (mut gs, mut as_) = ((pos >> 32) as usize, (pos & 0xffff_ffff) as usize);
         while gs < t.groups.len() {

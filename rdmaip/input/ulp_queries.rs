@@ -20,7 +20,7 @@ impl Queries {
     /// Runs `f` on the locked tables and the group called `group`.
     fn with_group(&self, group: &[u8], f: impl FnOnce(&Tables, &Group)) -> Result {
         let name = parse_name(group).map_err(|_| EINVAL)?;
-        let t = self.0.lock();
+        let t = self.0.read();
         let (_, g) = t.group_named(&name).map_err(|_| ENOENT)?;
         f(&t, g);
         Ok(())

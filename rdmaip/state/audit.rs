@@ -47,7 +47,7 @@ impl PortRegistry {
     /// The group members to check against their live state: everything
     /// needed to ask, so that the asking happens with no lock held.
     pub(crate) fn audit_targets(&self) -> KVec<AuditTarget> {
-        let tables = self.lock();
+        let tables = self.read();
         let mut out = KVec::new();
         for (slot, p) in tables.ports.iter().enumerate() {
             let Some(p) = p.as_ref().filter(|p| p.group.is_some() && !p.dev_going) else {

@@ -23,6 +23,7 @@ use crate::sys::ib_event::IbEvent;
 use crate::sys::names::{DevName, IfName};
 use crate::sys::netdev::{NetDevice, Rtnl, RtnlGuard};
 use crate::sys::netdev_notifier::NetdevEvent;
+use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::new_mutex;
 use kernel::prelude::*;
 use kernel::sync::lock::{mutex::MutexBackend, Guard};
@@ -33,20 +34,57 @@ use kernel::sync::Mutex;
 pub(crate) struct PortRegistry {
     #[pin]
     tables: Mutex<Tables>,
+    /// Bumped each time the tables are locked for writing: a dump whose
+    /// parts saw different generations may be inconsistent, and is marked
+    /// so (`NLM_F_DUMP_INTR`), as WireGuard's dumps are.
+    generation: AtomicU32,
+}
+
+/// The tables, locked for reading.
+pub(crate) struct TablesRead<'a> {
+    guard: Guard<'a, Tables, MutexBackend>,
+    generation: u32,
+}
+
+impl TablesRead<'_> {
+    /// The tables' generation, never 0 (netlink reads 0 as "not set").
+    pub(crate) fn generation(&self) -> u32 {
+        self.generation.max(1)
+    }
+}
+
+impl core::ops::Deref for TablesRead<'_> {
+    type Target = Tables;
+
+    fn deref(&self) -> &Tables {
+        &self.guard
+    }
 }
 
 impl PortRegistry {
     /// An empty registry.
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self {
-            tables <- new_mutex!(Tables::new(), "rdmaip_tables")
+            tables <- new_mutex!(Tables::new(), "rdmaip_tables"),
+            generation: AtomicU32::new(1),
         })
     }
 
-    /// Locks the tables. Never hold the guard across rtnetlink requests,
-    /// consumer callbacks or anything that takes rtnl.
+    /// Locks the tables for writing. Never hold the guard across rtnetlink
+    /// requests, consumer callbacks or anything that takes rtnl.
     pub(crate) fn lock(&self) -> Guard<'_, Tables, MutexBackend> {
-        self.tables.lock()
+        let guard = self.tables.lock();
+        self.generation.fetch_add(1, Ordering::Relaxed);
+        guard
+    }
+
+    /// Locks the tables for reading (the same lock, and the same rules).
+    pub(crate) fn read(&self) -> TablesRead<'_> {
+        let guard = self.tables.lock();
+        TablesRead {
+            generation: self.generation.load(Ordering::Relaxed),
+            guard,
+        }
     }
 
     /// Starts tracking every port of `dev`; returns the health found.
@@ -69,7 +107,7 @@ impl PortRegistry {
         }
         let now = WallTime::now();
         let mut changed = HealthChanges::new(now);
-        let mut tables = self.tables.lock();
+        let mut tables = self.lock();
         let ports = &mut tables.ports;
         let free = ports.iter().filter(|s| s.is_none()).count();
         ports.reserve(new_ports.len().saturating_sub(free), GFP_KERNEL)?;
@@ -126,7 +164,7 @@ impl PortRegistry {
     /// Stops tracking the ports of device `dev_index` and drops their
     /// references.
     pub(crate) fn remove_device(&self, dev_index: u32) {
-        let mut tables = self.tables.lock();
+        let mut tables = self.lock();
         for slot in 0..tables.ports.len() {
             if tables.port(slot).is_some_and(|p| p.dev_index == dev_index) {
                 tables.detach(slot);
@@ -144,7 +182,7 @@ impl PortRegistry {
 
     /// Device `dev_index` is now called `name`.
     pub(crate) fn rename_device(&self, dev_index: u32, name: &DevName) {
-        let mut tables = self.tables.lock();
+        let mut tables = self.lock();
         for port in tables
             .ports
             .iter_mut()
@@ -164,8 +202,7 @@ impl PortRegistry {
 
     /// Whether any port is a group member (the audit then runs).
     pub(crate) fn has_members(&self) -> bool {
-        self.tables
-            .lock()
+        self.read()
             .ports
             .iter()
             .flatten()
@@ -175,7 +212,7 @@ impl PortRegistry {
     /// A reference to every RDMA device with a port, but those being
     /// removed: where rdma_cm ids bound to group addresses can be.
     pub(crate) fn cm_devices(&self) -> KVec<IbDeviceRef> {
-        let tables = self.tables.lock();
+        let tables = self.read();
         let mut devs: KVec<IbDeviceRef> = KVec::new();
         for p in tables.ports.iter().flatten().filter(|p| !p.dev_going) {
             if devs.iter().all(|d| d.index() != p.dev_index) {
@@ -193,7 +230,7 @@ impl PortRegistry {
     /// removed), and that netdev's name; `None` if no port has it. Only
     /// their rdma_cm ids can use the netdev (peer notification).
     pub(crate) fn devices_on_netdev(&self, ifindex: u32) -> Option<(KVec<IbDeviceRef>, IfName)> {
-        let tables = self.tables.lock();
+        let tables = self.read();
         let mut found = None;
         for p in tables.ports.iter().flatten() {
             if p.netdev.as_ref().map(|n| n.ifindex() as u32) != Some(ifindex) {
@@ -213,10 +250,12 @@ impl PortRegistry {
         found
     }
 
-    /// The first port in table slot `from` or later, with the slot after it.
-    pub(crate) fn next_from(&self, from: usize) -> Option<(usize, PortInfo)> {
-        let tables = self.tables.lock();
-        (from..tables.ports.len()).find_map(|i| tables.port_info(i).map(|p| (i + 1, p)))
+    /// The first port in table slot `from` or later, with the slot after it
+    /// and the tables' generation.
+    pub(crate) fn next_from(&self, from: usize) -> Option<(usize, PortInfo, u32)> {
+        let tables = self.read();
+        let generation = tables.generation();
+        (from..tables.ports.len()).find_map(|i| tables.port_info(i).map(|p| (i + 1, p, generation)))
     }
 
     /// An IB async event on `dev`.
@@ -289,7 +328,7 @@ impl PortRegistry {
         f: impl FnOnce(&mut Tables, &mut HealthChanges, u64) -> bool,
     ) -> Outcome {
         let mut health = HealthChanges::new(WallTime::now());
-        let engine_must_run = f(&mut self.tables.lock(), &mut health, mono_ns());
+        let engine_must_run = f(&mut self.lock(), &mut health, mono_ns());
         Outcome {
             engine_must_run,
             health,

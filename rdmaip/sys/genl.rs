@@ -309,6 +309,15 @@ impl Dump {
         unsafe { *self.ctx() = pos };
     }
 
+    /// Sets the generation of the state this part of the dump reads (never
+    /// 0): an object written after the generation changed since the
+    /// previous part is flagged `NLM_F_DUMP_INTR`, so the reader knows to
+    /// dump again.
+    pub(crate) fn set_generation(&mut self, generation: u32) {
+        // SAFETY: valid callback (type invariant), owned by this dump.
+        unsafe { ffi::rdmaip_genl_dump_set_seq(self.cb.as_ptr(), generation) };
+    }
+
     /// Attribute `kind` of the dump request (a filter), if present.
     /// genetlink validated it against the dump's policy.
     pub(crate) fn attr(&self, kind: u32) -> Option<&Attr> {

@@ -152,7 +152,16 @@ struct sk_buff *rdmaip_genl_reply_new(const struct genl_info *info, void **hdr)
 
 void *rdmaip_genl_dump_put(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return __genlmsg_iput(skb, genl_info_dump(cb), NLM_F_MULTI);
+	void *hdr = __genlmsg_iput(skb, genl_info_dump(cb), NLM_F_MULTI);
+
+	if (hdr)
+		genl_dump_check_consistent(cb, hdr);
+	return hdr;
+}
+
+void rdmaip_genl_dump_set_seq(struct netlink_callback *cb, u32 seq)
+{
+	cb->seq = seq;
 }
 
 struct sk_buff *rdmaip_genl_ntf_new(u8 cmd, void **hdr)

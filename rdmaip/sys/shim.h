@@ -59,8 +59,12 @@ struct nlattr;
 
 /* genlmsg_new(NLMSG_GOODSIZE) + genlmsg_iput(): a reply to @info */
 struct sk_buff *rdmaip_genl_reply_new(const struct genl_info *info, void **hdr);
-/* genlmsg_iput(skb, genl_info_dump(cb)) with NLM_F_MULTI: one dump object */
+/* genlmsg_iput(skb, genl_info_dump(cb)) with NLM_F_MULTI: one dump object,
+ * marked NLM_F_DUMP_INTR (genl_dump_check_consistent()) if cb->seq changed
+ * since the dump's previous object */
 void *rdmaip_genl_dump_put(struct sk_buff *skb, struct netlink_callback *cb);
+/* cb->seq: the generation of what this part of the dump reads */
+void rdmaip_genl_dump_set_seq(struct netlink_callback *cb, u32 seq);
 /* genlmsg_new() + genlmsg_put() of a notification command */
 struct sk_buff *rdmaip_genl_ntf_new(u8 cmd, void **hdr);
 void rdmaip_genlmsg_end(struct sk_buff *skb, void *hdr);

@@ -12,6 +12,13 @@ RDMA_CM_EVENT_ADDR_CHANGE, the control ids none, destroyed ids nothing;
 the failback is a second move. A handler that asks rdma_cm to destroy its
 id on ADDR_CHANGE must see it destroyed, and creating and destroying ids
 while links are cut at random must be safe.
+
+Node B runs rdmaip too, with no group: its ids connected to NIC 1's
+addresses of A (active and passive, IPv4 and IPv6) must each get exactly
+one ADDR_CHANGE when the address they use moves (peer notification), ids
+connected elsewhere or to nothing none; ids that connected while the
+address was away hear of the failback, the older ones (whose path leads
+home again) do not.
 """
 
 import json
@@ -21,9 +28,9 @@ import re
 import sys
 import time
 
-from rdmaip_lab import ROOT, HEALTH_RE, load_rdmaip, run_in_lab, setup_nic, wait_match
+from rdmaip_lab import RDMAIPCTL, HEALTH_RE, load_rdmaip, run_in_lab, setup_nic, wait_match
 
-R = os.path.join(ROOT, "target", "debug", "rdmaipctl")
+R = RDMAIPCTL
 D = "/sys/kernel/debug/rdmaip_cmtest"
 HOME = {1: ["10.1.0.1", "fd00:1::1"], 2: ["10.2.0.1", "fd00:2::1"]}
 FAILBACK_S = 2
@@ -31,8 +38,22 @@ REASON = {"failover": 1, "failback": 2}
 
 # Ids on A bound to NIC 1's addresses (each must hear of every move of its
 # address), and on NIC 2's (must hear nothing).
-NIC1_IDS = ["L", "BND", "B6", "AC", "L.child0", "DOA"]
+# L.child0 and L.child1 are the passive ends of B's BC and BGONE.
+NIC1_IDS = ["L", "BND", "B6", "AC", "L.child0", "L.child1", "DOA", "L6", "L6.child0", "AC6"]
 NIC2_IDS = ["CL", "CB", "CAC", "CL.child0", "DL"]
+# Ids on A bound to NIC 1's addresses while they are away (after the
+# failover): they hear of the failback only. (New listeners: L and L6 stay
+# bound to NIC 1's device, where rdma_cm attached them, so connections to
+# them while the addresses are away are rejected until they listen again.)
+NIC1_LATE_IDS = ["LF", "LF.child0", "LF6", "LF6.child0", "ACF", "ACF6"]
+
+# Ids on B connected to NIC 1's addresses of A (active and passive, IPv4 and
+# IPv6): told of the failover; and the same kinds connected while the
+# addresses were away: told of the failback.
+PEER_IDS = ["BC", "BC6", "BL.child0", "BL6.child0"]
+PEER_LATE_IDS = ["BCF", "BCF6", "BL.child1", "BL6.child1"]
+# Ids on B connected to NIC 2's address of A, or to nothing: never told.
+PEER_CTRL_IDS = ["BC2", "BL2.child0", "BB", "BL", "BL2", "BL6"]
 
 
 def ctl(lab, node, cmd):
@@ -98,6 +119,7 @@ def setup(lab):
                         f"ip addr add fd00:2::{last}/64 dev eth1 nodad")
         lab.check(node, "modprobe rdmaip_cmtest")
     load_rdmaip(lab, "a")
+    load_rdmaip(lab, "b")
     for port in ("rxe0/1", "rxe1/1"):
         wait_match(lab, "a", HEALTH_RE, port=port, new="UP")
     lab.check("a", f"{R} group add g0 failback-delay {FAILBACK_S}s && {R} port add rxe0/1 rxe1/1 group g0")
@@ -118,6 +140,8 @@ def test_ids(lab, tap):
     # B: listeners for A's active ids, and active ids to A's listeners.
     ctl(lab, "b", "listen BL 10.1.0.2 7472")
     ctl(lab, "b", "listen BL2 10.2.0.2 7473")
+    ctl(lab, "b", "listen BL6 fd00:1::2 7477")
+    ctl(lab, "b", "bind BB 10.1.0.2 7499")
     # A, NIC 1: a listener, bound ids (IPv4 on a given port, IPv6), an
     # active connection out, and (below) the passive end of B's connection.
     ctl(lab, "a", "listen L 10.1.0.1 7471")
@@ -126,15 +150,21 @@ def test_ids(lab, tap):
     ctl(lab, "a", "bind GONE 10.1.0.1 7482")
     ctl(lab, "a", "bind DOA 10.1.0.1 7483")
     ctl(lab, "a", "connect AC 10.1.0.1 10.1.0.2 7472")
+    ctl(lab, "a", "listen L6 fd00:1::1 7476")
+    ctl(lab, "a", "connect AC6 fd00:1::1 fd00:1::2 7477")
     # A, NIC 2: the same kinds of ids, as controls.
     ctl(lab, "a", "listen CL 10.2.0.1 7471")
     ctl(lab, "a", "bind CB 10.2.0.1 7490")
     ctl(lab, "a", "connect CAC 10.2.0.1 10.2.0.2 7473")
     ctl(lab, "b", "connect BC 10.1.0.2 10.1.0.1 7471")
     ctl(lab, "b", "connect BC2 10.2.0.2 10.2.0.1 7471")
+    ctl(lab, "b", "connect BC6 fd00:1::2 fd00:1::1 7476")
+    # Connected, then destroyed before any move: must never hear anything.
+    ctl(lab, "b", "connect BGONE 10.1.0.2 10.1.0.1 7471")
 
     def connected(got):
-        return all(got.get(n, {}).get("state") == "connected" for n in ("AC", "CAC", "L.child0", "CL.child0"))
+        return all(got.get(n, {}).get("state") == "connected"
+                   for n in ("AC", "CAC", "L.child0", "CL.child0", "AC6", "L6.child0"))
     got, _ = wait_ids(lab, "a", connected, "connections on A not all connected")
     # Passive side: ESTABLISHED once the RTU arrives; active side without
     # a QP: CONNECT_RESPONSE, completed by rdma_accept(id, NULL).
@@ -142,16 +172,18 @@ def test_ids(lab, tap):
         assert got[n]["CONNECT_REQUEST"] == "1" and got[n]["ESTABLISHED"] == "1", (n, got[n])
     for n in ("AC", "CAC"):
         assert got[n]["CONNECT_RESPONSE"] == "1" and got[n]["ROUTE_RESOLVED"] == "1", (n, got[n])
-    assert got["L"]["state"] == "listening" and got["L"]["children"] == "1", got["L"]
+    assert got["L"]["state"] == "listening" and got["L"]["children"] == "2", got["L"]
     assert got["BND"]["addr"] == "10.1.0.1:7480" and got["B6"]["addr"] == "[fd00:1::1]:7481", got
     wait_ids(lab, "b", lambda g: all(g.get(n, {}).get("state") == "connected"
-                                     for n in ("BC", "BC2", "BL.child0", "BL2.child0")),
+                                     for n in PEER_IDS + ["BC2", "BL2.child0", "BGONE"]),
              "connections on B not all connected")
+    ctl(lab, "b", "destroy BGONE")
     # rdma restrack lists every one of them, on the device of its address.
     rt = restrack(lab)
-    for addr in ("10.1.0.1:7471", "10.1.0.1:7480", "fd00:1::1:7481", "10.2.0.1:7471", "10.2.0.1:7490"):
+    for addr in ("10.1.0.1:7471", "10.1.0.1:7480", "fd00:1::1:7481", "10.2.0.1:7471", "10.2.0.1:7490",
+                 "fd00:1::1:7476"):
         assert addr in rt, (addr, rt)
-    assert len(rt) == 11, rt  # 9 created on A, 2 accepted
+    assert len(rt) == 15, rt  # 11 created on A, 4 accepted (BGONE's child included)
     all_ids = set(got)
     assert all_ids == set(NIC1_IDS + NIC2_IDS + ["GONE"]) - {"DL"}, all_ids
 
@@ -186,25 +218,41 @@ def test_handler_destroy(lab):
     wait_ids(lab, "b", lambda g: g.get("BD", {}).get("DISCONNECTED") == "1", "BD not disconnected")
 
 
-def counts(lab, names, key="ADDR_CHANGE"):
-    got, _ = ids(lab)
+def counts(lab, names, key="ADDR_CHANGE", node="a"):
+    got, _ = ids(lab, node)
     return {n: int(got[n][key]) for n in names}
 
 
 def expected_changes(n):
     """ADDR_CHANGEs each NIC 1 id must have after move `n`: one per move,
-    but DOA's handler asks for its destruction at the first."""
-    return {name: (min(n, 1) if name == "DOA" else n) for name in NIC1_IDS}
+    but DOA's handler asks for its destruction at the first; the ids made
+    after the failover hear of the failback only."""
+    want = {name: (min(n, 1) if name == "DOA" else n) for name in NIC1_IDS}
+    if n >= 2:
+        want.update({name: n - 1 for name in NIC1_LATE_IDS})
+    return want
 
 
-def wait_addr_changes(lab, want, timeout=10):
-    """Waits until every NIC 1 id has its `want` ADDR_CHANGEs (or the
+def expected_peer_changes(n):
+    """ADDR_CHANGEs each of B's ids must have after move `n` of A's NIC 1
+    addresses: the ids connected before the failover hear of it, not of
+    the failback (their path leads home again); the ids connected while
+    the addresses were away hear of the failback."""
+    want = {name: 1 for name in PEER_IDS}
+    want.update({name: 0 for name in PEER_CTRL_IDS})
+    if n >= 2:
+        want.update({name: 1 for name in PEER_LATE_IDS})
+    return want
+
+
+def wait_addr_changes(lab, want, timeout=10, node="a"):
+    """Waits until every id in `want` has its ADDR_CHANGEs (or the
     timeout), then a little longer, to catch duplicates."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and any(v < want[k] for k, v in counts(lab, NIC1_IDS).items()):
+    while time.monotonic() < deadline and any(v < want[k] for k, v in counts(lab, want, node=node).items()):
         time.sleep(0.3)
     time.sleep(1.5)
-    return counts(lab, NIC1_IDS)
+    return counts(lab, want, node=node)
 
 
 def check_move(lab, tap, n):
@@ -220,7 +268,37 @@ def check_move(lab, tap, n):
     ok3 = tap.ok(got_all["GONE"]["ADDR_CHANGE"] == "0" and glob["late_events"] == "0",
                  f"move {n}: the id destroyed before the moves got nothing; late_events 0",
                  f"GONE {got_all['GONE']}, late_events {glob['late_events']}")
-    return ok1 and ok2 and ok3
+    want = expected_peer_changes(n)
+    got = wait_addr_changes(lab, want, node="b")
+    ok4 = tap.ok(got == want,
+                 f"move {n}: on B (peer notification), every id connected to a moved address through its "
+                 "old link-layer address got exactly one ADDR_CHANGE; the others none",
+                 {"got": got, "want": want})
+    got_b, glob_b = ids(lab, "b")
+    ok5 = tap.ok(got_b["BGONE"]["ADDR_CHANGE"] == "0" and glob_b["late_events"] == "0",
+                 f"move {n}: on B, the connected id destroyed before the moves got nothing; late_events 0",
+                 f"BGONE {got_b['BGONE']}, late_events {glob_b['late_events']}")
+    return ok1 and ok2 and ok3 and ok4 and ok5
+
+
+def module_counters(lab, node):
+    return json.loads(lab.check(node, f"{R} -j -d module show"))
+
+
+def connect_while_away(lab):
+    """While NIC 1's addresses are on NIC 2: new connections between B and
+    those addresses, both ways, IPv4 and IPv6 (their paths lead to NIC 2)."""
+    ctl(lab, "a", "listen LF 10.1.0.1 7478")
+    ctl(lab, "a", "listen LF6 fd00:1::1 7479")
+    ctl(lab, "b", "connect BCF 10.1.0.2 10.1.0.1 7478")
+    ctl(lab, "b", "connect BCF6 fd00:1::2 fd00:1::1 7479")
+    ctl(lab, "a", "connect ACF 10.1.0.1 10.1.0.2 7472")
+    ctl(lab, "a", "connect ACF6 fd00:1::1 fd00:1::2 7477")
+    wait_ids(lab, "b", lambda g: all(g.get(n, {}).get("state") == "connected" for n in PEER_LATE_IDS),
+             "B's connections made while the addresses were away not all connected")
+    wait_ids(lab, "a", lambda g: all(g.get(n, {}).get("state") in ("connected", "listening")
+                                     for n in NIC1_LATE_IDS),
+             "A's connections made while the addresses were away not all connected")
 
 
 def test_failover(lab, tap):
@@ -236,6 +314,10 @@ def test_failover(lab, tap):
     tap.diag("node B after the failover: " + "; ".join(
         f"{n} state={v['state']} UNREACHABLE={v['UNREACHABLE']} ADDR_CHANGE={v['ADDR_CHANGE']}"
         for n, v in ids(lab, "b")[0].items()))
+    m = module_counters(lab, "b")
+    tap.ok(m["peer_notify"] and m["remote_moves"] >= 2 and m["remote_ids_notified"] == len(PEER_IDS),
+           "B's rdmaipctl module show: peer-notify on, the IPv4 and IPv6 moves and the ids told counted", m)
+    connect_while_away(lab)
 
 
 def test_failback(lab, tap):
@@ -250,6 +332,11 @@ def test_stress(lab, tap, cuts):
     for i, addr in enumerate(("10.1.0.1", "fd00:1::1", "10.2.0.1")):
         lab.check("a", f"(echo 'stress {addr} {secs}' > {D}/control; echo $? > /tmp/stress{i}.rc) "
                        f">/dev/null 2>&1 &")
+    # B: connections to NIC 1's address made and destroyed throughout, so
+    # that destroys race peer notification.
+    lab.check("b", f"(i=0; end=$(( $(date +%s) + {secs} )); while [ $(date +%s) -lt $end ]; do "
+                   f"i=$((i+1)); echo \"connect S$i 10.1.0.2 10.1.0.1 7471\" > {D}/control; sleep 0.3; "
+                   f"echo \"destroy S$i\" > {D}/control; done; echo $i > /tmp/bstress.n) >/dev/null 2>&1 &")
     t0 = time.monotonic()
     up = {1: True, 2: True}
     for _ in range(cuts):
@@ -273,6 +360,16 @@ def test_stress(lab, tap, cuts):
     assert int(s["destroyed"]) + int(s["handler_destroyed"]) == int(s["created"]), s
     assert glob["late_events"] == "0", glob
     assert not lab.kernel_problems("a"), lab.kernel_problems("a")
+    deadline = time.monotonic() + 60
+    while lab.exec("b", "cat /tmp/bstress.n")[0] != 0:
+        assert time.monotonic() < deadline, "B's connect/destroy loop did not finish"
+        time.sleep(1)
+    got_b, glob_b = ids(lab, "b")
+    told = sum(int(v["ADDR_CHANGE"]) for n, v in got_b.items() if re.fullmatch(r"S\d+", n))
+    tap.diag(f"B: {lab.check('b', 'cat /tmp/bstress.n').strip()} connections made and destroyed during the "
+             f"cuts, {told} ADDR_CHANGE among them")
+    assert glob_b["late_events"] == "0", glob_b
+    assert not lab.kernel_problems("b"), lab.kernel_problems("b")
     wait_placed(lab, moved=False, timeout=90)
     check_restrack_matches(lab)
 
@@ -340,7 +437,8 @@ def test_reset_unload(lab):
     assert glob["late_events"] == "0", glob
     for node in ("a", "b"):
         lab.check(node, "rmmod rdmaip_cmtest")
-    lab.check("a", "rmmod rdmaip")
+    for node in ("a", "b"):
+        lab.check(node, "rmmod rdmaip")
     assert restrack(lab, "b") == [], restrack(lab, "b")
 
 
@@ -354,8 +452,8 @@ def steps(tap, lab):
     tap.run("failover: cut NIC 1, its addresses move to NIC 2", test_failover, lab, tap)
     tap.run("failback: restore NIC 1, its addresses come home", test_failback, lab, tap)
     cuts = int(os.environ.get("RDMAIP_CM_CUTS", "20"))
-    tap.run(f"stress: ids created and destroyed on three addresses during {cuts} random cuts; "
-            "late_events 0, no kernel warning", test_stress, lab, tap, cuts)
+    tap.run(f"stress: ids created and destroyed on three addresses during {cuts} random cuts, and on B "
+            "connections to them; late_events 0, no kernel warning", test_stress, lab, tap, cuts)
     tap.run("moves: rdmaip's notifier saw each move of NIC 1's addresses with its reason", test_moves, lab, tap)
     tap.run("group: rdmaip_group_ports()/rdmaip_group_addrs() agree with rdmaipctl", test_group, lab)
     tap.run("device removal: ids on the removed device get DEVICE_REMOVAL from rdma_cm, never "

@@ -16,9 +16,9 @@ import re
 import sys
 import time
 
-from rdmaip_lab import ROOT, HEALTH_RE, run_in_lab, setup_nic, wait_match
+from rdmaip_lab import RDMAIPCTL, ROOT, HEALTH_RE, run_in_lab, setup_nic, wait_match
 
-R = os.path.join(ROOT, "target", "debug", "rdmaipctl")
+R = RDMAIPCTL
 GENL_RAW = os.path.join(ROOT, "selftests", "lab", "genl_raw.py")
 MAC = {1: "52:54:00:0a:01:01", 2: "52:54:00:0a:01:02"}
 HOME = {1: ["10.1.0.1", "fd00:1::1"], 2: ["10.2.0.1", "fd00:2::1"]}

@@ -12,9 +12,9 @@ import os
 import sys
 import time
 
-from rdmaip_lab import ROOT, HEALTH_RE, guest_now, load_rdmaip, run_in_lab, setup_nic, wait_match
+from rdmaip_lab import RDMAIPCTL, HEALTH_RE, guest_now, load_rdmaip, run_in_lab, setup_nic, wait_match
 
-RDMAIPCTL = os.path.join(ROOT, "target", "debug", "rdmaipctl")
+
 
 
 def ctl(lab, node, args, **kw):
@@ -111,6 +111,29 @@ def test_changes_need_cap_net_admin(lab):
     assert rc == 0, out
     rc, out = lab.exec("a", f"{drop} {RDMAIPCTL} group add g0")
     assert rc != 0 and "not permitted" in out.lower(), out
+    rc, out = lab.exec("a", f"{drop} {RDMAIPCTL} module set peer-notify off")
+    assert rc != 0 and "not permitted" in out.lower(), out
+    rc, out = lab.exec("a", f"{drop} {RDMAIPCTL} -j -d module show")
+    assert rc == 0 and json.loads(out)["peer_notify"] is True, out
+
+
+def test_module_settings(lab):
+    def module():
+        rc, out = ctl(lab, "a", "-j -d module show")
+        assert rc == 0, out
+        return json.loads(out)
+    m = module()
+    assert m["peer_notify"] is True, m  # on by default
+    for key in ("remote_moves", "remote_ids_notified", "neigh_updates", "neigh_updates_dropped"):
+        assert isinstance(m[key], int), (key, m)
+    rc, out = ctl(lab, "a", "module set peer-notify off")
+    assert rc == 0, out
+    assert module()["peer_notify"] is False
+    rc, out = ctl(lab, "a", "module set peer-notify maybe")
+    assert rc != 0 and "maybe" in out, out
+    rc, out = ctl(lab, "a", "module set peer-notify on")
+    assert rc == 0, out
+    assert module()["peer_notify"] is True
 
 
 def steps(tap, lab):
@@ -120,6 +143,8 @@ def steps(tap, lab):
     tap.run("rdmaipctl: monitor reports a link cut and restore", test_monitor_sees_link_cut, lab, tap)
     tap.run("rdmaipctl: group add/show/del, ports of two adapters, addresses homed", test_group_lifecycle, lab)
     tap.run("netlink: changes need CAP_NET_ADMIN, reads do not", test_changes_need_cap_net_admin, lab)
+    tap.run("rdmaipctl: module show/set: peer-notify on by default, off and on again; counters",
+            test_module_settings, lab)
 
 
 def main():

@@ -37,7 +37,7 @@ from rdmaip_lab import run_in_lab
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "consumers"))
 from common import (GUEST, RDMA_STATE, Cutter, log_node_state, longest_gap,  # noqa: E402
-                    setup_group, setup_nodes, stall_report, wait_progress)
+                    load_peer, setup_group, setup_nodes, stall_report, wait_progress)
 
 A_ADDR, B_ADDR = "10.1.0.1", "10.1.0.2"
 NQN = "nqn.2026-11.org.rdmaip:lab-nvmeof"
@@ -56,6 +56,8 @@ def io_count(lab):
 def setup(lab):
     setup_nodes(lab)
     setup_group(lab, "a", failback_s=FAILBACK_S)
+    # Both ends run rdmaip: B's rdma_cm ids hear of A's moves.
+    load_peer(lab, "b")
     lab.check("a", f"bash {GUEST}/nvmet.sh up {NQN} {A_ADDR} {SIZE_MB}")
     lab.check("b", "modprobe nvme-rdma")
     return True
@@ -197,7 +199,7 @@ def phase(tap, lab, tag, node, addr, n, host_traddr=None):
 def steps(tap, lab):
     n = int(os.environ.get("RDMAIP_NVME_CUTS", "3"))
     n_host = int(os.environ.get("RDMAIP_NVME_HOST_CUTS", "1"))
-    if tap.run("setup: group g0 on A; nvmet-rdma target on 10.1.0.1:4420 (null_blk, memory "
+    if tap.run("setup: group g0 on A, rdmaip on B too; nvmet-rdma target on 10.1.0.1:4420 (null_blk, memory "
                "backed)", setup, lab) is None:
         return
     phase(tap, lab, "target-side", "a", A_ADDR, n)

@@ -27,7 +27,7 @@ from rdmaip_lab import run_in_lab
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "consumers"))
 from common import (GUEST, RDMA_STATE, Cutter, log_node_state, longest_gap,  # noqa: E402
-                    setup_group, setup_nodes, stall_report, wait_progress)
+                    load_peer, setup_group, setup_nodes, stall_report, wait_progress)
 
 A_ADDR, B_ADDR, PORT = "10.1.0.1", "10.1.0.2", 4000
 RECV_LOG, SEND_LOG = "/tmp/rds-recv.log", "/tmp/rds-send.log"
@@ -61,6 +61,8 @@ def received(lab):
 def setup(lab):
     setup_nodes(lab)
     setup_group(lab, "a", failback_s=FAILBACK_S)
+    # Both ends run rdmaip: B's rdma_cm ids hear of A's moves.
+    load_peer(lab, "b")
     start_rds(lab)
 
 
@@ -143,7 +145,7 @@ def check_order(seqs, sent):
 
 def steps(tap, lab):
     n = int(os.environ.get("RDMAIP_RDS_CUTS", "5"))
-    if tap.run("setup: group g0 on A; RDS over RDMA from B (10.1.0.2) to A (10.1.0.1, NIC 1) "
+    if tap.run("setup: group g0 on A, rdmaip on B too; RDS over RDMA from B (10.1.0.2) to A (10.1.0.1, NIC 1) "
                "flowing", setup, lab) is None and received(lab) is None:
         return
     cutter = tap.run(f"cuts: {n} cut/restore cycles of A's ports (NIC 1, and NIC 2 while it "

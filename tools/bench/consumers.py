@@ -16,8 +16,12 @@ received on A; NVMe: I/O completions in /sys/block/<dev>/stat on B).
 Setups:
 - none:    rdmaip not loaded; the address stays on the dead port, so
            traffic can only resume after the restore (stall >= hold);
-- rdmaip:  group g0 of rxe0 (NIC 1) and rxe1 (NIC 2), failback delay 2 s;
-           its failback is a second move, reported separately;
+- rdmaip on node A only: group g0 of rxe0 (NIC 1) and rxe1 (NIC 2),
+           failback delay 2 s; its failback is a second move, reported
+           separately; B learns of the move only from its own timeouts
+           (and, for RDS's active ids, rdma_cm's UNREACHABLE);
+- rdmaip on both nodes: the same, and rdmaip loaded on B, whose peer
+           notification tells B's rdma_cm ids (RDS, nvme-rdma) at once;
 - bonding: active-backup, miimon=100, over both NICs, rxe on the bond.
 
 Times are measured inside the guests (QEMU TCG: software CPUs, far slower
@@ -38,7 +42,7 @@ sys.path.insert(0, os.path.join(ROOT, "selftests", "lab"))
 sys.path.insert(0, os.path.join(ROOT, "selftests", "lab", "consumers"))
 
 from rdmaip_lab import Lab, collect_evidence  # noqa: E402
-from common import (GUEST, R, Cutter, attribute_stalls, setup_group,  # noqa: E402
+from common import (GUEST, R, Cutter, attribute_stalls, load_peer, setup_group,  # noqa: E402
                     setup_nodes, wait_progress, wait_rdma_active)
 import test_nvmeof as nv  # noqa: E402
 import test_rds as rds  # noqa: E402
@@ -123,6 +127,7 @@ def run_setup(lab, name, rounds, hold, managed):
 
 
 def setup_bond(lab):
+    lab.exec("b", "rmmod rdmaip; true")
     lab.exec("a", f"pkill -x rdmaipctl; {R} group del g0; rmmod rdmaip; "
                   "rdma link del rxe0; rdma link del rxe1; true")
     lab.check("a", "modprobe bonding max_bonds=0 && ip addr flush dev eth0 && ip addr flush dev eth1 && "
@@ -160,7 +165,7 @@ def summary(rows, hold):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--hold", type=float, default=15.0)
     args = ap.parse_args()
     t0 = time.monotonic()
@@ -170,7 +175,8 @@ def main():
         setup_nodes(lab)
         for name, prepare, managed in (
                 ("none (no rdmaip)", lambda: None, False),
-                ("rdmaip (group of 2 adapters)", lambda: setup_group(lab, "a", failback_s=2), True),
+                ("rdmaip on node A only", lambda: setup_group(lab, "a", failback_s=2), True),
+                ("rdmaip on both nodes", lambda: load_peer(lab, "b"), True),
                 ("bonding active-backup 100ms", lambda: setup_bond(lab), False)):
             prepare()
             try:

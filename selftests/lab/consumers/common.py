@@ -54,10 +54,18 @@ def setup_nodes(lab):
         setup_nic(lab, node, 2)
 
 
+def load_peer(lab, node):
+    """Loads rdmaip on ``node`` (with its monitor log) unless it is loaded:
+    with no group, it still tells the node's rdma_cm ids when a peer's
+    address moves (peer notification)."""
+    if lab.exec(node, "test -d /sys/module/rdmaip")[0] != 0:
+        load_rdmaip(lab, node)
+
+
 def setup_group(lab, node, failback_s=2, hold_down_max_s=4):
-    """Loads rdmaip on ``node`` (with its monitor log) and groups its two
-    ports as g0."""
-    load_rdmaip(lab, node)
+    """Loads rdmaip on ``node`` (with its monitor log) unless it is loaded,
+    and groups its two ports as g0."""
+    load_peer(lab, node)
     for nic in (1, 2):
         wait_rdma_active(lab, node, nic)
     # The module sees the ports come up asynchronously: retry the join.
