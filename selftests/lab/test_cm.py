@@ -28,7 +28,7 @@ import re
 import sys
 import time
 
-from rdmaip_lab import RDMAIPCTL, HEALTH_RE, load_rdmaip, run_in_lab, setup_nic, wait_match
+from rdmaip_lab import MONITOR_LOG, RDMAIPCTL, HEALTH_RE, load_rdmaip, run_in_lab, setup_nic, wait_match
 
 R = RDMAIPCTL
 D = "/sys/kernel/debug/rdmaip_cmtest"
@@ -317,6 +317,10 @@ def test_failover(lab, tap):
     m = module_counters(lab, "b")
     tap.ok(m["peer_notify"] and m["remote_moves"] >= 2 and m["remote_ids_notified"] == len(PEER_IDS),
            "B's rdmaipctl module show: peer-notify on, the IPv4 and IPv6 moves and the ids told counted", m)
+    mon = lab.check("b", f"grep 'remote-move' {MONITOR_LOG} || true")
+    tap.ok(all(f"addr {a} lladdr-old 52:54:00:0a:01:01 lladdr-new 52:54:00:0a:01:02 cm-ids-notified 2" in mon
+               for a in HOME[1]),
+           "B's monitor: a remote-move event per moved address, old and new MAC, 2 ids told each", mon)
     connect_while_away(lab)
 
 
