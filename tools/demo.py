@@ -14,10 +14,12 @@ import os
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "selftests", "lab"))
-
-from rdmaip_lab import HEALTH_RE, RDMAIPCTL as R, Lab, setup_nic, wait_match  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "selftests", "lab"))
+from rdmaiplab.kernel_log import HEALTH_RE, wait_match  # noqa: E402
+from rdmaiplab.lab import Lab  # noqa: E402
+from rdmaiplab.nodes import setup_nic  # noqa: E402
+from rdmaiplab.paths import RDMAIPCTL as R  # noqa: E402
+from rdmaiplab.topology import ADDR, NETDEV, NODES, RDMA_PORT  # noqa: E402
 
 
 def say(text):
@@ -30,10 +32,10 @@ def show(lab, node, cmd):
 
 
 def rping(lab):
-    lab.check("a", "(timeout 40 rping -s -a 10.1.0.1 -C 2 > /tmp/rping-s.log 2>&1 &)")
+    lab.check("a", f"(timeout 40 rping -s -a {ADDR['a', 1]} -C 2 > /tmp/rping-s.log 2>&1 &)")
     time.sleep(1)
-    rc, out = lab.exec("b", "timeout 30 rping -c -a 10.1.0.1 -C 2 -v", timeout=45)
-    print(f"node-b# rping -c -a 10.1.0.1 -C 2 -v\n{out.rstrip()}")
+    rc, out = lab.exec("b", f"timeout 30 rping -c -a {ADDR['a', 1]} -C 2 -v", timeout=45)
+    print(f"node-b# rping -c -a {ADDR['a', 1]} -C 2 -v\n{out.rstrip()}")
     if rc != 0:
         raise SystemExit("rping failed")
 
@@ -49,41 +51,41 @@ def wait_addr(lab, dev, addr, timeout=30):
 def main():
     with Lab() as lab:
         say("two nodes booted; rxe on each NIC, rdmaip loaded on node A")
-        for node in ("a", "b"):
+        for node in NODES:
             setup_nic(lab, node, 1)
             setup_nic(lab, node, 2)
         lab.check("a", "modprobe rdmaip")
-        for port in ("rxe0/1", "rxe1/1"):
+        for port in (RDMA_PORT[1], RDMA_PORT[2]):
             wait_match(lab, "a", HEALTH_RE, port=port, new="UP")
         show(lab, "a", "rdma link show")
-        show(lab, "a", f"{R} group add g0 failback-delay 3s && {R} port add rxe0/1 rxe1/1 group g0")
+        show(lab, "a", f"{R} group add g0 failback-delay 3s && {R} port add {RDMA_PORT[1]} {RDMA_PORT[2]} group g0")
         show(lab, "a", f"{R} group show")
         show(lab, "a", f"{R} addr show")
         lab.check("a", f"({R} monitor > /tmp/monitor.log 2>&1 &)")
 
-        say("node B connects to 10.1.0.1 over RDMA (via A's NIC 1)")
+        say(f"node B connects to {ADDR['a', 1]} over RDMA (via A's NIC 1)")
         rping(lab)
-        show(lab, "b", "ip neigh show 10.1.0.1")
+        show(lab, "b", f"ip neigh show {ADDR['a', 1]}")
 
         say("cutting node A's NIC 1 from the host")
         lab.link("a", 1, False)
-        wait_addr(lab, "eth1", "10.1.0.1")
+        wait_addr(lab, NETDEV[2], ADDR["a", 1])
         time.sleep(1)
         show(lab, "a", "ip -br addr show")
         show(lab, "a", f"{R} addr show")
-        show(lab, "b", "ip neigh show 10.1.0.1")
-        say("node B connects again: 10.1.0.1 now lives on NIC 2")
+        show(lab, "b", f"ip neigh show {ADDR['a', 1]}")
+        say(f"node B connects again: {ADDR['a', 1]} now lives on NIC 2")
         rping(lab)
 
         say("restoring NIC 1: the address goes home after the failback delay")
         lab.link("a", 1, True)
-        wait_addr(lab, "eth0", "10.1.0.1")
+        wait_addr(lab, NETDEV[1], ADDR["a", 1])
         show(lab, "a", f"{R} addr show")
         show(lab, "a", "cat /tmp/monitor.log")
 
         say("unloading rdmaip")
         lab.check("a", "rmmod rdmaip")
-        problems = {n: lab.kernel_problems(n) for n in ("a", "b")}
+        problems = {n: lab.kernel_problems(n) for n in NODES}
         if any(problems.values()):
             print(f"kernel problems: {problems}")
             return 1

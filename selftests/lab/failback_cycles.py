@@ -19,12 +19,13 @@ import os
 import sys
 import time
 
-from rdmaip_lab import collect_evidence, run_in_lab
+from rdmaiplab.cutter import Cutter
+from rdmaiplab.evidence import collect_evidence
+from rdmaiplab.group import addr_nic, setup_group, setup_nodes, wait_addr
+from rdmaiplab.runner import run_in_lab
+from rdmaiplab.topology import ADDR
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "consumers"))
-from common import Cutter, addr_nic, setup_group, setup_nodes, wait_addr  # noqa: E402
-
-A_ADDR = "10.1.0.1"
+A_ADDR = ADDR["a", 1]
 FAILBACK_S = 2
 DWELL_S = float(os.environ.get("RDMAIP_RDS_DWELL", "2"))
 

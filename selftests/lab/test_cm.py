@@ -28,11 +28,16 @@ import re
 import sys
 import time
 
-from rdmaip_lab import MONITOR_LOG, RDMAIPCTL, HEALTH_RE, load_rdmaip, run_in_lab, setup_nic, wait_match
+from rdmaiplab.kernel_log import HEALTH_RE, wait_match
+from rdmaiplab.monitor import MONITOR_LOG, load_rdmaip
+from rdmaiplab.nodes import setup_nic
+from rdmaiplab.paths import RDMAIPCTL
+from rdmaiplab.runner import run_in_lab
+from rdmaiplab.topology import ADDR, ADDR6, NETDEV, NODES, PREFIX6, RDMA_PORT, RXE
 
 R = RDMAIPCTL
 D = "/sys/kernel/debug/rdmaip_cmtest"
-HOME = {1: ["10.1.0.1", "fd00:1::1"], 2: ["10.2.0.1", "fd00:2::1"]}
+HOME = {1: [ADDR["a", 1], ADDR6["a", 1]], 2: [ADDR["a", 2], ADDR6["a", 2]]}
 FAILBACK_S = 2
 REASON = {"failover": 1, "failback": 2}
 
@@ -100,11 +105,11 @@ def addrs_on(lab, dev):
 
 
 def wait_placed(lab, moved, timeout=30):
-    want = ({"eth0": set(), "eth1": set(HOME[1] + HOME[2])} if moved
-            else {"eth0": set(HOME[1]), "eth1": set(HOME[2])})
+    want = ({NETDEV[1]: set(), NETDEV[2]: set(HOME[1] + HOME[2])} if moved
+            else {NETDEV[1]: set(HOME[1]), NETDEV[2]: set(HOME[2])})
     deadline = time.monotonic() + timeout
     while True:
-        got = {d: addrs_on(lab, d) for d in ("eth0", "eth1")}
+        got = {d: addrs_on(lab, d) for d in (NETDEV[1], NETDEV[2])}
         if got == want:
             return
         assert time.monotonic() < deadline, f"addresses on A: {got}, wanted {want}"
@@ -112,17 +117,18 @@ def wait_placed(lab, moved, timeout=30):
 
 
 def setup(lab):
-    for node, last in (("a", "1"), ("b", "2")):
+    for node in NODES:
         setup_nic(lab, node, 1)
         setup_nic(lab, node, 2)
-        lab.check(node, f"ip addr add fd00:1::{last}/64 dev eth0 nodad && "
-                        f"ip addr add fd00:2::{last}/64 dev eth1 nodad")
+        lab.check(node, f"ip addr add {ADDR6[node, 1]}/{PREFIX6} dev {NETDEV[1]} nodad && "
+                        f"ip addr add {ADDR6[node, 2]}/{PREFIX6} dev {NETDEV[2]} nodad")
         lab.check(node, "modprobe rdmaip_cmtest")
     load_rdmaip(lab, "a")
     load_rdmaip(lab, "b")
-    for port in ("rxe0/1", "rxe1/1"):
+    for port in (RDMA_PORT[1], RDMA_PORT[2]):
         wait_match(lab, "a", HEALTH_RE, port=port, new="UP")
-    lab.check("a", f"{R} group add g0 failback-delay {FAILBACK_S}s && {R} port add rxe0/1 rxe1/1 group g0")
+    lab.check("a", f"{R} group add g0 failback-delay {FAILBACK_S}s && "
+                   f"{R} port add {RDMA_PORT[1]} {RDMA_PORT[2]} group g0")
     wait_placed(lab, moved=False)
 
 
@@ -138,29 +144,29 @@ def wait_ids(lab, node, cond, what, timeout=20):
 
 def test_ids(lab, tap):
     # B: listeners for A's active ids, and active ids to A's listeners.
-    ctl(lab, "b", "listen BL 10.1.0.2 7472")
-    ctl(lab, "b", "listen BL2 10.2.0.2 7473")
-    ctl(lab, "b", "listen BL6 fd00:1::2 7477")
-    ctl(lab, "b", "bind BB 10.1.0.2 7499")
+    ctl(lab, "b", f"listen BL {ADDR['b', 1]} 7472")
+    ctl(lab, "b", f"listen BL2 {ADDR['b', 2]} 7473")
+    ctl(lab, "b", f"listen BL6 {ADDR6['b', 1]} 7477")
+    ctl(lab, "b", f"bind BB {ADDR['b', 1]} 7499")
     # A, NIC 1: a listener, bound ids (IPv4 on a given port, IPv6), an
     # active connection out, and (below) the passive end of B's connection.
-    ctl(lab, "a", "listen L 10.1.0.1 7471")
-    ctl(lab, "a", "bind BND 10.1.0.1 7480")
-    ctl(lab, "a", "bind B6 fd00:1::1 7481")
-    ctl(lab, "a", "bind GONE 10.1.0.1 7482")
-    ctl(lab, "a", "bind DOA 10.1.0.1 7483")
-    ctl(lab, "a", "connect AC 10.1.0.1 10.1.0.2 7472")
-    ctl(lab, "a", "listen L6 fd00:1::1 7476")
-    ctl(lab, "a", "connect AC6 fd00:1::1 fd00:1::2 7477")
+    ctl(lab, "a", f"listen L {ADDR['a', 1]} 7471")
+    ctl(lab, "a", f"bind BND {ADDR['a', 1]} 7480")
+    ctl(lab, "a", f"bind B6 {ADDR6['a', 1]} 7481")
+    ctl(lab, "a", f"bind GONE {ADDR['a', 1]} 7482")
+    ctl(lab, "a", f"bind DOA {ADDR['a', 1]} 7483")
+    ctl(lab, "a", f"connect AC {ADDR['a', 1]} {ADDR['b', 1]} 7472")
+    ctl(lab, "a", f"listen L6 {ADDR6['a', 1]} 7476")
+    ctl(lab, "a", f"connect AC6 {ADDR6['a', 1]} {ADDR6['b', 1]} 7477")
     # A, NIC 2: the same kinds of ids, as controls.
-    ctl(lab, "a", "listen CL 10.2.0.1 7471")
-    ctl(lab, "a", "bind CB 10.2.0.1 7490")
-    ctl(lab, "a", "connect CAC 10.2.0.1 10.2.0.2 7473")
-    ctl(lab, "b", "connect BC 10.1.0.2 10.1.0.1 7471")
-    ctl(lab, "b", "connect BC2 10.2.0.2 10.2.0.1 7471")
-    ctl(lab, "b", "connect BC6 fd00:1::2 fd00:1::1 7476")
+    ctl(lab, "a", f"listen CL {ADDR['a', 2]} 7471")
+    ctl(lab, "a", f"bind CB {ADDR['a', 2]} 7490")
+    ctl(lab, "a", f"connect CAC {ADDR['a', 2]} {ADDR['b', 2]} 7473")
+    ctl(lab, "b", f"connect BC {ADDR['b', 1]} {ADDR['a', 1]} 7471")
+    ctl(lab, "b", f"connect BC2 {ADDR['b', 2]} {ADDR['a', 2]} 7471")
+    ctl(lab, "b", f"connect BC6 {ADDR6['b', 1]} {ADDR6['a', 1]} 7476")
     # Connected, then destroyed before any move: must never hear anything.
-    ctl(lab, "b", "connect BGONE 10.1.0.2 10.1.0.1 7471")
+    ctl(lab, "b", f"connect BGONE {ADDR['b', 1]} {ADDR['a', 1]} 7471")
 
     def connected(got):
         return all(got.get(n, {}).get("state") == "connected"
@@ -173,15 +179,15 @@ def test_ids(lab, tap):
     for n in ("AC", "CAC"):
         assert got[n]["CONNECT_RESPONSE"] == "1" and got[n]["ROUTE_RESOLVED"] == "1", (n, got[n])
     assert got["L"]["state"] == "listening" and got["L"]["children"] == "2", got["L"]
-    assert got["BND"]["addr"] == "10.1.0.1:7480" and got["B6"]["addr"] == "[fd00:1::1]:7481", got
+    assert got["BND"]["addr"] == f"{ADDR['a', 1]}:7480" and got["B6"]["addr"] == f"[{ADDR6['a', 1]}]:7481", got
     wait_ids(lab, "b", lambda g: all(g.get(n, {}).get("state") == "connected"
                                      for n in PEER_IDS + ["BC2", "BL2.child0", "BGONE"]),
              "connections on B not all connected")
     ctl(lab, "b", "destroy BGONE")
     # rdma restrack lists every one of them, on the device of its address.
     rt = restrack(lab)
-    for addr in ("10.1.0.1:7471", "10.1.0.1:7480", "fd00:1::1:7481", "10.2.0.1:7471", "10.2.0.1:7490",
-                 "fd00:1::1:7476"):
+    for addr in (f"{ADDR['a', 1]}:7471", f"{ADDR['a', 1]}:7480", f"{ADDR6['a', 1]}:7481",
+                 f"{ADDR['a', 2]}:7471", f"{ADDR['a', 2]}:7490", f"{ADDR6['a', 1]}:7476"):
         assert addr in rt, (addr, rt)
     assert len(rt) == 15, rt  # 11 created on A, 4 accepted (BGONE's child included)
     all_ids = set(got)
@@ -192,11 +198,11 @@ def test_destroy(lab):
     ctl(lab, "a", "destroy GONE")
     got, glob = ids(lab)
     assert got["GONE"]["destroyed"] == "1" and got["GONE"]["destroyed_by"] == "user", got["GONE"]
-    assert "10.1.0.1:7482" not in restrack(lab), restrack(lab)
+    assert f"{ADDR['a', 1]}:7482" not in restrack(lab), restrack(lab)
     check_restrack_matches(lab)
     rc, _ = lab.exec("a", f"echo 'destroy GONE' > {D}/control")
     assert rc != 0, "destroying a destroyed id must fail"
-    for bad in ("bind X 10.9.9.9", "listen L 10.1.0.1 7471", "frobnicate", "connect X 1.2.3 10.1.0.2 1"):
+    for bad in ("bind X 10.9.9.9", f"listen L {ADDR['a', 1]} 7471", "frobnicate", f"connect X 1.2.3 {ADDR['b', 1]} 1"):
         rc, _ = lab.exec("a", f"echo '{bad}' > {D}/control")
         assert rc != 0, f"{bad!r} must fail"
     ctl(lab, "a", "destroy-on DOA ADDR_CHANGE")
@@ -206,9 +212,9 @@ def test_handler_destroy(lab):
     # Accepted ids inherit the listener's destroy-on: DL.child0's handler
     # returns non-zero on ESTABLISHED and rdma_cm destroys it, which
     # disconnects the peer.
-    ctl(lab, "a", "listen DL 10.2.0.1 7495")
+    ctl(lab, "a", f"listen DL {ADDR['a', 2]} 7495")
     ctl(lab, "a", "destroy-on DL ESTABLISHED")
-    ctl(lab, "b", "connect BD 10.2.0.2 10.2.0.1 7495")
+    ctl(lab, "b", f"connect BD {ADDR['b', 2]} {ADDR['a', 2]} 7495")
     got, _ = wait_ids(lab, "a", lambda g: g.get("DL.child0", {}).get("destroyed") == "1",
                       "DL.child0 not destroyed by its handler")
     c = got["DL.child0"]
@@ -288,12 +294,12 @@ def module_counters(lab, node):
 def connect_while_away(lab):
     """While NIC 1's addresses are on NIC 2: new connections between B and
     those addresses, both ways, IPv4 and IPv6 (their paths lead to NIC 2)."""
-    ctl(lab, "a", "listen LF 10.1.0.1 7478")
-    ctl(lab, "a", "listen LF6 fd00:1::1 7479")
-    ctl(lab, "b", "connect BCF 10.1.0.2 10.1.0.1 7478")
-    ctl(lab, "b", "connect BCF6 fd00:1::2 fd00:1::1 7479")
-    ctl(lab, "a", "connect ACF 10.1.0.1 10.1.0.2 7472")
-    ctl(lab, "a", "connect ACF6 fd00:1::1 fd00:1::2 7477")
+    ctl(lab, "a", f"listen LF {ADDR['a', 1]} 7478")
+    ctl(lab, "a", f"listen LF6 {ADDR6['a', 1]} 7479")
+    ctl(lab, "b", f"connect BCF {ADDR['b', 1]} {ADDR['a', 1]} 7478")
+    ctl(lab, "b", f"connect BCF6 {ADDR6['b', 1]} {ADDR6['a', 1]} 7479")
+    ctl(lab, "a", f"connect ACF {ADDR['a', 1]} {ADDR['b', 1]} 7472")
+    ctl(lab, "a", f"connect ACF6 {ADDR6['a', 1]} {ADDR6['b', 1]} 7477")
     wait_ids(lab, "b", lambda g: all(g.get(n, {}).get("state") == "connected" for n in PEER_LATE_IDS),
              "B's connections made while the addresses were away not all connected")
     wait_ids(lab, "a", lambda g: all(g.get(n, {}).get("state") in ("connected", "listening")
@@ -308,7 +314,7 @@ def test_failover(lab, tap):
     got, _ = ids(lab)
     doa = got["DOA"]
     tap.ok(doa["destroyed"] == "1" and doa.get("destroyed_by") == "handler"
-           and "10.1.0.1:7483" not in restrack(lab),
+           and f"{ADDR['a', 1]}:7483" not in restrack(lab),
            "destroy-on ADDR_CHANGE: the handler's non-zero return destroyed the id (gone from restrack)",
            f"DOA {doa}\nrestrack {restrack(lab)}")
     tap.diag("node B after the failover: " + "; ".join(
@@ -333,13 +339,13 @@ def test_failback(lab, tap):
 def test_stress(lab, tap, cuts):
     rng = random.Random(int(os.environ.get("RDMAIP_SEED", "1")))
     secs = 10 + 3 * cuts
-    for i, addr in enumerate(("10.1.0.1", "fd00:1::1", "10.2.0.1")):
+    for i, addr in enumerate((ADDR["a", 1], ADDR6["a", 1], ADDR["a", 2])):
         lab.check("a", f"(echo 'stress {addr} {secs}' > {D}/control; echo $? > /tmp/stress{i}.rc) "
                        f">/dev/null 2>&1 &")
     # B: connections to NIC 1's address made and destroyed throughout, so
     # that destroys race peer notification.
     lab.check("b", f"(i=0; end=$(( $(date +%s) + {secs} )); while [ $(date +%s) -lt $end ]; do "
-                   f"i=$((i+1)); echo \"connect S$i 10.1.0.2 10.1.0.1 7471\" > {D}/control; sleep 0.3; "
+                   f"i=$((i+1)); echo \"connect S$i {ADDR['b', 1]} {ADDR['a', 1]} 7471\" > {D}/control; sleep 0.3; "
                    f"echo \"destroy S$i\" > {D}/control; done; echo $i > /tmp/bstress.n) >/dev/null 2>&1 &")
     t0 = time.monotonic()
     up = {1: True, 2: True}
@@ -402,7 +408,7 @@ def test_group(lab):
     assert rc == 0, out
     ifindex = {l["ifname"]: l["ifindex"] for l in json.loads(lab.check("a", "ip -j link show"))}
     ports = {m.group(1): m.group(2) for m in re.finditer(r"^port (\S+) netdev=(\S*) ", out, re.M)}
-    assert set(ports) == {"rxe0/1", "rxe1/1"}, out
+    assert set(ports) == {RDMA_PORT[1], RDMA_PORT[2]}, out
     addrs = {m.group(1): (int(m.group(2)), int(m.group(3)))
              for m in re.finditer(r"^addr (\S+)/\d+ home=(-?\d+) current=(-?\d+)", out, re.M)}
     want = {}
@@ -416,10 +422,10 @@ def test_group(lab):
 def test_device_removal(lab):
     # Ids on a device being removed hear DEVICE_REMOVAL from rdma_cm, never
     # ADDR_CHANGE from rdmaip, though their address moves away from it.
-    ctl(lab, "a", "listen DRL 10.1.0.1 7490")
-    ctl(lab, "a", "bind DRB 10.1.0.1 7491")
+    ctl(lab, "a", f"listen DRL {ADDR['a', 1]} 7490")
+    ctl(lab, "a", f"bind DRB {ADDR['a', 1]} 7491")
     before = counts(lab, ["L"])["L"]
-    lab.check("a", "rdma link del rxe0", timeout=120)
+    lab.check("a", f"rdma link del {RXE[1]}", timeout=120)
     wait_placed(lab, moved=True)
     got, glob = wait_ids(lab, "a", lambda g: all(g[n]["DEVICE_REMOVAL"] == "1" for n in ("DRL", "DRB", "L")),
                          "DEVICE_REMOVAL for the ids on rxe0")
@@ -429,9 +435,9 @@ def test_device_removal(lab):
     # The device back in the group (the addresses that left with the old
     # device stay homed on NIC 2: rdmaip forgets a removed port).
     t0 = float(lab.check("a", "date +%s.%N"))
-    lab.check("a", "rdma link add rxe0 type rxe netdev eth0")
-    wait_match(lab, "a", HEALTH_RE, port="rxe0/1", new="UP", after=t0)
-    lab.check("a", f"{R} port add rxe0/1 group g0")
+    lab.check("a", f"rdma link add {RXE[1]} type rxe netdev {NETDEV[1]}")
+    wait_match(lab, "a", HEALTH_RE, port=RDMA_PORT[1], new="UP", after=t0)
+    lab.check("a", f"{R} port add {RDMA_PORT[1]} group g0")
 
 
 def test_reset_unload(lab):
@@ -439,9 +445,9 @@ def test_reset_unload(lab):
     assert restrack(lab) == [], restrack(lab)
     _, glob = ids(lab)
     assert glob["late_events"] == "0", glob
-    for node in ("a", "b"):
+    for node in NODES:
         lab.check(node, "rmmod rdmaip_cmtest")
-    for node in ("a", "b"):
+    for node in NODES:
         lab.check(node, "rmmod rdmaip")
     assert restrack(lab, "b") == [], restrack(lab, "b")
 

@@ -16,61 +16,14 @@ import re
 import sys
 import time
 
-from rdmaip_lab import RDMAIPCTL, ROOT, HEALTH_RE, run_in_lab, setup_nic, wait_match
+from rdmaiplab.failover import (FAILBACK_S, HOME, MAC, addrs_on, events, home_layout, moved_layout, setup,
+                                wait_placed, where)
+from rdmaiplab.kernel_log import HEALTH_RE, wait_match
+from rdmaiplab.paths import LAB_TESTS, RDMAIPCTL as R
+from rdmaiplab.runner import run_in_lab
+from rdmaiplab.topology import NETDEV, RDMA_PORT, RXE
 
-R = RDMAIPCTL
-GENL_RAW = os.path.join(ROOT, "selftests", "lab", "genl_raw.py")
-MAC = {1: "52:54:00:0a:01:01", 2: "52:54:00:0a:01:02"}
-HOME = {1: ["10.1.0.1", "fd00:1::1"], 2: ["10.2.0.1", "fd00:2::1"]}
-FAILBACK_S = 2
-
-
-def addrs_on(lab, dev):
-    out = lab.check("a", f"ip -br addr show dev {dev}")
-    return set(a.split("/")[0] for a in out.split()[2:] if not a.startswith("fe80"))
-
-
-def where(lab, devs=("eth0", "eth1")):
-    return {dev: addrs_on(lab, dev) for dev in devs}
-
-
-def wait_placed(lab, want, timeout=20):
-    """Waits until node A's netdevs named in `want` (dev -> set; default
-    eth0 and eth1) carry exactly those addresses of the group."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = where(lab, tuple(want))
-        if all(want[d] <= got[d] and not (set().union(*want.values()) - want[d]) & got[d] for d in want):
-            return got
-        if time.monotonic() > deadline:
-            raise AssertionError(f"addresses on A: {got}, wanted {want}")
-        time.sleep(0.3)
-
-
-def home_layout():
-    return {"eth0": set(HOME[1]), "eth1": set(HOME[2])}
-
-
-def moved_layout():
-    return {"eth0": set(), "eth1": set(HOME[1] + HOME[2])}
-
-
-def setup(lab):
-    for node, last in (("a", "1"), ("b", "2")):
-        setup_nic(lab, node, 1)
-        setup_nic(lab, node, 2)
-        lab.check(node, f"ip addr add fd00:1::{last}/64 dev eth0 nodad && ip addr add fd00:2::{last}/64 dev eth1 nodad")
-    lab.check("a", "modprobe rdmaip")
-    for port in ("rxe0/1", "rxe1/1"):
-        wait_match(lab, "a", HEALTH_RE, port=port, new="UP")
-    lab.check("a", f"{R} group add g0 failback-delay {FAILBACK_S}s && {R} port add rxe0/1 rxe1/1 group g0")
-    lab.check("a", f"({R} -j monitor > /tmp/monitor.json 2>&1 &)")
-    wait_placed(lab, home_layout())
-
-
-def events(lab, kind):
-    out = lab.check("a", "cat /tmp/monitor.json")
-    return [e for e in (json.loads(l) for l in out.splitlines() if l.startswith("{")) if e.get("event") == kind]
+GENL_RAW = os.path.join(LAB_TESTS, "genl_raw.py")
 
 
 def touch(lab, addr):
@@ -100,7 +53,7 @@ def test_failover(lab, tap):
     wait_placed(lab, moved_layout())
     moved = events(lab, "addr-moved")[n:]
     assert {e["addr"] for e in moved} == set(HOME[1]), moved
-    assert all(e["move_reason"] == "failover" and e["to_port"] == "rxe1/1" for e in moved), moved
+    assert all(e["move_reason"] == "failover" and e["to_port"] == RDMA_PORT[2] for e in moved), moved
     tap.diag("failover latency (port event -> address live): "
              + ", ".join(f"{e['addr']} {e['latency_us'] / 1000:.0f} ms" for e in moved))
     # The gratuitous ARP / unsolicited NA updated B's entries.
@@ -109,7 +62,7 @@ def test_failover(lab, tap):
         assert time.monotonic() < deadline, {a: neigh_mac(lab, a) for a in HOME[1]}
         time.sleep(0.3)
     rping_b_to(lab, HOME[1][0])
-    port = json.loads(lab.check("a", f"{R} -d -j port show rxe0/1"))[0]
+    port = json.loads(lab.check("a", f"{R} -d -j port show {RDMA_PORT[1]}"))[0]
     assert port.get("failures", 0) >= 1, port
 
 
@@ -123,7 +76,7 @@ def test_failback(lab, tap):
     back = events(lab, "addr-moved")[-2:]
     assert all(e["move_reason"] == "failback" for e in back), back
     deadline = time.monotonic() + 5
-    while not any(e.get("port") == "rxe0/1" for e in events(lab, "failback")[n:]):
+    while not any(e.get("port") == RDMA_PORT[1] for e in events(lab, "failback")[n:]):
         assert time.monotonic() < deadline, f"no failback event: {events(lab, 'failback')}"
         time.sleep(0.3)
     rping_b_to(lab, HOME[1][0])
@@ -142,18 +95,18 @@ def wait_tracked(lab, cond, what, timeout=20):
 
 def test_admin_changes_followed(lab):
     # An address the admin adds to a member is homed on it and fails over.
-    lab.check("a", "ip addr add 10.1.0.7/24 dev eth0")
-    wait_tracked(lab, lambda t: t.get("10.1.0.7") == ("rxe0/1", "rxe0/1"), "10.1.0.7 homed on rxe0/1")
+    lab.check("a", f"ip addr add 10.1.0.7/24 dev {NETDEV[1]}")
+    wait_tracked(lab, lambda t: t.get("10.1.0.7") == (RDMA_PORT[1], RDMA_PORT[1]), f"10.1.0.7 homed on {RDMA_PORT[1]}")
     lab.link("a", 1, False)
-    wait_placed(lab, {"eth0": set(), "eth1": set(HOME[1] + HOME[2] + ["10.1.0.7"])})
+    wait_placed(lab, {NETDEV[1]: set(), NETDEV[2]: set(HOME[1] + HOME[2] + ["10.1.0.7"])})
     # Removed by the admin while away from home: forgotten...
-    lab.check("a", "ip addr del 10.1.0.7/24 dev eth1")
+    lab.check("a", f"ip addr del 10.1.0.7/24 dev {NETDEV[2]}")
     wait_tracked(lab, lambda t: "10.1.0.7" not in t, "10.1.0.7 forgotten")
     # ...and not resurrected by the failback.
     lab.link("a", 1, True)
     wait_placed(lab, home_layout(), timeout=60)
     time.sleep(1)
-    assert "10.1.0.7" not in addrs_on(lab, "eth0") | addrs_on(lab, "eth1"), where(lab)
+    assert "10.1.0.7" not in addrs_on(lab, NETDEV[1]) | addrs_on(lab, NETDEV[2]), where(lab)
 
 
 def test_group_down(lab):
@@ -163,7 +116,7 @@ def test_group_down(lab):
     time.sleep(3)
     assert len(events(lab, "group-down")) == n_down + 1, events(lab, "group-down")
     # Nothing moved: there was nowhere to go.
-    assert where(lab)["eth0"] >= set(HOME[1]) or where(lab)["eth1"] >= set(HOME[1]), where(lab)
+    assert where(lab)[NETDEV[1]] >= set(HOME[1]) or where(lab)[NETDEV[2]] >= set(HOME[1]), where(lab)
     # The first member back takes everything.
     lab.link("a", 2, True)
     wait_placed(lab, moved_layout())
@@ -173,13 +126,13 @@ def test_group_down(lab):
 
 
 def test_drain_undrain(lab):
-    lab.check("a", f"{R} port drain rxe0/1")
+    lab.check("a", f"{R} port drain {RDMA_PORT[1]}")
     assert where(lab) == moved_layout(), where(lab)
-    port = json.loads(lab.check("a", f"{R} -j port show rxe0/1"))[0]
+    port = json.loads(lab.check("a", f"{R} -j port show {RDMA_PORT[1]}"))[0]
     assert port["drained"] is True or port["drained"] == "yes", port
     time.sleep(FAILBACK_S + 1)
     assert where(lab) == moved_layout(), "a drained port gets nothing back"
-    lab.check("a", f"{R} port undrain rxe0/1")
+    lab.check("a", f"{R} port undrain {RDMA_PORT[1]}")
     assert where(lab) == home_layout(), where(lab)
 
 
@@ -202,9 +155,10 @@ def test_unload_restores(lab):
     assert where(lab) == home_layout(), where(lab)
     lab.link("a", 1, True)
     lab.check("a", "modprobe rdmaip")
-    for port in ("rxe0/1", "rxe1/1"):
+    for port in (RDMA_PORT[1], RDMA_PORT[2]):
         wait_match(lab, "a", HEALTH_RE, port=port, new="UP", after=0)
-    lab.check("a", f"{R} group add g0 failback-delay {FAILBACK_S}s && {R} port add rxe0/1 rxe1/1 group g0")
+    lab.check("a", f"{R} group add g0 failback-delay {FAILBACK_S}s && "
+                   f"{R} port add {RDMA_PORT[1]} {RDMA_PORT[2]} group g0")
     lab.check("a", f"({R} -j monitor > /tmp/monitor.json 2>&1 &)")
 
 
@@ -221,12 +175,12 @@ def test_cascade(lab):
     deadline = time.monotonic() + 20
     while True:
         hosted = {p["port"]: p.get("addrs_hosted", 0) for p in json.loads(lab.check("a", f"{R} -j port show"))}
-        if hosted.get("rxe0/1") == 0 and sum(hosted.values()) == 4:
+        if hosted.get(RDMA_PORT[1]) == 0 and sum(hosted.values()) == 4:
             break
         assert time.monotonic() < deadline, hosted
         time.sleep(0.3)
     # Least loaded: NIC 2 carries its own two, so both go to the third port.
-    assert hosted["rxe9/1"] == 2 and hosted["rxe1/1"] == 2, hosted
+    assert hosted["rxe9/1"] == 2 and hosted[RDMA_PORT[2]] == 2, hosted
     # The port that took over fails too: its address moves on.
     lab.check("a", "ip link set vc0 down")
     wait_placed(lab, moved_layout())
@@ -253,12 +207,12 @@ def add_third(lab):
 
 
 def readd_rxe1(lab):
-    lab.check("a", f"rdma link add {RXE1} type rxe netdev eth1")
+    lab.check("a", f"rdma link add {RXE1} type rxe netdev {NETDEV[2]}")
     lab.wait_for("a", f"{R} port show {RXE1}/1 >/dev/null 2>&1", timeout=20)
     lab.check("a", f"{R} port add {RXE1}/1 group g0")
 
 
-RXE1 = "rxe1"
+RXE1 = RXE[2]
 
 
 def test_random_cuts(lab, tap, rounds):
@@ -303,10 +257,10 @@ def test_random_cuts(lab, tap, rounds):
             kind = "cut"
         kinds[kind] += 1
         time.sleep(rng.uniform(0, 0.6))
-        devs = ("eth0", "eth1") + ((THIRD[0],) if third_in else ())
-        healthy = ({"eth0"} if up[1] else set()) | ({"eth1"} if up[2] and rxe1_in else set()) \
+        devs = (NETDEV[1], NETDEV[2]) + ((THIRD[0],) if third_in else ())
+        healthy = ({NETDEV[1]} if up[1] else set()) | ({NETDEV[2]} if up[2] and rxe1_in else set()) \
             | ({THIRD[0]} if third_in else set())
-        netdev_of = {"rxe0/1": "eth0", f"{RXE1}/1": "eth1", f"{THIRD[1]}/1": THIRD[0]}
+        netdev_of = {RDMA_PORT[1]: NETDEV[1], f"{RXE1}/1": NETDEV[2], f"{THIRD[1]}/1": THIRD[0]}
         deadline = time.monotonic() + 20
         while True:
             got = where(lab, devs)
@@ -346,12 +300,12 @@ def test_survivor_device_removed(lab):
     lab.link("a", 1, False)
     wait_placed(lab, moved_layout())
     lab.check("a", f"rdma link del {RXE1}")
-    everything = {"eth0": set(HOME[1] + HOME[2]), "eth1": set()}
+    everything = {NETDEV[1]: set(HOME[1] + HOME[2]), NETDEV[2]: set()}
     wait_placed(lab, everything)
     t = tracked(lab)
-    assert all(t.get(a) == ("rxe0/1", "rxe0/1") for a in HOME[1] + HOME[2]), t
+    assert all(t.get(a) == (RDMA_PORT[1], RDMA_PORT[1]) for a in HOME[1] + HOME[2]), t
     lab.link("a", 1, True)
-    lab.wait_for("a", f"{R} port show rxe0/1 | grep -q 'state up'", timeout=20)
+    lab.wait_for("a", f"{R} port show {RDMA_PORT[1]} | grep -q 'state up'", timeout=20)
     time.sleep(FAILBACK_S + 1)
     assert where(lab) == everything, where(lab)
     readd_rxe1(lab)
@@ -368,12 +322,12 @@ def test_carrier_netdev_deleted(lab):
     time.sleep(FAILBACK_S + 1)
     lab.link("a", 1, False)
     lab.link("a", 2, False)
-    wait_placed(lab, {"eth0": set(), "eth1": set(), THIRD[0]: set(HOME[1] + HOME[2])})
+    wait_placed(lab, {NETDEV[1]: set(), NETDEV[2]: set(), THIRD[0]: set(HOME[1] + HOME[2])})
     lab.check("a", f"ip link del {THIRD[0]}")
     wait_placed(lab, home_layout())
     lab.wait_for("a", f"! rdma link show {THIRD[1]}/1 2>/dev/null", timeout=20)
     g = json.loads(lab.check("a", f"{R} -j group show g0"))[0]
-    assert sorted(g.get("ports", [])) == ["rxe0/1", f"{RXE1}/1"], g
+    assert sorted(g.get("ports", [])) == [RDMA_PORT[1], f"{RXE1}/1"], g
     t = tracked(lab)
     assert all(t.get(a, ("?", "!"))[0] == t[a][1] for a in HOME[1] + HOME[2]), t
     for nic in (1, 2):
@@ -387,12 +341,12 @@ def test_carrier_netdev_deleted(lab):
 def test_device_removal(lab):
     # An RDMA device that goes away is a failed port: its addresses leave
     # first (run last: the addresses stay on NIC 2 afterwards).
-    lab.check("a", "rdma link del rxe0")
+    lab.check("a", f"rdma link del {RXE[1]}")
     wait_placed(lab, moved_layout())
     ports = [p["port"] for p in json.loads(lab.check("a", f"{R} -j port show"))]
-    assert "rxe0/1" not in ports, ports
+    assert RDMA_PORT[1] not in ports, ports
     g = json.loads(lab.check("a", f"{R} -j group show g0"))[0]
-    assert g.get("ports") == ["rxe1/1"], g
+    assert g.get("ports") == [RDMA_PORT[2]], g
 
 
 def test_bad_netlink_input(lab):
@@ -424,7 +378,7 @@ def test_dump_filters(lab):
     try:
         assert lab.check("a", f"{R} port show group g9").strip() == ""
         ports = {p["port"] for p in json.loads(lab.check("a", f"{R} -j port show group g0"))}
-        assert ports == {"rxe0/1", f"{RXE1}/1"}, ports
+        assert ports == {RDMA_PORT[1], f"{RXE1}/1"}, ports
         assert json.loads(lab.check("a", f"{R} -j addr show group g9") or "[]") == []
         addrs = {a["addr"] for a in json.loads(lab.check("a", f"{R} -j addr show group g0"))}
         assert addrs == set(HOME[1] + HOME[2]), addrs

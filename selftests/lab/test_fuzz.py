@@ -28,13 +28,13 @@ import time
 
 import yaml
 
-from rdmaip_lab import ROOT, run_in_lab, setup_nic
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "consumers"))
-from common import R, setup_group, wait_port_up  # noqa: E402
+from rdmaiplab.group import setup_group, wait_port_up
+from rdmaiplab.nodes import setup_nic
+from rdmaiplab.paths import LAB_TESTS, RDMAIPCTL as R, ROOT
+from rdmaiplab.runner import run_in_lab
 
 SPEC = os.path.join(ROOT, "Documentation", "netlink", "specs", "rdmaip.yaml")
-FUZZER = os.path.join(ROOT, "selftests", "lab", "genl_fuzz.py")
+FUZZER = os.path.join(LAB_TESTS, "genl_fuzz.py")
 MODEL = "/tmp/fuzz-model.json"
 NOBODY = "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
 SEED = int(os.environ.get("RDMAIP_SEED", "1"))

@@ -21,14 +21,18 @@ import re
 import sys
 import time
 
-from rdmaip_lab import ROOT, guest_now, run_in_lab
-import test_failover as fo
+from rdmaiplab import failover as fo
+from rdmaiplab.kernel_log import HEALTH_RE, wait_match
+from rdmaiplab.nodes import guest_now
+from rdmaiplab.paths import LAB_TESTS, RDMAIPCTL as R
+from rdmaiplab.runner import run_in_lab
+from rdmaiplab.topology import ADDR, RDMA_PORT
 
-CLIENT = os.path.join(ROOT, "selftests", "lab", "cm_reconnect.py")
+CLIENT = os.path.join(LAB_TESTS, "cm_reconnect.py")
 PORT = 7471
 # Each client talks to B's address on its own subnet.
-MOVING, STAYING = "10.1.0.1", "10.2.0.1"
-PEER = {MOVING: "10.1.0.2", STAYING: "10.2.0.2"}
+MOVING, STAYING = ADDR["a", 1], ADDR["a", 2]
+PEER = {MOVING: ADDR["b", 1], STAYING: ADDR["b", 2]}
 
 
 def log_lines(lab, node, name):
@@ -78,7 +82,7 @@ def setup(lab):
     start(lab, "a", "staying", "client", STAYING, PEER[STAYING], str(PORT))
     wait_line(lab, "a", "moving", "connected", 0)
     wait_line(lab, "a", "staying", "connected", 0)
-    assert cm_id_link(lab, MOVING) == "rxe0/1", lab.check("a", "rdma resource show cm_id")
+    assert cm_id_link(lab, MOVING) == RDMA_PORT[1], lab.check("a", "rdma resource show cm_id")
 
 
 def moved_and_reconnected(lab, tap, up, want_link, what, action=None):
@@ -106,35 +110,35 @@ def moved_and_reconnected(lab, tap, up, want_link, what, action=None):
 
 
 def test_failover(lab, tap):
-    moved_and_reconnected(lab, tap, False, "rxe1/1", "failover")
+    moved_and_reconnected(lab, tap, False, RDMA_PORT[2], "failover")
 
 
 def test_failback(lab, tap):
-    moved_and_reconnected(lab, tap, True, "rxe0/1", "failback")
+    moved_and_reconnected(lab, tap, True, RDMA_PORT[1], "failback")
 
 
 def test_drain_undrain(lab, tap):
-    moved_and_reconnected(lab, tap, False, "rxe1/1", "drain",
-                          lambda: lab.check("a", f"{fo.R} port drain rxe0/1"))
-    moved_and_reconnected(lab, tap, True, "rxe0/1", "undrain",
-                          lambda: lab.check("a", f"{fo.R} port undrain rxe0/1"))
+    moved_and_reconnected(lab, tap, False, RDMA_PORT[2], "drain",
+                          lambda: lab.check("a", f"{R} port drain {RDMA_PORT[1]}"))
+    moved_and_reconnected(lab, tap, True, RDMA_PORT[1], "undrain",
+                          lambda: lab.check("a", f"{R} port undrain {RDMA_PORT[1]}"))
 
 
 def test_unload(lab, tap):
-    lab.check("a", f"{fo.R} group set g0 failback off")
+    lab.check("a", f"{R} group set g0 failback off")
     lab.link("a", 1, False)
     fo.wait_placed(lab, fo.moved_layout(), timeout=30)
     wait_line(lab, "a", "moving", "connected", guest_now(lab, "a") - 60)
     deadline = time.monotonic() + 20
-    while cm_id_link(lab, MOVING) != "rxe1/1":
+    while cm_id_link(lab, MOVING) != RDMA_PORT[2]:
         assert time.monotonic() < deadline, lab.check("a", "rdma resource show cm_id")
         time.sleep(0.3)
     t_restore = guest_now(lab, "a")
     lab.link("a", 1, True)
-    fo.wait_match(lab, "a", fo.HEALTH_RE, port="rxe0/1", new="UP", after=t_restore)
+    wait_match(lab, "a", HEALTH_RE, port=RDMA_PORT[1], new="UP", after=t_restore)
     # Restored, failback off: only the unload brings the address home, and
     # tells the client.
-    moved_and_reconnected(lab, tap, True, "rxe0/1", "unload",
+    moved_and_reconnected(lab, tap, True, RDMA_PORT[1], "unload",
                           lambda: lab.check("a", "rmmod rdmaip"))
 
 

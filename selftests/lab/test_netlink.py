@@ -12,7 +12,12 @@ import os
 import sys
 import time
 
-from rdmaip_lab import RDMAIPCTL, HEALTH_RE, guest_now, load_rdmaip, run_in_lab, setup_nic, wait_match
+from rdmaiplab.kernel_log import HEALTH_RE, wait_match
+from rdmaiplab.monitor import load_rdmaip
+from rdmaiplab.nodes import guest_now, setup_nic
+from rdmaiplab.paths import RDMAIPCTL
+from rdmaiplab.runner import run_in_lab
+from rdmaiplab.topology import ADDR, ADDR6, NETDEV, NODES, RDMA_PORT
 
 
 
@@ -22,11 +27,11 @@ def ctl(lab, node, args, **kw):
 
 
 def setup(lab):
-    for node in ("a", "b"):
+    for node in NODES:
         setup_nic(lab, node, 1)
         setup_nic(lab, node, 2)
         load_rdmaip(lab, node)
-        for port in ("rxe0/1", "rxe1/1"):
+        for port in (RDMA_PORT[1], RDMA_PORT[2]):
             wait_match(lab, node, HEALTH_RE, port=port, new="UP")
 
 
@@ -34,13 +39,14 @@ def test_port_show(lab):
     rc, out = ctl(lab, "a", "port show")
     assert rc == 0, out
     lines = sorted(out.strip().splitlines())
-    assert lines == ["port rxe0/1 ifname eth0 state up", "port rxe1/1 ifname eth1 state up"], out
+    assert lines == [f"port {RDMA_PORT[1]} ifname {NETDEV[1]} state up",
+                     f"port {RDMA_PORT[2]} ifname {NETDEV[2]} state up"], out
     rc, out = ctl(lab, "a", "-j port show")
     assert rc == 0, out
     ports = {p["port"]: p for p in json.loads(out)}
-    assert ports["rxe1/1"]["ifname"] == "eth1" and ports["rxe1/1"]["state"] == "up", out
-    rc, out = ctl(lab, "a", "port show rxe0/1")
-    assert rc == 0 and out.strip() == "port rxe0/1 ifname eth0 state up", out
+    assert ports[RDMA_PORT[2]]["ifname"] == NETDEV[2] and ports[RDMA_PORT[2]]["state"] == "up", out
+    rc, out = ctl(lab, "a", f"port show {RDMA_PORT[1]}")
+    assert rc == 0 and out.strip() == f"port {RDMA_PORT[1]} ifname {NETDEV[1]} state up", out
 
 
 def test_unknown_port_is_an_error(lab):
@@ -56,15 +62,15 @@ def test_monitor_sees_link_cut(lab, tap):
     for _ in range(3):
         t0 = guest_now(lab, "a")
         lab.link("a", 1, False)
-        wait_match(lab, "a", HEALTH_RE, port="rxe0/1", new="DOWN (no-carrier)", after=t0)
+        wait_match(lab, "a", HEALTH_RE, port=RDMA_PORT[1], new="DOWN (no-carrier)", after=t0)
         lab.link("a", 1, True)
-        wait_match(lab, "a", HEALTH_RE, port="rxe0/1", new="UP", after=t0)
+        wait_match(lab, "a", HEALTH_RE, port=RDMA_PORT[1], new="UP", after=t0)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             events = [json.loads(l) for l in lab.check("a", "cat /tmp/monitor.json").splitlines() if l.strip()]
             kinds = [(e.get("event"), e.get("port"), e.get("down_reason"))
                      for e in events if e.get("time_ns", 0) / 1e9 >= t0]
-            if ("port-down", "rxe0/1", "no-carrier") in kinds and ("port-up", "rxe0/1", None) in kinds:
+            if ("port-down", RDMA_PORT[1], "no-carrier") in kinds and ("port-up", RDMA_PORT[1], None) in kinds:
                 lab.exec("a", "pkill -x rdmaipctl")
                 tap.diag(f"monitor events: {kinds}")
                 return
@@ -74,31 +80,31 @@ def test_monitor_sees_link_cut(lab, tap):
 
 def test_group_lifecycle(lab):
     a = "a"
-    lab.check(a, "ip addr add 10.1.0.5/24 dev eth0 && ip addr add fd00:1::1/64 dev eth0 nodad")
+    lab.check(a, f"ip addr add 10.1.0.5/24 dev {NETDEV[1]} && ip addr add {ADDR6['a', 1]}/64 dev {NETDEV[1]} nodad")
     out = lab.check(a, f"{RDMAIPCTL} group add g0 failback-delay 2s && {RDMAIPCTL} -j group show g0")
     g = json.loads(out)[0]
     assert (g["group"], g["failback_delay_ms"], g.get("ports", [])) == ("g0", 2000, []), out
     rc, out = ctl(lab, a, "group add g0")
     assert rc != 0 and "a group of that name exists" in out, out
     # One port of each adapter: a group spans RDMA devices.
-    lab.check(a, f"{RDMAIPCTL} port add rxe0/1 rxe1/1 group g0")
+    lab.check(a, f"{RDMAIPCTL} port add {RDMA_PORT[1]} {RDMA_PORT[2]} group g0")
     g = json.loads(lab.check(a, f"{RDMAIPCTL} -j group show g0"))[0]
-    assert g["ports"] == ["rxe0/1", "rxe1/1"] and g["state"] == "up", g
+    assert g["ports"] == [RDMA_PORT[1], RDMA_PORT[2]] and g["state"] == "up", g
     addrs = {(x["addr"], x["home_port"], x["current_port"])
              for x in json.loads(lab.check(a, f"{RDMAIPCTL} -j addr show"))}
-    assert addrs == {("10.1.0.1", "rxe0/1", "rxe0/1"), ("10.1.0.5", "rxe0/1", "rxe0/1"),
-                     ("fd00:1::1", "rxe0/1", "rxe0/1"), ("10.2.0.1", "rxe1/1", "rxe1/1")}, addrs
+    assert addrs == {(ADDR["a", 1], RDMA_PORT[1], RDMA_PORT[1]), ("10.1.0.5", RDMA_PORT[1], RDMA_PORT[1]),
+                     (ADDR6["a", 1], RDMA_PORT[1], RDMA_PORT[1]), (ADDR["a", 2], RDMA_PORT[2], RDMA_PORT[2])}, addrs
     ports = {p["port"]: p for p in json.loads(lab.check(a, f"{RDMAIPCTL} -j port show"))}
-    assert ports["rxe0/1"]["group"] == "g0" and ports["rxe0/1"]["addrs_home"] == 3, ports
+    assert ports[RDMA_PORT[1]]["group"] == "g0" and ports[RDMA_PORT[1]]["addrs_home"] == 3, ports
     # A port belongs to one group at a time.
     lab.check(a, f"{RDMAIPCTL} group add g1")
-    rc, out = ctl(lab, a, "port add rxe0/1 group g1")
+    rc, out = ctl(lab, a, f"port add {RDMA_PORT[1]} group g1")
     assert rc != 0 and "the port is in another group" in out, out
     rc, out = ctl(lab, a, "port add rxe9/1 group g1")
     assert rc != 0 and "no such RDMA port" in out, out
-    lab.check(a, f"{RDMAIPCTL} port del rxe1/1 group g0")
+    lab.check(a, f"{RDMAIPCTL} port del {RDMA_PORT[2]} group g0")
     addrs = [x["addr"] for x in json.loads(lab.check(a, f"{RDMAIPCTL} -j addr show"))]
-    assert "10.2.0.1" not in addrs, addrs
+    assert ADDR["a", 2] not in addrs, addrs
     lab.check(a, f"{RDMAIPCTL} group del g0 && {RDMAIPCTL} group del g1")
     assert lab.check(a, f"{RDMAIPCTL} group show").strip() == ""
     assert "group" not in lab.check(a, f"{RDMAIPCTL} port show")

@@ -33,24 +33,15 @@ import os
 import sys
 import time
 
-from rdmaip_lab import run_in_lab
+from rdmaiplab.cutter import Cutter
+from rdmaiplab.group import load_peer, setup_group, setup_nodes
+from rdmaiplab.nvmeof import (A_ADDR, B_ADDR, IO_LOG, NQN, connect, io_count, log_stuck_io, start_io,
+                              stop_fio, target_up)
+from rdmaiplab.runner import run_in_lab
+from rdmaiplab.stalls import longest_gap, stall_report
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "consumers"))
-from common import (GUEST, RDMA_STATE, Cutter, log_node_state, longest_gap,  # noqa: E402
-                    load_peer, setup_group, setup_nodes, stall_report, wait_progress)
-
-A_ADDR, B_ADDR = "10.1.0.1", "10.1.0.2"
-NQN = "nqn.2026-11.org.rdmaip:lab-nvmeof"
-IO_LOG = "/tmp/nvme-io.log"
 FAILBACK_S = 2
 HOLD_S = float(os.environ.get("RDMAIP_NVME_HOLD", "15"))
-SIZE_MB = 64
-FIO_SIZE = "32M"
-
-
-def io_count(lab):
-    rc, out = lab.exec("b", f"wc -l < {IO_LOG}")
-    return int(out.strip()) if rc == 0 and out.strip().isdigit() else None
 
 
 def setup(lab):
@@ -58,76 +49,15 @@ def setup(lab):
     setup_group(lab, "a", failback_s=FAILBACK_S)
     # Both ends run rdmaip: B's rdma_cm ids hear of A's moves.
     load_peer(lab, "b")
-    lab.check("a", f"bash {GUEST}/nvmet.sh up {NQN} {A_ADDR} {SIZE_MB}")
+    target_up(lab)
     lab.check("b", "modprobe nvme-rdma")
     return True
-
-
-def connect(lab, host_traddr=None):
-    """Connects B to the target; returns the namespace's block device."""
-    extra = f" --host-traddr {host_traddr}" if host_traddr else ""
-    lab.check("b", f"nvme connect -t rdma -a {A_ADDR} -s 4420 -n {NQN} --reconnect-delay 1 "
-                   f"--ctrl-loss-tmo 600{extra}", timeout=120)
-    lab.wait_for("b", f"for c in /sys/class/nvme/nvme*; do grep -qx {NQN} $c/subsysnqn && "
-                      "ls -d $c/nvme*n1 >/dev/null 2>&1 && exit 0; done; exit 1", timeout=30)
-    dev = lab.check("b", f"for c in /sys/class/nvme/nvme*; do grep -qx {NQN} $c/subsysnqn && "
-                         "basename $(ls -d $c/nvme*n1 | head -1); done").split()[0]
-    lab.wait_for("b", f"test -b /dev/{dev}", timeout=30)
-    return dev
-
-
-def start_io(lab, dev, tag):
-    """fio (write + verify without a break) and the progress sampler on B."""
-    lab.exec("b", f"rm -f {IO_LOG} {IO_LOG}.stop /tmp/fio-{tag}.json")
-    lab.check("b", f"(/usr/bin/python3 {GUEST}/iostat.py {dev} {IO_LOG} > /tmp/iostat.err 2>&1 &)")
-    lab.check("b", f"(fio --name=verify-{tag} --filename=/dev/{dev} --rw=randwrite --bs=4k "
-                   f"--size={FIO_SIZE} --direct=1 --ioengine=libaio --iodepth=4 "
-                   "--verify=crc32c --verify_backlog=64 --verify_fatal=1 --do_verify=1 "
-                   "--time_based --runtime=3600 --output-format=json "
-                   f"--output=/tmp/fio-{tag}.json > /tmp/fio-{tag}.err 2>&1 &)")
-    if wait_progress(lab, lambda: io_count(lab), 20, timeout=60) is None:
-        raise AssertionError("fio made no progress:\n" + lab.exec("b", f"cat /tmp/fio-{tag}.err")[1])
 
 
 def connect_and_start(lab, tag, host_traddr):
     dev = connect(lab, host_traddr)
     start_io(lab, dev, tag)
     return dev
-
-
-# What a hung fio waits for: the controllers' states, the namespaces'
-# in-flight counts and fio's kernel stacks, then the RDMA stack.
-STUCK_IO_STATE = r"""
-for c in /sys/class/nvme/nvme*; do
-  echo "${c##*/} state $(timeout 5 cat $c/state) address $(timeout 5 cat $c/address)"
-done
-for d in /sys/block/nvme*; do
-  echo "${d##*/} inflight $(timeout 5 cat $d/inflight) stat $(timeout 5 cat $d/stat)"
-done
-for p in $(pgrep -x fio); do
-  for t in /proc/$p/task/*; do
-    echo "task ${t##*/} $(timeout 5 grep ^State $t/status) wchan $(timeout 5 cat $t/wchan)"
-    timeout 5 cat $t/stack | sed 's/^/    /'
-  done
-done
-""" + RDMA_STATE
-
-
-def log_stuck_io(lab, log):
-    for node in ("b", "a"):
-        log_node_state(lab, node, STUCK_IO_STATE, log)
-
-
-def stop_fio(lab, log):
-    """Interrupts fio on B and waits (bounded) until it has exited; if it
-    does not, logs what it waits for and raises."""
-    lab.exec("b", "pkill -INT -x fio")
-    try:
-        lab.wait_for("b", "! pgrep -x fio", timeout=120, interval=0.5)
-    except Exception:
-        log("fio did not exit; B's state:")
-        log_stuck_io(lab, log)
-        raise
 
 
 def stop_io(lab, tap, tag):
@@ -199,7 +129,7 @@ def phase(tap, lab, tag, node, addr, n, host_traddr=None):
 def steps(tap, lab):
     n = int(os.environ.get("RDMAIP_NVME_CUTS", "3"))
     n_host = int(os.environ.get("RDMAIP_NVME_HOST_CUTS", "1"))
-    if tap.run("setup: group g0 on A, rdmaip on B too; nvmet-rdma target on 10.1.0.1:4420 (null_blk, memory "
+    if tap.run(f"setup: group g0 on A, rdmaip on B too; nvmet-rdma target on {A_ADDR}:4420 (null_blk, memory "
                "backed)", setup, lab) is None:
         return
     phase(tap, lab, "target-side", "a", A_ADDR, n)

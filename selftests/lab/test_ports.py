@@ -12,8 +12,11 @@ lockdep report or oops fails the run.
 import sys
 import time
 
-from rdmaip_lab import (ADDED_RE, ADDR, HEALTH_RE, REMOVED_RE, add_rxe, guest_now, load_rdmaip,
-                        run_in_lab, port_health, setup_nic, wait_match)
+from rdmaiplab.kernel_log import ADDED_RE, HEALTH_RE, REMOVED_RE, port_health, wait_match
+from rdmaiplab.monitor import load_rdmaip
+from rdmaiplab.nodes import add_rxe, guest_now, setup_nic
+from rdmaiplab.runner import run_in_lab
+from rdmaiplab.topology import ADDR, NETDEV, NODES, RDMA_PORT, RXE
 
 # What the issue asks: a port change is reported within this long of the cut.
 REPORT_LIMIT_S = 1.0
@@ -21,13 +24,13 @@ LOAD_CYCLES = 100
 
 
 def test_debug_kernel(lab):
-    for node in ("a", "b"):
+    for node in NODES:
         assert lab.check(node, "cat /proc/sys/kernel/panic_on_warn").strip() == "1"
         assert "lock-classes" in lab.check(node, "cat /proc/lockdep_stats")
 
 
 def test_load(lab):
-    for node in ("a", "b"):
+    for node in NODES:
         setup_nic(lab, node, 1, rxe=True)       # rxe0 exists before the module
         setup_nic(lab, node, 2, rxe=False)      # rxe1 comes after it
         load_rdmaip(lab, node)
@@ -35,20 +38,20 @@ def test_load(lab):
 
 
 def test_existing_device_found(lab):
-    for node in ("a", "b"):
-        m = wait_match(lab, node, ADDED_RE, port="rxe0/1")
-        assert (m.group("ll"), m.group("netdev")) == ("Ethernet", "eth0"), m.group(0)
-        wait_match(lab, node, HEALTH_RE, port="rxe0/1", new="UP")
+    for node in NODES:
+        m = wait_match(lab, node, ADDED_RE, port=RDMA_PORT[1])
+        assert (m.group("ll"), m.group("netdev")) == ("Ethernet", NETDEV[1]), m.group(0)
+        wait_match(lab, node, HEALTH_RE, port=RDMA_PORT[1], new="UP")
 
 
 def test_new_device_followed(lab):
-    for node in ("a", "b"):
+    for node in NODES:
         t0 = guest_now(lab, node)
         add_rxe(lab, node, 2)
-        m = wait_match(lab, node, ADDED_RE, port="rxe1/1", after=t0)
-        assert (m.group("ll"), m.group("netdev")) == ("Ethernet", "eth1"), m.group(0)
-        wait_match(lab, node, HEALTH_RE, port="rxe1/1", new="UP", after=t0)
-        assert "ACTIVE" in lab.check(node, "rdma link show rxe1/1")
+        m = wait_match(lab, node, ADDED_RE, port=RDMA_PORT[2], after=t0)
+        assert (m.group("ll"), m.group("netdev")) == ("Ethernet", NETDEV[2]), m.group(0)
+        wait_match(lab, node, HEALTH_RE, port=RDMA_PORT[2], new="UP", after=t0)
+        assert "ACTIVE" in lab.check(node, f"rdma link show {RDMA_PORT[2]}")
 
 
 def rping(lab, server_addr):
@@ -75,22 +78,22 @@ def cut_and_measure(lab, up, tap):
     t0 = guest_now(lab, "a")
     lab.link("a", 1, up)
     want = "UP" if up else "DOWN (no-carrier)"
-    m = wait_match(lab, "a", HEALTH_RE, port="rxe0/1", new=want, after=t0)
+    m = wait_match(lab, "a", HEALTH_RE, port=RDMA_PORT[1], new=want, after=t0)
     delay = float(m.group("at")) - t0
     tap.diag(f"node A NIC1 {'restored' if up else 'cut'}: rdmaip reported {want} "
              f"after {delay * 1000:.0f} ms")
     assert delay < REPORT_LIMIT_S, f"reported after {delay:.3f}s"
-    assert port_health(lab, "a", "rxe1/1") == "UP", "the other port must stay up"
+    assert port_health(lab, "a", RDMA_PORT[2]) == "UP", "the other port must stay up"
 
 
 def test_delete_and_readd(lab):
     t0 = guest_now(lab, "a")
-    lab.check("a", "rdma link del rxe1")
-    wait_match(lab, "a", REMOVED_RE, port="rxe1/1", after=t0)
+    lab.check("a", f"rdma link del {RXE[2]}")
+    wait_match(lab, "a", REMOVED_RE, port=RDMA_PORT[2], after=t0)
     add_rxe(lab, "a", 2)
-    m = wait_match(lab, "a", ADDED_RE, port="rxe1/1", after=t0)
-    assert m.group("netdev") == "eth1"
-    wait_match(lab, "a", HEALTH_RE, port="rxe1/1", new="UP", after=t0)
+    m = wait_match(lab, "a", ADDED_RE, port=RDMA_PORT[2], after=t0)
+    assert m.group("netdev") == NETDEV[2]
+    wait_match(lab, "a", HEALTH_RE, port=RDMA_PORT[2], new="UP", after=t0)
 
 
 def test_load_unload_cycles(lab, tap):
@@ -117,13 +120,13 @@ def test_load_unload_cycles(lab, tap):
     wait_match(lab, node, HEALTH_RE, port="rxe9/1", new="UP", after=t0)
     lab.check(node, "timeout 30 ip link del vleak0", timeout=60)
     wait_match(lab, node, REMOVED_RE, port="rxe9/1", after=t0)
-    for port in ("rxe0/1", "rxe1/1"):
+    for port in (RDMA_PORT[1], RDMA_PORT[2]):
         wait_match(lab, node, HEALTH_RE, port=port, new="UP", after=t0)
     # Likewise `rdma link del` waits for every ib_device reference.
     t1 = guest_now(lab, node)
-    lab.check(node, "timeout 30 rdma link del rxe1", timeout=60)
+    lab.check(node, f"timeout 30 rdma link del {RXE[2]}", timeout=60)
     add_rxe(lab, node, 2)
-    wait_match(lab, node, HEALTH_RE, port="rxe1/1", new="UP", after=t1)
+    wait_match(lab, node, HEALTH_RE, port=RDMA_PORT[2], new="UP", after=t1)
     # kmemleak reports objects unreferenced for a while; scan twice.
     time.sleep(6)
     leaks = lab.check(node, f"echo scan > {kmemleak}; sleep 1; echo scan > {kmemleak}; cat {kmemleak}")

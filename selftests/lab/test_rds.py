@@ -23,14 +23,15 @@ import os
 import sys
 import time
 
-from rdmaip_lab import run_in_lab
+from rdmaiplab.cutter import Cutter
+from rdmaiplab.group import load_peer, setup_group, setup_nodes
+from rdmaiplab.node_state import RDMA_STATE, log_node_state
+from rdmaiplab.paths import CONSUMERS
+from rdmaiplab.rds import A_ADDR, B_ADDR, RECV_LOG, SEND_LOG, received, start_rds
+from rdmaiplab.runner import run_in_lab
+from rdmaiplab.stalls import longest_gap, stall_report
+from rdmaiplab.topology import NODES
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "consumers"))
-from common import (GUEST, RDMA_STATE, Cutter, log_node_state, longest_gap,  # noqa: E402
-                    load_peer, setup_group, setup_nodes, stall_report, wait_progress)
-
-A_ADDR, B_ADDR, PORT = "10.1.0.1", "10.1.0.2", 4000
-RECV_LOG, SEND_LOG = "/tmp/rds-recv.log", "/tmp/rds-send.log"
 FAILBACK_S = 2
 DWELL_S = float(os.environ.get("RDMAIP_RDS_DWELL", "2"))
 # "Resumed at all" bound. Not 60 s: an RDS connect whose CM REQ went out
@@ -44,18 +45,13 @@ RESUME_MAX_S = float(os.environ.get("RDMAIP_RDS_RESUME_MAX", "240"))
 # Where RDS stands when traffic does not resume: its connections and
 # counters, every task with RDS in its kernel stack, then the RDMA stack.
 RDS_STATE = rf"""
-/usr/bin/python3 {GUEST}/rds_info.py --counters
+/usr/bin/python3 {CONSUMERS}/rds_info.py --counters
 for t in /proc/[0-9]*/task/*; do
   grep -q rds $t/stack 2>/dev/null || continue
   echo "task ${{t##*/}} $(cat $t/comm) $(awk '/^State/ {{print $2}}' $t/status)"
   timeout 5 cat $t/stack | sed 's/^/    /'
 done
 """ + RDMA_STATE
-
-
-def received(lab):
-    rc, out = lab.exec("a", f"wc -l < {RECV_LOG}")
-    return int(out.strip()) - 1 if rc == 0 and out.strip().isdigit() else None
 
 
 def setup(lab):
@@ -66,34 +62,13 @@ def setup(lab):
     start_rds(lab)
 
 
-def start_rds(lab):
-    """Receiver on A, sender on B. Each node's RDS connection is created by
-    its own sendmsg while B's NIC 1 is cut, so that neither is first
-    created by the handler of an incoming connect (see rds_recv.py --hello:
-    a lockdep false positive in 6.12's RDS)."""
-    for node in ("a", "b"):
-        lab.check(node, "modprobe rds_rdma")
-    lab.link("b", 1, False)
-    lab.check("a", f"(/usr/bin/python3 {GUEST}/rds_recv.py {A_ADDR} {PORT} {RECV_LOG} "
-                   f"--hello {B_ADDR} > /tmp/rds-recv.err 2>&1 &)")
-    lab.wait_for("a", f"grep -q READY {RECV_LOG}", timeout=30)
-    lab.check("b", f"(/usr/bin/python3 {GUEST}/rds_send.py {B_ADDR} {A_ADDR} {PORT} {SEND_LOG} "
-                   f"> /tmp/rds-send.err 2>&1 &)")
-    lab.wait_for("b", f"grep -q SENT {SEND_LOG}", timeout=30)
-    lab.link("b", 1, True)
-    if wait_progress(lab, lambda: received(lab), 20, timeout=60) is None:
-        raise AssertionError("no RDS messages arrived before the cuts:\n"
-                             + lab.exec("b", f"cat {SEND_LOG} /tmp/rds-send.err")[1]
-                             + lab.exec("a", f"tail {RECV_LOG}; cat /tmp/rds-recv.err")[1])
-
-
 def cuts(lab, tap, n):
     t0 = time.monotonic()
     cutter = Cutter(lab, "a", A_ADDR, "a", lambda: received(lab), dwell=DWELL_S,
                     failback_s=FAILBACK_S, log=tap.diag, resume_wait=60)
 
     def why():
-        for node in ("a", "b"):
+        for node in NODES:
             log_node_state(lab, node, RDS_STATE, tap.diag)
     cutter.cycles(n, RESUME_MAX_S, why)
     tap.diag(f"{n} cut/restore cycles in {time.monotonic() - t0:.0f}s")
@@ -145,7 +120,7 @@ def check_order(seqs, sent):
 
 def steps(tap, lab):
     n = int(os.environ.get("RDMAIP_RDS_CUTS", "5"))
-    if tap.run("setup: group g0 on A, rdmaip on B too; RDS over RDMA from B (10.1.0.2) to A (10.1.0.1, NIC 1) "
+    if tap.run(f"setup: group g0 on A, rdmaip on B too; RDS over RDMA from B ({B_ADDR}) to A ({A_ADDR}, NIC 1) "
                "flowing", setup, lab) is None and received(lab) is None:
         return
     cutter = tap.run(f"cuts: {n} cut/restore cycles of A's ports (NIC 1, and NIC 2 while it "
@@ -163,7 +138,7 @@ def steps(tap, lab):
     if cutter is not None:
         for line in stall_report(times, cutter):
             tap.diag(line)
-    for node in ("a", "b"):
+    for node in NODES:
         rc, out = lab.exec(node, "dmesg | grep -cE 'RDS/RDMA: conn .* rejected'")
         tap.diag(f"node {node}: {out.strip()} RDS connection attempts rejected by the peer")
 

@@ -37,17 +37,18 @@ import statistics
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "selftests", "lab"))
-sys.path.insert(0, os.path.join(ROOT, "selftests", "lab", "consumers"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                "selftests", "lab"))
+from rdmaiplab import nvmeof as nv, rds  # noqa: E402
+from rdmaiplab.cutter import Cutter, wait_progress  # noqa: E402
+from rdmaiplab.evidence import collect_evidence  # noqa: E402
+from rdmaiplab.group import load_peer, setup_group, setup_nodes, wait_rdma_active  # noqa: E402
+from rdmaiplab.lab import Lab  # noqa: E402
+from rdmaiplab.paths import CONSUMERS, RDMAIPCTL as R  # noqa: E402
+from rdmaiplab.stalls import attribute_stalls  # noqa: E402
+from rdmaiplab.topology import ADDR, NETDEV, NODES, PREFIX, RXE  # noqa: E402
 
-from rdmaip_lab import Lab, collect_evidence  # noqa: E402
-from common import (GUEST, R, Cutter, attribute_stalls, load_peer, setup_group,  # noqa: E402
-                    setup_nodes, wait_progress, wait_rdma_active)
-import test_nvmeof as nv  # noqa: E402
-import test_rds as rds  # noqa: E402
-
-A_ADDR = "10.1.0.1"
+A_ADDR = ADDR["a", 1]
 
 
 def log(msg):
@@ -68,7 +69,7 @@ def start_consumers(lab, tag):
     rds.start_rds(lab)
     if wait_progress(lab, lambda: rds.received(lab), 20, timeout=120) is None:
         raise RuntimeError(f"{tag}: no RDS messages arrive")
-    lab.check("a", f"bash {GUEST}/nvmet.sh up {nv.NQN} {A_ADDR} {nv.SIZE_MB}")
+    nv.target_up(lab)
     # nvme-cli does not load the transport; start_rds() cut B's NIC 1 for
     # a moment: connect once its port is back.
     lab.check("b", "modprobe nvme-rdma")
@@ -81,7 +82,7 @@ def clean_up(lab):
     """Whatever a failed setup left running, gone: the next one starts clean."""
     lab.exec("b", "pkill -x fio; pkill -f '[r]ds_send.py'; pkill -f '[i]ostat.py'; true")
     lab.exec("b", f"nvme disconnect -n {nv.NQN}; true", timeout=120)
-    lab.exec("a", f"pkill -f '[r]ds_recv.py'; bash {GUEST}/nvmet.sh down {nv.NQN}; true")
+    lab.exec("a", f"pkill -f '[r]ds_recv.py'; bash {CONSUMERS}/nvmet.sh down {nv.NQN}; true")
 
 
 def stop_consumers(lab, tag):
@@ -96,7 +97,7 @@ def stop_consumers(lab, tag):
     msgs = [float(l.split()[1]) for l in lab.check("a", f"cat {rds.RECV_LOG}", timeout=120).splitlines()
             if l.split()[0].isdigit()]
     lab.exec("b", f"nvme disconnect -n {nv.NQN}", timeout=120)
-    lab.exec("a", f"bash {GUEST}/nvmet.sh down {nv.NQN}")
+    lab.exec("a", f"bash {CONSUMERS}/nvmet.sh down {nv.NQN}")
     lab.exec("b", "pkill -f '[r]ds_send.py'")
     lab.exec("a", "pkill -f '[r]ds_recv.py'")
     return msgs, io
@@ -129,13 +130,14 @@ def run_setup(lab, name, rounds, hold, managed):
 def setup_bond(lab):
     lab.exec("b", "rmmod rdmaip; true")
     lab.exec("a", f"pkill -x rdmaipctl; {R} group del g0; rmmod rdmaip; "
-                  "rdma link del rxe0; rdma link del rxe1; true")
-    lab.check("a", "modprobe bonding max_bonds=0 && ip addr flush dev eth0 && ip addr flush dev eth1 && "
+                  f"rdma link del {RXE[1]}; rdma link del {RXE[2]}; true")
+    e1, e2 = NETDEV[1], NETDEV[2]
+    lab.check("a", f"modprobe bonding max_bonds=0 && ip addr flush dev {e1} && ip addr flush dev {e2} && "
                    "ip link add bond0 type bond mode active-backup miimon 100 && "
-                   "ip link set eth0 down && ip link set eth1 down && "
-                   "ip link set eth0 master bond0 && ip link set eth1 master bond0 && "
-                   "ip link set bond0 up && echo eth0 > /sys/class/net/bond0/bonding/active_slave && "
-                   f"ip addr add {A_ADDR}/24 dev bond0 && rdma link add rxe2 type rxe netdev bond0")
+                   f"ip link set {e1} down && ip link set {e2} down && "
+                   f"ip link set {e1} master bond0 && ip link set {e2} master bond0 && "
+                   f"ip link set bond0 up && echo {e1} > /sys/class/net/bond0/bonding/active_slave && "
+                   f"ip addr add {A_ADDR}/{PREFIX} dev bond0 && rdma link add rxe2 type rxe netdev bond0")
     lab.wait_for("a", "rdma link show rxe2/1 | grep -q 'state ACTIVE'", timeout=30)
 
 
@@ -188,7 +190,7 @@ def main():
                 continue
             for consumer, stalls in res.items():
                 results.append(((consumer, name), stalls))
-        problems = {n: lab.kernel_problems(n) for n in ("a", "b")}
+        problems = {n: lab.kernel_problems(n) for n in NODES}
     results.sort(key=lambda r: r[0][0], reverse=True)
     summary(results, args.hold)
     print(f"\nbench took {time.monotonic() - t0:.0f}s")

@@ -63,22 +63,23 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SELF = os.path.abspath(__file__)
-R = os.path.join(ROOT, "target", "debug", "rdmaipctl")
-ADDR = "10.1.0.1"
+# Host and guests share the repository: the lab's library and helpers are
+# importable on both sides (in the guests, only what imports nothing heavy).
+sys.path.insert(0, os.path.join(ROOT, "selftests", "lab"))
+from librdmacm import RdmaCm  # noqa: E402
+from rdmaiplab.paths import RDMAIPCTL as R  # noqa: E402
+from rdmaiplab.topology import ADDR as LAB_ADDR, NETDEV, NODES, RDMA_PORT, RXE  # noqa: E402
+
+ADDR = LAB_ADDR["a", 1]
 CM_PORT = 7174         # node A's RDMA CM server
 UDP_PORT = 7175        # clock offset responder on both nodes
-B_ADDR = "10.1.0.2"
+B_ADDR = LAB_ADDR["b", 1]
 HOST_ADDR = "10.1.0.254"  # the host, on switch 1, while it measures clock offsets
 GUEST_PY = f"/usr/bin/python3 {SELF} --guest"
 # The non-zero, non-link-local GIDs of every RDMA port (diagnostics; one
 # process: a loop over the 1024 GID files took over a minute under TCG).
 GIDS = ("grep -H -v -e '^0000:0000:0000:0000:0000:0000:0000:0000' -e '^fe80' "
         "/sys/class/infiniband/*/ports/*/gids/* 2>/dev/null")
-
-# Host and guests share the repository: the lab's helpers are importable on
-# both sides.
-sys.path.insert(0, os.path.join(ROOT, "selftests", "lab"))
-from librdmacm import RdmaCm  # noqa: E402
 
 
 # ---------------------------------------------------------------------------
@@ -337,9 +338,9 @@ class Bench:
         print(f"bench: {msg}", flush=True)
 
     def evidence(self, why):
-        """A failed round: both nodes' state and logs (rdmaip_lab's
+        """A failed round: both nodes' state and logs (rdmaiplab's
         collect_evidence), the lab's run directory kept."""
-        from rdmaip_lab import collect_evidence
+        from rdmaiplab.evidence import collect_evidence
         try:
             collect_evidence(self.lab, why=why)
         except Exception as e:
@@ -355,11 +356,11 @@ class Bench:
     # ---- node setup --------------------------------------------------------
 
     def start_common(self):
-        from rdmaip_lab import setup_nic
-        for node in ("a", "b"):
+        from rdmaiplab.nodes import setup_nic
+        for node in NODES:
             setup_nic(self.lab, node, 1)
             setup_nic(self.lab, node, 2)
-        for node in ("a", "b"):
+        for node in NODES:
             spawn(self.lab, node, f"{GUEST_PY} udp-echo {UDP_PORT}", "/tmp/udp-echo.log")
 
     def start_server(self):
@@ -407,23 +408,26 @@ class Bench:
         return offs
 
     def setup_rdmaip(self):
-        from rdmaip_lab import HEALTH_RE, load_rdmaip, wait_match
+        from rdmaiplab.kernel_log import HEALTH_RE, wait_match
+        from rdmaiplab.monitor import load_rdmaip
         load_rdmaip(self.lab, "a")
-        for port in ("rxe0/1", "rxe1/1"):
+        for port in RDMA_PORT.values():
             wait_match(self.lab, "a", HEALTH_RE, port=port, new="UP", timeout=60)
-        self.lab.check("a", f"{R} group add g0 failback-delay 1s && {R} port add rxe0/1 rxe1/1 group g0")
+        self.lab.check("a", f"{R} group add g0 failback-delay 1s && "
+                            f"{R} port add {RDMA_PORT[1]} {RDMA_PORT[2]} group g0")
         self.monitor_pid = spawn(self.lab, "a", f"{R} -j monitor", "/tmp/monitor.json")
 
     def teardown_rdmaip(self):
         kill(self.lab, "a", self.monitor_pid)
-        self.lab.check("a", f"{R} group del g0 && rmmod rdmaip && rdma link del rxe0 && rdma link del rxe1")
+        self.lab.check("a", f"{R} group del g0 && rmmod rdmaip && rdma link del {RXE[1]} && rdma link del {RXE[2]}")
 
     def setup_bond(self, miimon):
-        self.lab.check("a", "modprobe bonding max_bonds=0 && ip addr flush dev eth0 && ip addr flush dev eth1 && "
+        self.lab.check("a", "modprobe bonding max_bonds=0 && "
+                       f"ip addr flush dev {NETDEV[1]} && ip addr flush dev {NETDEV[2]} && "
                        f"ip link add bond0 type bond mode active-backup miimon {miimon} && "
-                       "ip link set eth0 down && ip link set eth1 down && "
-                       "ip link set eth0 master bond0 && ip link set eth1 master bond0 && "
-                       "ip link set bond0 up && echo eth0 > /sys/class/net/bond0/bonding/active_slave && "
+                       f"ip link set {NETDEV[1]} down && ip link set {NETDEV[2]} down && "
+                       f"ip link set {NETDEV[1]} master bond0 && ip link set {NETDEV[2]} master bond0 && "
+                       f"ip link set bond0 up && echo {NETDEV[1]} > /sys/class/net/bond0/bonding/active_slave && "
                        f"ip addr add {ADDR}/24 dev bond0 && rdma link add rxe2 type rxe netdev bond0")
         self.wait(lambda: "ACTIVE" in self.lab.check("a", "rdma link show rxe2/1"), 60, "rxe2 not ACTIVE")
 
@@ -507,7 +511,7 @@ class Bench:
         self.notes.append(f"no new connection within {timeout}s of a cut; attempts since: {why}; "
                           "node A's server: " + self.diag("a", "tail -1 /tmp/cm-server.log")
                           + "\nnode A's RoCE GIDs (non-zero): " + self.diag("a", GIDS)
-                          + "\nnode B's neighbours: " + self.diag("b", "ip neigh show dev eth0")
+                          + "\nnode B's neighbours: " + self.diag("b", f"ip neigh show dev {NETDEV[1]}")
                           + "\nswitch ports of node A's MAC 52:54:00:0a:01:01: "
                           + "; ".join(line for line in fdb.splitlines() if "52:54:00:0a:01:01" in line))
         self.log(self.notes[-1])
@@ -533,7 +537,7 @@ class Bench:
             if any(e.get("event") == "addr-moved" and e.get("addr") == ADDR for e in evs):
                 break
             time.sleep(0.5)
-        down = [e for e in evs if e.get("event") == "port-down" and e.get("port") == "rxe0/1"]
+        down = [e for e in evs if e.get("event") == "port-down" and e.get("port") == RDMA_PORT[1]]
         moved = [e for e in evs if e.get("event") == "addr-moved" and e.get("addr") == ADDR]
         t0a = t0 + self.off["a"]
         res["detect"] = down[0]["time_ns"] / 1e9 - t0a if down else None
@@ -541,9 +545,9 @@ class Bench:
         self.lab.link("a", 1, True)
         # Home again (failback delay 1 s) before the next round.
         try:
-            self.wait(lambda: ADDR in self.lab.check("a", "ip -br addr show dev eth0"), 60, "")
+            self.wait(lambda: ADDR in self.lab.check("a", f"ip -br addr show dev {NETDEV[1]}"), 60, "")
         except AssertionError:
-            raise NotRestored(res, f"rdmaip: {ADDR} not back on eth0 within 60 s of the restore "
+            raise NotRestored(res, f"rdmaip: {ADDR} not back on {NETDEV[1]} within 60 s of the restore "
                               "(failback delay 1 s):\n" + self.diag(
                                   "a", f"{R} addr show; {R} -d port show; dmesg | grep rdmaip: | tail -4"))
         return res
@@ -560,9 +564,10 @@ class Bench:
                 t, _, msg = line.partition(" ")
                 if float(t) < t0a - 1:
                     continue
-                if res["detect"] is None and re.search(r"\(slave eth0\): link status definitely down", msg):
+                if res["detect"] is None and re.search(rf"\(slave {NETDEV[1]}\): link status definitely down", msg):
                     res["detect"] = float(t) - t0a
-                if res["live"] is None and re.search(r"\(slave eth1\): making interface the new active one", msg):
+                if res["live"] is None and re.search(rf"\(slave {NETDEV[2]}\): making interface the new active one",
+                                                     msg):
                     res["live"] = float(t) - t0a
             time.sleep(0.5)
         if res["live"] is None:
@@ -571,18 +576,19 @@ class Bench:
         self.lab.link("a", 1, True)
         try:
             self.wait(lambda: "MII Status: up" in self.lab.check(
-                "a", "grep -A1 'Slave Interface: eth0' /proc/net/bonding/bond0"), 60, "")
-            self.lab.check("a", "echo eth0 > /sys/class/net/bond0/bonding/active_slave")
-            self.wait(lambda: "Currently Active Slave: eth0" in self.lab.check("a", "cat /proc/net/bonding/bond0"),
+                "a", f"grep -A1 'Slave Interface: {NETDEV[1]}' /proc/net/bonding/bond0"), 60, "")
+            self.lab.check("a", f"echo {NETDEV[1]} > /sys/class/net/bond0/bonding/active_slave")
+            self.wait(lambda: f"Currently Active Slave: {NETDEV[1]}"
+                      in self.lab.check("a", "cat /proc/net/bonding/bond0"),
                       30, "")
             # The switches must learn that the bond's MAC is behind NIC 1
             # again. Seen: after this manual switch back, sw1/sw2 kept it
             # on NIC 2 (no announcement went out through eth0), so B's
             # frames went to the backup slave, which drops them, and no
             # connection worked for minutes. Send something from A.
-            self.lab.exec("a", "for i in 1 2 3; do echo x > /dev/udp/10.1.0.2/9; sleep 0.2; done")
+            self.lab.exec("a", f"for i in 1 2 3; do echo x > /dev/udp/{B_ADDR}/9; sleep 0.2; done")
         except AssertionError:
-            raise NotRestored(res, "bonding: eth0 not back as the active slave:\n"
+            raise NotRestored(res, f"bonding: {NETDEV[1]} not back as the active slave:\n"
                               + self.diag("a", "cat /proc/net/bonding/bond0"))
         return res
 
@@ -637,7 +643,7 @@ def main():
                     help="seconds after which an attempt is given up (default 3)")
     args = ap.parse_args()
 
-    from rdmaip_lab import Lab
+    from rdmaiplab.lab import Lab
 
     started = time.monotonic()
     results = {}
@@ -652,7 +658,7 @@ def main():
             name = f"bonding active-backup miimon={miimon}"
             results[name] = b.run_setup(name, b.round_bond)
             b.teardown_bond()
-        problems = {n: lab.kernel_problems(n) for n in ("a", "b")}
+        problems = {n: lab.kernel_problems(n) for n in NODES}
 
     print(f"\nFailover after cutting node A's NIC 1: ms from the cut, median [min-max] "
           f"of {args.rounds} rounds (QEMU TCG lab)\n")
@@ -662,7 +668,7 @@ def main():
         print(f"{name:38} {fmt([r['detect'] for r in rounds]):>16} "
               f"{fmt([r['live'] for r in rounds]):>16} {fmt([r['conn'] for r in rounds]):>18}")
     rtts = [r for _, offs in b.offsets for _, r in offs.values()]
-    drift = {n: [offs[n][0] for _, offs in b.offsets] for n in ("a", "b")}
+    drift = {n: [offs[n][0] for _, offs in b.offsets] for n in NODES}
     print(f"""
 detect: rdmaip port-down event / bonding "link status definitely down" (eth0);
 live:   rdmaip addr-moved event / bonding "making interface the new active one";

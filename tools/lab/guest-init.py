@@ -1,6 +1,6 @@
 #!/usr/bin/python3 -S
 # SPDX-License-Identifier: GPL-2.0
-"""PID 1 of an rdmaip lab VM (started by tools/lab/lab.py; see there).
+"""PID 1 of an rdmaip lab VM (started by selftests/lab/rdmaiplab/qemu.py; see there).
 
 The root filesystem is the host's / over virtio-9p, read-only, so this file,
 the repository and every host tool are visible at their host paths.

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Command agent of an rdmaip lab VM, forked by guest-init.py (PID 1).
 
-Talks to the host (tools/lab/lab.py) over the virtio-serial port named "ctl",
-one line per message, ASCII only:
+Talks to the host (selftests/lab/rdmaiplab/qemu.py) over the virtio-serial
+port named "ctl", one line per message, ASCII only:
 
   guest -> host  READY [<base64 of setup errors>]      once, when listening
   host -> guest  <id> <timeout seconds, 0 = none> <base64 of a bash command>

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Smoke test of the two-node lab itself (not of rdmaip), TAP output.
+"""Smoke test of the two-node lab itself (not of rdmaip), KTAP output.
 
 Boots both nodes, puts an rxe device on each NIC, runs rping between the nodes
 over each switch, cuts and restores links through QMP and checks that rxe
@@ -14,30 +14,26 @@ import signal
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lab import NODES, Lab, mac  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                "selftests", "lab"))
+from rdmaiplab.ktap import Tap  # noqa: E402
+from rdmaiplab.lab import Lab  # noqa: E402
+from rdmaiplab.topology import ADDR, NETDEV, NODES, PREFIX, RDMA_PORT, RXE, mac  # noqa: E402
 
-ADDR = {("a", 1): "10.1.0.1", ("b", 1): "10.1.0.2",
-        ("a", 2): "10.2.0.1", ("b", 2): "10.2.0.2"}
-
-results = []
+KTAP = None  # the Tap, made in main()
 
 
 def tap(name, fn):
-    """Run one test; print its TAP line (and diagnostics) at once."""
-    n = len(results) + 1
+    """Run one test; print its KTAP line (and diagnostics) at once."""
     t0 = time.monotonic()
     try:
         note = fn()
         ok = True
     except Exception as e:  # a test failure, whatever its type
         ok, note = False, f"{type(e).__name__}: {e}"
-    took = time.monotonic() - t0
-    results.append(ok)
-    print(f"{'ok' if ok else 'not ok'} {n} - {name} ({took:.1f}s)", flush=True)
+    KTAP.ok(ok, f"{name} ({time.monotonic() - t0:.1f}s)")
     if note:
-        for line in str(note).splitlines():
-            print(f"# {line}", flush=True)
+        KTAP.diag(note)
     return ok
 
 
@@ -63,8 +59,7 @@ def run_tests(lab):
         return " ".join(f"{n}: {lab.boot_seconds(n):.1f}s" for n in NODES)
     if not tap(TESTS[0], boot):
         for name in TESTS[1:]:
-            results.append(False)
-            print(f"not ok {len(results)} - {name} # lab did not boot", flush=True)
+            KTAP.ok(False, name, "the lab did not boot")
         return
 
     def nics():
@@ -97,10 +92,10 @@ def run_tests(lab):
 
     def setup():
         for node in NODES:
-            lab.check(node, "rdma link add rxe0 type rxe netdev eth0 && "
-                            "rdma link add rxe1 type rxe netdev eth1 && "
-                            f"ip addr add {ADDR[node, 1]}/24 dev eth0 && "
-                            f"ip addr add {ADDR[node, 2]}/24 dev eth1")
+            lab.check(node, f"rdma link add {RXE[1]} type rxe netdev {NETDEV[1]} && "
+                            f"rdma link add {RXE[2]} type rxe netdev {NETDEV[2]} && "
+                            f"ip addr add {ADDR[node, 1]}/{PREFIX} dev {NETDEV[1]} && "
+                            f"ip addr add {ADDR[node, 2]}/{PREFIX} dev {NETDEV[2]}")
     tap(TESTS[3], setup)
 
     def active():
@@ -128,24 +123,24 @@ def run_tests(lab):
 
     def cut():
         lab.link("a", 1, False)
-        t = lab.wait_for("a", "rdma link show rxe0/1 | grep -q 'state DOWN'", 3)
+        t = lab.wait_for("a", f"rdma link show {RDMA_PORT[1]} | grep -q 'state DOWN'", 3)
         return f"DOWN {t:.2f}s after the guest started looking"
     tap(TESTS[7], cut)
 
     def restore():
         lab.link("a", 1, True)
-        t = lab.wait_for("a", "rdma link show rxe0/1 | grep -q 'state ACTIVE'", 3)
+        t = lab.wait_for("a", f"rdma link show {RDMA_PORT[1]} | grep -q 'state ACTIVE'", 3)
         return f"ACTIVE after {t:.2f}s"
     tap(TESTS[8], restore)
 
     def switch2():
         lab.switch(2, False)
         for node in NODES:
-            lab.wait_for(node, "rdma link show rxe1/1 | grep -q 'state DOWN'", 3)
-            lab.check(node, "rdma link show rxe0/1 | grep -q 'state ACTIVE'")
+            lab.wait_for(node, f"rdma link show {RDMA_PORT[2]} | grep -q 'state DOWN'", 3)
+            lab.check(node, f"rdma link show {RDMA_PORT[1]} | grep -q 'state ACTIVE'")
         lab.switch(2, True)
         for node in NODES:
-            lab.wait_for(node, "rdma link show rxe1/1 | grep -q 'state ACTIVE'", 3)
+            lab.wait_for(node, f"rdma link show {RDMA_PORT[2]} | grep -q 'state ACTIVE'", 3)
     tap(TESTS[9], switch2)
 
     def trunk():
@@ -153,8 +148,8 @@ def run_tests(lab):
         # eth1 answers ARP for it, so A/eth0 reaches it through the trunk only.
         # (No ping on the host. A TCP connect to a closed port answers
         # "refused" if B got it, "no route" if ARP failed.)
-        lab.check("b", "ip addr add 10.1.0.12/32 dev eth1")
-        probe = ("ip neigh flush dev eth0; "
+        lab.check("b", f"ip addr add 10.1.0.12/32 dev {NETDEV[2]}")
+        probe = (f"ip neigh flush dev {NETDEV[1]}; "
                  "timeout 10 bash -c 'exec 3<>/dev/tcp/10.1.0.12/9' 2>&1 | grep -q refused")
         try:
             lab.check("a", probe)
@@ -166,7 +161,7 @@ def run_tests(lab):
             lab.check("a", probe)
         finally:
             lab.trunk(True)
-            lab.exec("b", "ip addr del 10.1.0.12/32 dev eth1")
+            lab.exec("b", f"ip addr del 10.1.0.12/32 dev {NETDEV[2]}")
     tap(TESTS[10], trunk)
 
     def clean():
@@ -179,21 +174,20 @@ def run_tests(lab):
 def main():
     # SIGTERM unwinds like Ctrl-C, so the lab is torn down.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    print("TAP version 13")
-    print(f"1..{len(TESTS)}", flush=True)
+    global KTAP
+    KTAP = Tap(planned=len(TESTS))
     start = time.monotonic()
     lab = Lab()
     try:
         run_tests(lab)
     except KeyboardInterrupt:
-        print("# interrupted", flush=True)
+        KTAP.diag("interrupted")
     finally:
-        passed = sum(results)
-        lab.failed = passed < len(TESTS)
+        lab.failed = KTAP.passed < len(TESTS)
         lab.close()
-        print(f"# total {time.monotonic() - start:.1f}s")
-        print(f"{passed} passed, {len(TESTS) - passed} failed", flush=True)
-    return 0 if passed == len(TESTS) else 1
+        KTAP.diag(f"total {time.monotonic() - start:.1f}s")
+        rc = KTAP.finish()
+    return rc
 
 
 if __name__ == "__main__":

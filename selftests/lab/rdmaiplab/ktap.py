@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
-"""KTAP output for rdmaip's selftests.
+"""KTAP (version 1) output for rdmaip's lab tests.
 
-Prints ``TAP version 13``, one ``ok``/``not ok`` line per test with the
-diagnostics of a failure as ``#`` lines, and ends with the summary line
-``N passed, N failed`` that CI reads.
+Prints ``KTAP version 1``, the plan ``1..N`` (first if the count is
+known, else after the last result), one ``ok``/``not ok`` line per test
+with the diagnostics of a failure as ``#`` lines, then kselftest's totals
+line ``# Totals: pass:P fail:F xfail:0 xpass:0 skip:S error:0`` and last
+the summary line ``N passed, N failed`` (``, N skipped`` if any) that
+selftests/run.sh and soak.sh read.
 
 ``on_fail``, if set, is called with a failed test's name right after its
 ``not ok`` line and diagnostics (the lab tests print their evidence there);
@@ -25,7 +28,7 @@ class Tap:
         self.planned = planned
         self.on_fail = None
         self._in_on_fail = False
-        self._print("TAP version 13")
+        self._print("KTAP version 1")
         if planned is not None:
             self._print(f"1..{planned}")
 
@@ -84,6 +87,8 @@ class Tap:
         elif self.n != self.planned:
             self.failed += self.planned - self.n if self.planned > self.n else 0
             self.diag(f"planned {self.planned} tests, ran {self.n}")
+        self._print(f"# Totals: pass:{self.passed} fail:{self.failed} xfail:0 xpass:0 "
+                    f"skip:{self.skipped} error:0")
         summary = f"{self.passed} passed, {self.failed} failed"
         if self.skipped:
             summary += f", {self.skipped} skipped"

@@ -1,100 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Host-side helpers shared by the consumer tests (test_rds.py,
-test_nvmeof.py) and tools/bench/consumers.py: an rdmaip group on a node,
-waiting for addresses, a cut/restore cycle, and per-cut stalls computed
-from a consumer's progress timestamps. (The other files in this directory
-run inside the guests.)"""
+"""Cut/restore cycles of a node's NICs around a moving address, while a
+consumer makes progress; when each cut and restore happened."""
 
-import os
-import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-
-from rdmaip_lab import NETDEV, RDMAIPCTL, RXE, guest_now, load_rdmaip, setup_nic  # noqa: E402
-
-R = RDMAIPCTL
-GUEST = HERE  # the repository is shared into the guests at its own path
-
-
-# What a node's RDMA stack looks like when a consumer's traffic does not
-# come back (a bash snippet; each reader bounded, a wedged one must not hide
-# the rest): QPs with their states (QP1 carries the CM's MADs), rxe's
-# counters, the CM's per-message counters, the GIDs in use, addresses,
-# neighbours, the log.
-RDMA_STATE = r"""
-timeout 10 rdma resource show qp
-timeout 10 rdma resource show cm_id
-timeout 10 rdma statistic show
-for d in /sys/class/infiniband/*/ports/1; do
-  for c in cm_tx_msgs cm_tx_retries cm_tx_duplicates cm_rx_msgs cm_rx_duplicates; do
-    echo "${d#/sys/class/infiniband/} $c: $(cd $d/$c 2>/dev/null && grep -H . * | grep -v ':0$' | tr '\n' ' ')"
-  done
-done
-grep -H -v -e '^0000:0000:0000:0000:0000:0000:0000:0000' -e '^fe80' \
-  /sys/class/infiniband/*/ports/1/gids/* 2>/dev/null
-ip -br addr; ip neigh show
-dmesg | tail -n 30
-"""
-
-
-def log_node_state(lab, node, script, log):
-    """Runs a diagnostic snippet on ``node`` and logs its output."""
-    rc, out = lab.exec(node, script, timeout=120)
-    log(f"node {node}:")
-    for line in out.splitlines() + ([f"(rc {rc})"] if rc else []):
-        log("  " + line)
-
-
-def setup_nodes(lab):
-    """Both NICs of both nodes addressed, with an rxe device on each."""
-    for node in ("a", "b"):
-        setup_nic(lab, node, 1)
-        setup_nic(lab, node, 2)
-
-
-def load_peer(lab, node):
-    """Loads rdmaip on ``node`` (with its monitor log) unless it is loaded:
-    with no group, it still tells the node's rdma_cm ids when a peer's
-    address moves (peer notification)."""
-    if lab.exec(node, "test -d /sys/module/rdmaip")[0] != 0:
-        load_rdmaip(lab, node)
-
-
-def setup_group(lab, node, failback_s=2, hold_down_max_s=4):
-    """Loads rdmaip on ``node`` (with its monitor log) unless it is loaded,
-    and groups its two ports as g0."""
-    load_peer(lab, node)
-    for nic in (1, 2):
-        wait_rdma_active(lab, node, nic)
-    # The module sees the ports come up asynchronously: retry the join.
-    lab.wait_for(node, f"{R} group show g0 >/dev/null 2>&1 || {R} group add g0 "
-                 f"failback-delay {failback_s}s hold-down-max {hold_down_max_s}s", timeout=20)
-    lab.wait_for(node, f"{R} port add rxe0/1 rxe1/1 group g0", timeout=20, interval=0.5)
-
-
-def wait_rdma_active(lab, node, nic, timeout=30):
-    return lab.wait_for(node, f"rdma link show {RXE[nic]}/1 | grep -q 'state ACTIVE'", timeout=timeout)
-
-
-def wait_port_up(lab, node, nic, timeout=30):
-    """Waits until rdmaip reports the node's port on NIC ``nic`` up."""
-    return lab.wait_for(node, f"{R} port show {RXE[nic]}/1 | grep -q 'state up'", timeout=timeout)
-
-
-def wait_addr(lab, node, nic, addr, timeout=30):
-    """Waits until ``addr`` is on the node's NIC ``nic``; returns the seconds
-    that took (measured in the guest)."""
-    return lab.wait_for(node, f"ip -br -4 addr show dev {NETDEV[nic]} | grep -qw '{addr}'",
-                        timeout=timeout, interval=0.05)
-
-
-def addr_nic(lab, node, addr):
-    for nic in (1, 2):
-        if lab.exec(node, f"ip -br -4 addr show dev {NETDEV[nic]} | grep -qw '{addr}'")[0] == 0:
-            return nic
-    return None
+from .group import addr_nic, wait_addr, wait_port_up
+from .nodes import guest_now
+from .paths import RDMAIPCTL as R
 
 
 def wait_progress(lab, progress, since, timeout=60):
@@ -251,63 +163,3 @@ class Cutter:
             if not self.after_cycle(i, timeout=timeout):
                 on_fail()
                 raise AssertionError(f"cut {i}: traffic did not flow steadily again within {timeout:g}s")
-
-
-def attribute_stalls(times, events, end, slack=0.5):
-    """Per event, the longest pause in ``times`` (sorted progress timestamps)
-    that it caused. A pause (gap between consecutive progress timestamps)
-    is put down to the last event before it began (allowing ``slack``
-    seconds for what was already in flight when the event was marked), so
-    a pause that began with a cut and lasted past the restore counts for
-    the cut, and one that began seconds after a restore (the failback
-    moving the address) for the restore. Returns [(label, t, stall
-    seconds or None, first progress after the event in seconds or None)];
-    gaps ending after ``end`` are cut there."""
-    import bisect
-    evs = sorted(events)
-    starts = [t for t, _ in evs]
-    best = [None] * len(evs)
-    for a, b in zip(times, times[1:]):
-        i = bisect.bisect_right(starts, a + slack) - 1
-        if i < 0:
-            continue
-        g = min(b, end) - a
-        if best[i] is None or g > best[i]:
-            best[i] = g
-    if times:  # a pause still going on at the end
-        i = bisect.bisect_right(starts, times[-1] + slack) - 1
-        if i >= 0 and end - times[-1] > (best[i] or 0):
-            best[i] = end - times[-1]
-    out = []
-    for i, (t, label) in enumerate(evs):
-        j = bisect.bisect_right(times, t)
-        resumed = times[j] - t if j < len(times) else None
-        out.append((label, t, best[i], resumed))
-    return out
-
-
-def longest_gap(times):
-    if len(times) < 2:
-        return 0.0, None
-    g, at = max((b - a, a) for a, b in zip(times, times[1:]))
-    return g, at
-
-
-def fmt_s(x):
-    return "-" if x is None else f"{x:.2f}s"
-
-
-def stall_report(times, cutter):
-    """Lines for the TAP diagnostics: each cut's and restore's stall in the
-    progress timestamps ``times``, their medians and maxima, and the
-    cutter's notes."""
-    stalls = attribute_stalls(times, cutter.events, times[-1] if times else 0)
-    lines = [f"{label:24} stall {fmt_s(stall):>8}  first progress after {fmt_s(resumed)}"
-             for label, _t, stall, resumed in stalls]
-    cut = sorted(s for l, _, s, _ in stalls if s is not None and ":nic" in l)
-    back = sorted(s for l, _, s, _ in stalls if s is not None and ":restore" in l)
-    if cut:
-        lines.append(f"stall per cut: median {fmt_s(cut[len(cut) // 2])}, max {fmt_s(cut[-1])}; "
-                     f"per restore (failback): median {fmt_s(back[len(back) // 2] if back else None)}, "
-                     f"max {fmt_s(back[-1] if back else None)}")
-    return lines + cutter.notes
