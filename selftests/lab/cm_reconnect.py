@@ -13,7 +13,9 @@ real consumer does.
     cm_reconnect.py client SRC DST PORT
         Connects from SRC to DST:PORT; on RDMA_CM_EVENT_ADDR_CHANGE,
         DISCONNECTED or any error it tears the connection down and connects
-        again at once.
+        again at once. Events named in $CM_IGNORE (space-separated) are
+        logged but do not end the connection (as nvme-rdma ignores
+        UNREACHABLE on a live queue).
 
 Every line of output is "<epoch seconds> <what>", flushed at once:
 "event NAME", "connected", "connect-failed NAME", "listening".
@@ -28,6 +30,7 @@ from librdmacm import RdmaCm
 TIMEOUT_MS = 2000
 # Events after which a connection is gone (the client connects again).
 ENDED = ("ADDR_CHANGE", "DISCONNECTED", "DEVICE_REMOVAL", "UNREACHABLE", "CONNECT_ERROR")
+IGNORED = os.environ.get("CM_IGNORE", "").split()
 
 
 def say(what):
@@ -108,7 +111,7 @@ def client(src, dst, port):
             if got != cid:
                 continue
             say(f"event {name} {status}")
-            if name in ENDED:
+            if name in ENDED and name not in IGNORED:
                 if name == "ADDR_CHANGE":
                     cm.lib.rdma_disconnect(cid)
                 cm.destroy(cid, False)

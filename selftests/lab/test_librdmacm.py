@@ -9,7 +9,10 @@ the control. Cutting NIC 1 must give the first client exactly one
 RDMA_CM_EVENT_ADDR_CHANGE, after which it reconnects from the same address,
 now over NIC 2's RDMA device; the control hears nothing. Failback does the
 same in the other direction. A listener on the moved address gets its
-ADDR_CHANGE too.
+ADDR_CHANGE too. Node B runs rdmaip with no group: its client connected to
+A's moving address (through a wildcard listener on A) gets exactly one
+ADDR_CHANGE per move from B's peer notification, and reconnects; it
+ignores rdma_cm's own UNREACHABLE, as nvme-rdma does.
 
 (Device removal is tested with kernel ids in test_cm.py: a librdmacm process
 keeps every RDMA device open through uverbs, and rxe cannot disassociate
@@ -23,6 +26,7 @@ import time
 
 from rdmaiplab import failover as fo
 from rdmaiplab.kernel_log import HEALTH_RE, wait_match
+from rdmaiplab.monitor import load_rdmaip
 from rdmaiplab.nodes import guest_now
 from rdmaiplab.paths import LAB_TESTS, RDMAIPCTL as R
 from rdmaiplab.runner import run_in_lab
@@ -30,6 +34,9 @@ from rdmaiplab.topology import ADDR, RDMA_PORT
 
 CLIENT = os.path.join(LAB_TESTS, "cm_reconnect.py")
 PORT = 7471
+# A's wildcard listener, for B's client: unlike a listener bound to the
+# moving address, it follows the address to NIC 2's device.
+WILD_PORT = 7472
 # Each client talks to B's address on its own subnet.
 MOVING, STAYING = ADDR["a", 1], ADDR["a", 2]
 PEER = {MOVING: ADDR["b", 1], STAYING: ADDR["b", 2]}
@@ -82,6 +89,12 @@ def setup(lab):
     start(lab, "a", "staying", "client", STAYING, PEER[STAYING], str(PORT))
     wait_line(lab, "a", "moving", "connected", 0)
     wait_line(lab, "a", "staying", "connected", 0)
+    load_rdmaip(lab, "b")
+    start(lab, "a", "wild", "server", "0.0.0.0", str(WILD_PORT))
+    wait_line(lab, "a", "wild", "listening", 0)
+    lab.check("b", f"(CM_IGNORE=UNREACHABLE stdbuf -oL python3 {CLIENT} client {ADDR['b', 1]} {MOVING} "
+                   f"{WILD_PORT} > /tmp/peer.log 2>&1 &)")
+    wait_line(lab, "b", "peer", "connected", 0)
     assert cm_id_link(lab, MOVING) == RDMA_PORT[1], lab.check("a", "rdma resource show cm_id")
 
 
@@ -89,7 +102,7 @@ def moved_and_reconnected(lab, tap, up, want_link, what, action=None):
     """Runs `action` (default: cut or restore NIC 1), then checks that the
     moving client alone heard one ADDR_CHANGE and reconnected over
     `want_link`."""
-    t0 = guest_now(lab, "a")
+    t0, t0_b = guest_now(lab, "a"), guest_now(lab, "b")
     if action is None:
         lab.link("a", 1, up)
     else:
@@ -107,6 +120,13 @@ def moved_and_reconnected(lab, tap, up, want_link, what, action=None):
     assert count(lab, "a", "moving", "event ADDR_CHANGE", t0) == 1, log_lines(lab, "a", "moving")
     assert count(lab, "a", "staying", "event", t0) == 0, log_lines(lab, "a", "staying")
     assert count(lab, "a", "listener", "event ADDR_CHANGE", t0) == 1, log_lines(lab, "a", "listener")
+    # B, the peer: one ADDR_CHANGE for its connection to the moved
+    # address, then a new connection.
+    t_peer = wait_line(lab, "b", "peer", "event ADDR_CHANGE", t0_b)
+    wait_line(lab, "b", "peer", "connected", t_peer)
+    tap.diag(f"{what}: B's client told {t_peer - t0_b:.2f}s after the {what} began")
+    time.sleep(1)
+    assert count(lab, "b", "peer", "event ADDR_CHANGE", t0_b) == 1, log_lines(lab, "b", "peer")
 
 
 def test_failover(lab, tap):
