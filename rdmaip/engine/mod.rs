@@ -176,8 +176,8 @@ impl Engine {
         let mut group_events = KVec::new();
         self.plan_all(now, mode, &mut moves, &mut group_events);
         let next_announce = self.carry_out(&moves, now);
-        for (name, up) in group_events.iter() {
-            move_report::group_state(name, *up);
+        for event in group_events.iter() {
+            move_report::group_state(event);
         }
         if mode == Mode::Unload {
             return None;

@@ -6,11 +6,11 @@
 
 use super::{Engine, Mode};
 use crate::logic::group::{
-    group_up, next_deadline, plan, Member, MoveReason, Placement, MAX_MEMBERS,
+    group_health, group_up, next_deadline, plan, Member, MoveReason, Placement, MAX_MEMBERS,
 };
+use crate::output::move_report::{health_name, GroupEvent};
 use crate::output::planned_move::Move;
 use crate::state::group::{Addr, Group};
-use crate::state::group_name::GroupName;
 use crate::state::reason::Reason;
 use crate::state::tables::Tables;
 use crate::sys::netdev::NetDevRef;
@@ -55,7 +55,7 @@ impl Engine {
         now: u64,
         mode: Mode,
         moves: &mut KVec<Move>,
-        group_events: &mut KVec<(GroupName, bool)>,
+        group_events: &mut KVec<GroupEvent>,
     ) {
         let mut t = self.registry.lock();
         for gs in 0..t.groups.len() {
@@ -67,6 +67,7 @@ impl Engine {
                 continue;
             };
             let up = group_up(&s.members);
+            let health = group_health(&s.members);
             let mut planned = KVec::new();
             let mut dropped = 0usize;
             plan(&s.members, &s.places, &g.settings.failback, now, |mv| {
@@ -120,13 +121,19 @@ impl Engine {
             let Some(g) = t.group_mut(gs) else {
                 continue;
             };
-            if mode == Mode::Normal && has_members && up != g.up {
+            if mode == Mode::Normal && has_members && (up != g.up || health != g.health) {
+                let event = GroupEvent {
+                    name: g.name,
+                    up: (up != g.up).then_some(up),
+                    health,
+                };
                 g.up = up;
-                if group_events.push((g.name, up), GFP_KERNEL).is_err() {
+                g.health = health;
+                if group_events.push(event, GFP_KERNEL).is_err() {
                     pr_err!(
                         "out of memory: group {} is {} but not reported\n",
                         g.name,
-                        if up { "up" } else { "down" }
+                        health_name(health)
                     );
                 }
             }

@@ -4,6 +4,7 @@
 //! (`Documentation/netlink/specs/rdmaip.yaml`) lays them out: shared by the
 //! replies to requests and the monitor notifications.
 
+use crate::logic::group::{group_health, GroupHealth};
 use crate::logic::port::{FailReason, Health};
 use crate::logic::rtaddr::IpAddr;
 use crate::state::group::{Addr, Group};
@@ -23,6 +24,15 @@ pub(crate) fn reason_attr(r: FailReason) -> u32 {
         FailReason::AdminDown => ffi::rdmaip_down_reason_RDMAIP_DOWN_REASON_ADMIN_DOWN,
         FailReason::NoCarrier => ffi::rdmaip_down_reason_RDMAIP_DOWN_REASON_NO_CARRIER,
         FailReason::RdmaInactive => ffi::rdmaip_down_reason_RDMAIP_DOWN_REASON_RDMA_INACTIVE,
+    }
+}
+
+/// The spec's number for a group's health.
+pub(crate) fn group_state_attr(h: GroupHealth) -> u32 {
+    match h {
+        GroupHealth::Up => ffi::rdmaip_group_state_RDMAIP_GROUP_STATE_UP,
+        GroupHealth::Degraded => ffi::rdmaip_group_state_RDMAIP_GROUP_STATE_DEGRADED,
+        GroupHealth::Down => ffi::rdmaip_group_state_RDMAIP_GROUP_STATE_DOWN,
     }
 }
 
@@ -71,11 +81,7 @@ pub(crate) fn put_port(w: &mut Writer<'_>, p: &PortInfo) -> Result {
 pub(crate) fn put_group(w: &mut Writer<'_>, t: &Tables, g: &Group) -> Result {
     let s = &g.settings;
     w.put_str(ffi::RDMAIP_A_GROUP_NAME, g.name.as_bytes())?;
-    let state = if crate::logic::group::group_up(&t.members_of(g)) {
-        ffi::rdmaip_group_state_RDMAIP_GROUP_STATE_UP
-    } else {
-        ffi::rdmaip_group_state_RDMAIP_GROUP_STATE_DOWN
-    };
+    let state = group_state_attr(group_health(&t.members_of(g)));
     w.put_u32(ffi::RDMAIP_A_GROUP_STATE, state)?;
     w.put(
         ffi::RDMAIP_A_GROUP_FAILBACK,

@@ -7,7 +7,8 @@
 //! learn about the gap from the socket's overrun error, as with any netlink
 //! monitor, and can re-read the state with a dump.
 
-use super::attrs::{put_port_name, reason_attr};
+use super::attrs::{group_state_attr, put_port_name, reason_attr};
+use crate::logic::group::GroupHealth;
 use crate::logic::port::{Health, HealthChange};
 use crate::logic::rtaddr::{AddrInfo, IpAddr};
 use crate::state::group_name::GroupName;
@@ -103,6 +104,21 @@ pub(crate) fn group_state(group: &GroupName, up: bool, at: WallTime) {
     };
     if let Err(e) = send() {
         pr_debug!("group event not sent: {:?}\n", e);
+    }
+}
+
+/// A group's health changed (up, degraded, down).
+pub(crate) fn group_health(group: &GroupName, health: GroupHealth, at: WallTime) {
+    let send = || -> Result {
+        let mut msg = Message::notification(ffi::RDMAIP_CMD_GROUP_STATE_NTF)?;
+        let mut w = msg.writer();
+        w.put_uint(ffi::RDMAIP_A_EVENT_TIME_NS, at.0)?;
+        w.put_str(ffi::RDMAIP_A_EVENT_GROUP, group.as_bytes())?;
+        w.put_u32(ffi::RDMAIP_A_EVENT_GROUP_STATE, group_state_attr(health))?;
+        msg.multicast(ffi::RDMAIP_NLGRP_MONITOR)
+    };
+    if let Err(e) = send() {
+        pr_debug!("group state event not sent: {:?}\n", e);
     }
 }
 

@@ -6,6 +6,7 @@
 use super::cm_events::CmDelivery;
 use super::monitor;
 use super::planned_move::Move;
+use crate::logic::group::GroupHealth;
 use crate::state::group_name::GroupName;
 use crate::state::port::PortInfo;
 use crate::sys::clock::{mono_ns, WallTime};
@@ -68,16 +69,36 @@ pub(crate) fn home_again(group: &GroupName, port: &PortInfo) {
     monitor::failback(group, port, WallTime::now());
 }
 
-/// Group `name` went down or came back up.
-pub(crate) fn group_state(name: &GroupName, up: bool) {
-    pr_info!(
-        "group {} is {}\n",
-        name,
-        if up {
-            "up"
-        } else {
-            "down: no member can carry addresses"
-        }
-    );
-    monitor::group_state(name, up, WallTime::now());
+/// A change of a group's state, found by an engine pass.
+pub(crate) struct GroupEvent {
+    pub(crate) name: GroupName,
+    /// Whether some member can carry addresses, if that changed.
+    pub(crate) up: Option<bool>,
+    /// The group's health now.
+    pub(crate) health: GroupHealth,
+}
+
+/// The name of a group's health, as `rdmaipctl` prints it.
+pub(crate) fn health_name(h: GroupHealth) -> &'static str {
+    match h {
+        GroupHealth::Up => "up",
+        GroupHealth::Degraded => "degraded",
+        GroupHealth::Down => "down",
+    }
+}
+
+/// A group's state changed: logged, and sent as group-state (and as
+/// group-up or group-down when whether it can carry addresses changed).
+pub(crate) fn group_state(event: &GroupEvent) {
+    let at = WallTime::now();
+    let name = &event.name;
+    match event.health {
+        GroupHealth::Down => pr_info!("group {} is down: no member can carry addresses\n", name),
+        GroupHealth::Degraded => pr_info!("group {} is degraded: some members are down\n", name),
+        GroupHealth::Up => pr_info!("group {} is up\n", name),
+    }
+    if let Some(up) = event.up {
+        monitor::group_state(name, up, at);
+    }
+    monitor::group_health(name, event.health, at);
 }

@@ -11,7 +11,7 @@
 
 use super::group_name::GroupName;
 use super::settings::Settings;
-use crate::logic::group::{Placement, MAX_MEMBERS};
+use crate::logic::group::{GroupHealth, Placement, MAX_MEMBERS};
 use crate::logic::rtaddr::AddrInfo;
 use kernel::prelude::*;
 
@@ -47,6 +47,8 @@ pub(crate) struct Group {
     pub(crate) last_failover_ns: u64,
     /// Whether some member could carry addresses at the last engine pass.
     pub(crate) up: bool,
+    /// The group's health at the last engine pass.
+    pub(crate) health: GroupHealth,
 }
 
 impl Group {
@@ -61,6 +63,7 @@ impl Group {
             failbacks: 0,
             last_failover_ns: 0,
             up: false,
+            health: GroupHealth::Down,
         }
     }
 

@@ -50,13 +50,17 @@ enum rdmaip_down_reason {
 
 /**
  * enum rdmaip_group_state - Health of a group.
- * @RDMAIP_GROUP_STATE_UP: At least one member port is up.
+ * @RDMAIP_GROUP_STATE_UP: Every member port is up (drained ones aside, which
+ *   are down by the administrator's choice).
  * @RDMAIP_GROUP_STATE_DOWN: No member port is up (or the group has no
  *   members).
+ * @RDMAIP_GROUP_STATE_DEGRADED: Some member ports are up and can carry
+ *   addresses, others are down: the group works, without its full redundancy.
  */
 enum rdmaip_group_state {
 	RDMAIP_GROUP_STATE_UP = 1,
 	RDMAIP_GROUP_STATE_DOWN,
+	RDMAIP_GROUP_STATE_DEGRADED,
 };
 
 /**
@@ -160,6 +164,7 @@ enum {
 	RDMAIP_A_EVENT_LLADDR_OLD,
 	RDMAIP_A_EVENT_LLADDR_NEW,
 	RDMAIP_A_EVENT_NEIGH_LATENCY_US,
+	RDMAIP_A_EVENT_GROUP_STATE,
 
 	__RDMAIP_A_EVENT_MAX,
 	RDMAIP_A_EVENT_MAX = (__RDMAIP_A_EVENT_MAX - 1)
@@ -185,6 +190,7 @@ enum {
 	RDMAIP_CMD_MODULE_GET,
 	RDMAIP_CMD_MODULE_SET,
 	RDMAIP_CMD_REMOTE_MOVE_NTF,
+	RDMAIP_CMD_GROUP_STATE_NTF,
 
 	__RDMAIP_CMD_MAX,
 	RDMAIP_CMD_MAX = (__RDMAIP_CMD_MAX - 1)

@@ -310,6 +310,32 @@ pub fn group_up(members: &[Member]) -> bool {
     members.iter().any(Member::eligible)
 }
 
+/// A group's health at a glance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupHealth {
+    /// Every present member is healthy (drained ones count: their state
+    /// is the admin's choice).
+    Up,
+    /// Some members can carry addresses, some present ones are down: the
+    /// group works without its full redundancy.
+    Degraded,
+    /// No member can carry addresses.
+    Down,
+}
+
+/// The health of a group with `members` (vacant slots and members that
+/// are gone or leaving do not count).
+pub fn group_health(members: &[Member]) -> GroupHealth {
+    let present_down = members
+        .iter()
+        .any(|m| matches!(m.presence, Presence::Present) && !m.healthy);
+    match (group_up(members), present_down) {
+        (false, _) => GroupHealth::Down,
+        (true, true) => GroupHealth::Degraded,
+        (true, false) => GroupHealth::Up,
+    }
+}
+
 /// Decides which addresses move where, calling `emit` for each move in
 /// address order.
 ///

@@ -5,8 +5,8 @@
 
 use proptest::prelude::*;
 use rdmaip_core::group::{
-    group_up, next_deadline, plan, FailbackSettings, Member, Move, MoveReason, Placement,
-    MAX_MEMBERS, NS_PER_MS,
+    group_health, group_up, next_deadline, plan, FailbackSettings, GroupHealth, Member, Move,
+    MoveReason, Placement, MAX_MEMBERS, NS_PER_MS,
 };
 
 const S: FailbackSettings = FailbackSettings::DEFAULT;
@@ -116,11 +116,29 @@ fn cascade_moves_taken_over_addresses_again() {
 }
 
 #[test]
+fn a_group_with_some_members_down_is_degraded_and_drained_ones_do_not_count() {
+    let mut g = Group::new(3, 1);
+    assert_eq!(group_health(&g.members), GroupHealth::Up);
+    g.members[2].drain();
+    assert_eq!(group_health(&g.members), GroupHealth::Up);
+    g.health(0, false);
+    assert_eq!(group_health(&g.members), GroupHealth::Degraded);
+    g.health(1, false);
+    assert_eq!(group_health(&g.members), GroupHealth::Down);
+    g.members[2].undrain();
+    assert_eq!(group_health(&g.members), GroupHealth::Degraded);
+    g.health(0, true);
+    g.health(1, true);
+    assert_eq!(group_health(&g.members), GroupHealth::Up);
+}
+
+#[test]
 fn all_down_nothing_moves_and_first_back_takes_all() {
     let mut g = Group::new(2, 2);
     g.health(0, false);
     g.health(1, false);
     assert!(!group_up(&g.members));
+    assert_eq!(group_health(&g.members), GroupHealth::Down);
     assert!(g.run().is_empty());
     g.now += SEC;
     g.health(1, true);
@@ -257,6 +275,11 @@ proptest! {
                 prop_assert!(m.to < ports && m.from != m.to);
                 prop_assert!(g.members[m.to].eligible(), "moved to an ineligible member");
             }
+            // The state at a glance agrees with the members.
+            let health = group_health(&g.members);
+            let any_down = g.members.iter().any(|m| !m.healthy());
+            prop_assert_eq!(health == GroupHealth::Down, !group_up(&g.members));
+            prop_assert_eq!(health == GroupHealth::Up, group_up(&g.members) && !any_down);
             // On an eligible member whenever one exists; untouched otherwise.
             if group_up(&g.members) {
                 for a in &g.addrs {
