@@ -51,6 +51,10 @@ module! {
     author: "rdmaip developers",
     description: "Resilient RDMA IP: address failover across RDMA adapters",
     license: "GPL",
+    // MODULE_ALIAS_GENL_FAMILY("rdmaip"): genetlink loads the module when a
+    // request names the family (rdmaipctl's first request), as for
+    // WireGuard.
+    alias: ["net-pf-16-proto-16-family-rdmaip"],
 }
 
 struct RdmaIp {

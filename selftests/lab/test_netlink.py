@@ -142,6 +142,19 @@ def test_module_settings(lab):
     assert module()["peer_notify"] is True
 
 
+def test_autoload(lab):
+    # The module carries its genetlink family's alias: resolving the family
+    # (rdmaipctl's first request) loads it, as `ip`/`wg` load theirs.
+    lab.check("b", "rmmod rdmaip")
+    rc, _ = lab.exec("b", "test -d /sys/module/rdmaip")
+    assert rc != 0, "rdmaip still loaded after rmmod"
+    rc, out = ctl(lab, "b", "group show")
+    assert rc == 0, out
+    lab.check("b", "test -d /sys/module/rdmaip")
+    rc, out = ctl(lab, "b", "port show")
+    assert rc == 0 and "rxe0/1" in out, out
+
+
 def steps(tap, lab):
     tap.run("setup: rxe on both NICs, rdmaip loaded", setup, lab)
     tap.run("rdmaipctl: port show lists both ports, text and JSON", test_port_show, lab)
@@ -151,6 +164,8 @@ def steps(tap, lab):
     tap.run("netlink: changes need CAP_NET_ADMIN, reads do not", test_changes_need_cap_net_admin, lab)
     tap.run("rdmaipctl: module show/set: peer-notify on by default, off and on again; counters",
             test_module_settings, lab)
+    tap.run("autoload: with rdmaip unloaded, rdmaipctl group show loads it (genetlink family alias)",
+            test_autoload, lab)
 
 
 def main():
