@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The command line: `rdmaipctl [OPTIONS] OBJECT [COMMAND [ARGUMENTS]]`,
-//! in the style of iproute2's `rdma`. Objects and commands may be
-//! abbreviated to any unique prefix; `show` is the default command.
+//! in the style of iproute2's `ip`. Objects and commands may be
+//! abbreviated to a prefix, which stands for the first word of a fixed
+//! priority order that starts with it (`g s` is `group show`, see
+//! `table.rs`); `show` is the default command.
 //! Parsing is pure: it turns words into a `Command` or says which word is
 //! wrong, and never touches the kernel.
 //!
@@ -65,8 +67,29 @@ impl ModuleSettings {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
+    /// `help`: the whole usage.
     Help,
+    /// `OBJECT help`: the usage of one object's commands.
+    ObjectHelp(&'static str),
+    /// No object at all: the usage, on stderr, and exit status 255 (as
+    /// `ip` does).
+    Usage,
     Version,
+    /// `-batch FILE`: the commands of FILE, one per line.
+    Batch {
+        file: String,
+    },
+    /// `config show`: the running configuration, as a file `config apply`
+    /// reads.
+    ConfigShow,
+    /// `config apply FILE`: make the running configuration that of FILE.
+    ConfigApply {
+        file: String,
+    },
+    /// `config diff FILE`: the commands `config apply FILE` would run.
+    ConfigDiff {
+        file: String,
+    },
     GroupAdd {
         name: String,
         settings: Settings,
@@ -114,6 +137,8 @@ pub enum Command {
 pub struct Options {
     pub format: Format,
     pub details: bool,
+    /// `-force`: `-batch` and `config apply` go on after an error.
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,30 +146,32 @@ pub struct Invocation {
     pub options: Options,
     pub command: Command,
     /// The table's entry that parsed `command`, which carries it out;
-    /// `None` for `Help` and `Version`, which need no kernel.
+    /// `None` for help, the usage, the version and `-batch`, which are
+    /// not entries of the table.
     pub entry: Option<&'static CommandSpec>,
 }
 
-/// The choice `word` stands for: an exact match, or the only choice it is
-/// a prefix of.
-pub(crate) fn pick<'a>(word: &str, choices: &[&'a str], what: &str) -> Result<&'a str, String> {
-    if let Some(&exact) = choices.iter().find(|&&c| c == word) {
-        return Ok(exact);
-    }
-    let matches: Vec<&str> = choices
-        .iter()
-        .copied()
-        .filter(|c| c.starts_with(word))
-        .collect();
-    match matches.as_slice() {
-        [only] if !word.is_empty() => Ok(only),
-        [] | [_] => Err(format!(
+/// The choice `word` stands for, as iproute2's `matches()` chains decide
+/// it: an exact match, else the first of `candidates` (in priority order:
+/// the word typed, then the choice it stands for) that `word` is a prefix
+/// of. `shown` is what the error for an unknown word lists.
+pub(crate) fn pick<'a>(
+    word: &str,
+    candidates: &[(&str, &'a str)],
+    shown: &[&str],
+    what: &str,
+) -> Result<&'a str, String> {
+    let exact = candidates.iter().find(|(w, _)| *w == word);
+    let prefix = || {
+        candidates
+            .iter()
+            .find(|(w, _)| !word.is_empty() && w.starts_with(word))
+    };
+    match exact.or_else(prefix) {
+        Some(&(_, choice)) => Ok(choice),
+        None => Err(format!(
             "unknown {what} \"{word}\" (expected {})",
-            choices.join(", ")
-        )),
-        many => Err(format!(
-            "ambiguous {what} \"{word}\": could be {}",
-            many.join(", ")
+            shown.join(", ")
         )),
     }
 }
@@ -429,30 +456,81 @@ pub(crate) fn module_set(words: &mut Words<'_>) -> Result<Command, String> {
 pub(crate) fn monitor(words: &mut Words<'_>) -> Result<Command, String> {
     match words.next() {
         None => Ok(Command::Monitor),
-        Some(w) if pick(w, &[HELP], "command").is_ok() => Ok(Command::Help),
+        Some(w) if pick(w, &[(HELP, HELP)], &[HELP], "command").is_ok() => {
+            Ok(Command::ObjectHelp("monitor"))
+        }
         Some(w) => Err(format!("unexpected argument \"{w}\"")),
     }
 }
 
+fn file_argument(words: &mut Words<'_>) -> Result<String, String> {
+    let file = words.next().ok_or("missing file name (- for stdin)")?;
+    words.finish()?;
+    Ok(file.to_string())
+}
+
+/// `config show`
+pub(crate) fn config_show(words: &mut Words<'_>) -> Result<Command, String> {
+    words.finish()?;
+    Ok(Command::ConfigShow)
+}
+
+/// `config apply FILE`
+pub(crate) fn config_apply(words: &mut Words<'_>) -> Result<Command, String> {
+    Ok(Command::ConfigApply {
+        file: file_argument(words)?,
+    })
+}
+
+/// `config diff FILE`
+pub(crate) fn config_diff(words: &mut Words<'_>) -> Result<Command, String> {
+    Ok(Command::ConfigDiff {
+        file: file_argument(words)?,
+    })
+}
+
+/// What the options say besides the output options.
+enum Early {
+    /// Answered without an object (`-V`, `-h`).
+    Command(Command),
+    /// `-batch FILE`.
+    Batch(String),
+}
+
 /// Reads the options before the object; returns them and where the object is.
-fn parse_options(args: &[String]) -> Result<(Options, Option<Command>, usize), UsageError> {
+fn parse_options(args: &[String]) -> Result<(Options, Option<Early>, usize), UsageError> {
     let mut options = Options::default();
     let mut pretty = false;
     let mut json = false;
-    for (i, arg) in args.iter().enumerate() {
+    let mut batch = None;
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        i += 1;
         let letters: Vec<char> = match arg.as_str() {
             "--json" | "-json" => vec!['j'],
             "--pretty" | "-pretty" => vec!['p'],
             "--details" | "-details" => vec!['d'],
             "--version" | "-version" => vec!['V'],
             "--help" | "-help" => vec!['h'],
+            "--force" | "-force" => {
+                options.force = true;
+                continue;
+            }
+            "-b" | "-batch" | "--batch" => {
+                let file = args
+                    .get(i)
+                    .ok_or_else(|| UsageError(format!("{arg} needs a file name (- for stdin)")))?;
+                i += 1;
+                batch = Some(file.clone());
+                continue;
+            }
             a if a.starts_with('-') && !a.starts_with("--") && a.len() > 1 => {
                 a[1..].chars().collect()
             }
             a if a.starts_with('-') => return Err(UsageError(format!("unknown option \"{a}\""))),
             _ => {
-                options.format = output_format(json, pretty);
-                return Ok((options, None, i));
+                i -= 1;
+                break;
             }
         };
         for letter in letters {
@@ -460,14 +538,14 @@ fn parse_options(args: &[String]) -> Result<(Options, Option<Command>, usize), U
                 'j' => json = true,
                 'p' => pretty = true,
                 'd' => options.details = true,
-                'V' => return Ok((options, Some(Command::Version), args.len())),
-                'h' => return Ok((options, Some(Command::Help), args.len())),
+                'V' => return Ok((options, Some(Early::Command(Command::Version)), args.len())),
+                'h' => return Ok((options, Some(Early::Command(Command::Help)), args.len())),
                 _ => return Err(UsageError(format!("unknown option \"{arg}\""))),
             }
         }
     }
     options.format = output_format(json, pretty);
-    Ok((options, None, args.len()))
+    Ok((options, batch.map(Early::Batch), i))
 }
 
 /// `-p` alone means pretty JSON too: there is no pretty text.
@@ -481,63 +559,92 @@ fn output_format(json: bool, pretty: bool) -> Format {
 
 /// The table's entry for the words after the options: an object, then a
 /// command (`show` if none is given) unless the object is a command by
-/// itself. `None` for help: the `help` object, or a `help` command.
-fn lookup<'a>(words: &mut Words<'a>) -> Result<Option<&'static CommandSpec>, UsageError> {
+/// itself. `Err(command)` for help: the `help` object, or a `help` command.
+fn lookup(words: &mut Words<'_>) -> Result<Result<&'static CommandSpec, Command>, UsageError> {
     let Some(object_word) = words.next() else {
-        return Err(UsageError(format!(
-            "missing object ({})",
-            table::object_list()
-        )));
+        return Ok(Err(Command::Usage));
     };
-    let object = pick(object_word, &table::objects(), "object").map_err(UsageError)?;
+    let object = pick(
+        object_word,
+        &table::object_candidates(),
+        &table::objects(),
+        "object",
+    )
+    .map_err(UsageError)?;
     if object == HELP {
-        return Ok(None);
+        return Ok(Err(Command::Help));
     }
     let entries = table::entries_of(object);
     if let [single] = entries.as_slice() {
         if single.verb.is_empty() {
-            return Ok(Some(single));
+            return Ok(Ok(single));
         }
     }
-    let verbs = table::verbs(object);
     let verb = match words.next() {
-        Some(word) => pick(word, &verbs, &format!("{object} command")).map_err(UsageError)?,
+        Some(word) => pick(
+            word,
+            &table::verb_candidates(object),
+            &table::verbs(object),
+            &format!("{object} command"),
+        )
+        .map_err(UsageError)?,
         None => DEFAULT_VERB,
     };
     if verb == HELP {
-        return Ok(None);
+        return Ok(Err(Command::ObjectHelp(object)));
     }
     entries
         .into_iter()
         .find(|e| e.verb == verb)
-        .map(Some)
+        .map(Ok)
         .ok_or_else(|| UsageError(format!("missing {object} command")))
+}
+
+/// One command without options: `OBJECT [COMMAND [ARGUMENTS]]`, as the
+/// command line has it after the options and a `-batch` file has it on a
+/// line. The entry is `None` for the commands that are not in the table
+/// (help, the usage).
+pub fn parse_command(
+    args: &[String],
+) -> Result<(Command, Option<&'static CommandSpec>), UsageError> {
+    let mut words = Words { rest: args.iter() };
+    let entry = match lookup(&mut words)? {
+        Ok(entry) => entry,
+        Err(command) => return Ok((command, None)),
+    };
+    let command =
+        (entry.parse)(&mut words).map_err(|e| UsageError(format!("{}: {e}", entry.name())))?;
+    // `monitor help` is help too.
+    let entry = (!matches!(command, Command::ObjectHelp(_))).then_some(entry);
+    Ok((command, entry))
 }
 
 /// Parses the arguments after the program name.
 pub fn parse(args: &[String]) -> Result<Invocation, UsageError> {
     let (options, early, at) = parse_options(args)?;
-    if let Some(command) = early {
-        return Ok(Invocation {
-            options,
-            command,
-            entry: None,
-        });
+    match early {
+        Some(Early::Command(command)) => {
+            return Ok(Invocation {
+                options,
+                command,
+                entry: None,
+            })
+        }
+        Some(Early::Batch(file)) => {
+            if let Some(extra) = args.get(at) {
+                return Err(UsageError(format!(
+                    "unexpected argument \"{extra}\" after -batch {file}"
+                )));
+            }
+            return Ok(Invocation {
+                options,
+                command: Command::Batch { file },
+                entry: None,
+            });
+        }
+        None => {}
     }
-    let mut words = Words {
-        rest: args[at..].iter(),
-    };
-    let Some(entry) = lookup(&mut words)? else {
-        return Ok(Invocation {
-            options,
-            command: Command::Help,
-            entry: None,
-        });
-    };
-    let command =
-        (entry.parse)(&mut words).map_err(|e| UsageError(format!("{}: {e}", entry.name())))?;
-    // `monitor help` is help too.
-    let entry = (command != Command::Help).then_some(entry);
+    let (command, entry) = parse_command(&args[at..])?;
     Ok(Invocation {
         options,
         command,
@@ -609,7 +716,7 @@ mod tests {
         );
         assert_eq!(command("group show"), Command::GroupShow { name: None });
         assert_eq!(command("group"), Command::GroupShow { name: None });
-        assert_eq!(command("group help"), Command::Help);
+        assert_eq!(command("group help"), Command::ObjectHelp("group"));
     }
 
     #[test]
@@ -695,7 +802,7 @@ mod tests {
                 port: "rxe0/1".into()
             }
         );
-        assert_eq!(command("port help"), Command::Help);
+        assert_eq!(command("port help"), Command::ObjectHelp("port"));
     }
 
     #[test]
@@ -707,9 +814,9 @@ mod tests {
                 group: Some("g0".into())
             }
         );
-        assert_eq!(command("addr help"), Command::Help);
+        assert_eq!(command("addr help"), Command::ObjectHelp("addr"));
         assert_eq!(command("monitor"), Command::Monitor);
-        assert_eq!(command("mon help"), Command::Help);
+        assert_eq!(command("mon help"), Command::ObjectHelp("monitor"));
         assert_eq!(command("help"), Command::Help);
     }
 
@@ -781,38 +888,21 @@ mod tests {
             "unknown option \"--frobnicate\""
         );
         assert_eq!(error("-- group"), "unknown option \"--\"");
-        assert_eq!(
-            error(""),
-            "missing object (group, port, addr, module or monitor)"
-        );
-        assert_eq!(
-            error("-j"),
-            "missing object (group, port, addr, module or monitor)"
-        );
     }
 
     #[test]
     fn object_and_command_errors() {
         assert_eq!(
             error("link show"),
-            "unknown object \"link\" (expected group, port, addr, module, monitor, help)"
-        );
-        // module and monitor share their first two letters.
-        assert_eq!(
-            error("m"),
-            "ambiguous object \"m\": could be module, monitor"
-        );
-        assert_eq!(
-            error("mo"),
-            "ambiguous object \"mo\": could be module, monitor"
+            "unknown object \"link\" (expected group, port, addr, module, monitor, config, help)"
         );
         assert_eq!(
             error("group frob"),
             "unknown group command \"frob\" (expected add, del, show, set, help)"
         );
         assert_eq!(
-            error("port d rxe0/1"),
-            "ambiguous port command \"d\": could be del, drain"
+            error("port x rxe0/1"),
+            "unknown port command \"x\" (expected add, del, show, drain, undrain, help)"
         );
         assert_eq!(
             error("addr add 1.2.3.4"),
@@ -847,8 +937,8 @@ mod tests {
             "group add: failback given twice"
         );
         assert_eq!(
-            error("group add g0 failback-delay 5m"),
-            "group add: failback-delay: invalid duration \"5m\": expected a number followed by ms or s"
+            error("group add g0 failback-delay 5x"),
+            "group add: failback-delay: invalid duration \"5x\": expected a number followed by ms, s, m or h"
         );
         assert!(
             error("group add g0 hold-down-max 1.5ms").contains("hold-down-max: invalid duration")
@@ -949,7 +1039,7 @@ mod tests {
     fn module_commands() {
         assert_eq!(command("module"), Command::ModuleShow);
         assert_eq!(command("module show"), Command::ModuleShow);
-        assert_eq!(command("module help"), Command::Help);
+        assert_eq!(command("module help"), Command::ObjectHelp("module"));
         assert_eq!(
             command("module set peer-notify on"),
             Command::ModuleSet {
@@ -1005,18 +1095,150 @@ mod tests {
             error("module frob"),
             "unknown module command \"frob\" (expected show, set, help)"
         );
-        assert_eq!(
-            error("module s"),
-            "ambiguous module command \"s\": could be show, set"
-        );
+        assert_eq!(command("module s"), Command::ModuleShow);
     }
 
     #[test]
     fn pick_rules() {
-        assert_eq!(pick("del", &["del", "delete"], "x"), Ok("del"));
-        assert_eq!(pick("dele", &["del", "delete"], "x"), Ok("delete"));
-        assert!(pick("", &["a"], "x").is_err());
-        assert!(pick("z", &[], "x").is_err());
+        let c = [("del", "del"), ("drain", "drain"), ("delete", "del")];
+        assert_eq!(pick("del", &c, &[], "x"), Ok("del"));
+        assert_eq!(pick("d", &c, &[], "x"), Ok("del"));
+        assert_eq!(pick("dr", &c, &[], "x"), Ok("drain"));
+        assert_eq!(pick("dele", &c, &[], "x"), Ok("del"));
+        assert!(pick("", &c, &[], "x").is_err());
+        assert!(pick("z", &[], &[], "x").is_err());
+        assert_eq!(
+            pick("z", &c, &["del", "drain"], "thing"),
+            Err("unknown thing \"z\" (expected del, drain)".into())
+        );
+        // An exact name wins over an earlier candidate it is a prefix of.
+        let c = [("shows", "shows"), ("show", "show")];
+        assert_eq!(pick("show", &c, &[], "x"), Ok("show"));
+    }
+
+    #[test]
+    fn abbreviations_follow_the_priority_order() {
+        // rdmaipctl(8)'s example: g is group, s is show (before set).
+        assert_eq!(command("g s"), Command::GroupShow { name: None });
+        assert_eq!(
+            command("g se g0 failback on"),
+            command("group set g0 failback on")
+        );
+        assert_eq!(command("p d rxe0/1"), command("port del rxe0/1"));
+        assert_eq!(command("p dr rxe0/1"), command("port drain rxe0/1"));
+        assert_eq!(command("mod s"), Command::ModuleShow);
+        assert_eq!(command("m"), Command::ModuleShow);
+        assert_eq!(command("mo"), Command::ModuleShow);
+        assert_eq!(command("mon"), Command::Monitor);
+        assert_eq!(command("c"), Command::ConfigShow);
+        assert_eq!(command("c a f.conf"), command("config apply f.conf"));
+        assert_eq!(command("c d f.conf"), command("config diff f.conf"));
+        assert_eq!(command("h"), Command::Help);
+    }
+
+    #[test]
+    fn synonyms() {
+        for show in ["list", "ls", "lst", "l", "li"] {
+            assert_eq!(
+                command(&format!("group {show}")),
+                Command::GroupShow { name: None }
+            );
+            assert_eq!(
+                command(&format!("addr {show}")),
+                Command::AddrShow { group: None }
+            );
+        }
+        assert_eq!(command("port ls group g0"), command("port show group g0"));
+        assert_eq!(command("module list"), Command::ModuleShow);
+        assert_eq!(command("config ls"), Command::ConfigShow);
+        assert_eq!(command("group delete g0"), command("group del g0"));
+        assert_eq!(command("port delete rxe0/1"), command("port del rxe0/1"));
+        assert_eq!(command("p dele rxe0/1"), command("port del rxe0/1"));
+        assert_eq!(
+            error("addr delete"),
+            "unknown addr command \"delete\" (expected show, help)"
+        );
+    }
+
+    #[test]
+    fn help_per_object() {
+        for object in ["group", "port", "addr", "module", "monitor", "config"] {
+            assert_eq!(
+                command(&format!("{object} help")),
+                Command::ObjectHelp(object)
+            );
+            assert_eq!(run(&format!("{object} help")).unwrap().entry, None);
+        }
+        assert_eq!(command("g h"), Command::ObjectHelp("group"));
+        assert_eq!(command("mon h"), Command::ObjectHelp("monitor"));
+        assert_eq!(command("help"), Command::Help);
+        assert_eq!(command("help group"), Command::Help);
+    }
+
+    #[test]
+    fn no_object_is_the_usage() {
+        assert_eq!(command(""), Command::Usage);
+        assert_eq!(command("-j"), Command::Usage);
+        assert_eq!(run("").unwrap().entry, None);
+    }
+
+    #[test]
+    fn batch_and_force() {
+        let i = run("-batch /etc/rdmaip.conf").unwrap();
+        assert_eq!(
+            i.command,
+            Command::Batch {
+                file: "/etc/rdmaip.conf".into()
+            }
+        );
+        assert!(!i.options.force);
+        let i = run("-force -b -").unwrap();
+        assert_eq!(i.command, Command::Batch { file: "-".into() });
+        assert!(i.options.force);
+        assert!(run("--batch f --force").unwrap().options.force);
+        assert!(run("-j -batch f").unwrap().options.format == Format::Json);
+        assert!(run("-force group add g0").unwrap().options.force);
+        assert_eq!(error("-batch"), "-batch needs a file name (- for stdin)");
+        assert_eq!(
+            error("-batch f group show"),
+            "unexpected argument \"group\" after -batch f"
+        );
+    }
+
+    #[test]
+    fn config_commands() {
+        assert_eq!(command("config"), Command::ConfigShow);
+        assert_eq!(command("config show"), Command::ConfigShow);
+        assert_eq!(
+            command("config apply -"),
+            Command::ConfigApply { file: "-".into() }
+        );
+        assert_eq!(
+            error("config apply"),
+            "config apply: missing file name (- for stdin)"
+        );
+        assert_eq!(
+            error("config apply a b"),
+            "config apply: unexpected argument \"b\""
+        );
+        assert_eq!(
+            error("config show x"),
+            "config show: unexpected argument \"x\""
+        );
+    }
+
+    #[test]
+    fn durations_in_minutes_and_hours() {
+        assert_eq!(
+            command("group add g0 failback-delay 1m hold-down-max 0.5h"),
+            Command::GroupAdd {
+                name: "g0".into(),
+                settings: settings(|s| {
+                    s.failback_delay_ms = Some(60_000);
+                    s.hold_down_max_ms = Some(1_800_000);
+                })
+            }
+        );
     }
 
     #[test]

@@ -5,9 +5,10 @@
 //! change, watching events) is here; which command does what is the table
 //! of `table.rs`.
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 
-use crate::cli::{usage, Command, Invocation, Options};
+use crate::cli::{self, usage, Command, Invocation, Options};
+use crate::config;
 use crate::error::Error;
 use crate::model::Event;
 use crate::netlink::attr::DecodeError;
@@ -16,7 +17,8 @@ use crate::netlink::message::Request;
 use crate::netlink::session::{Session, SessionError, Transport, DUMP_INTERRUPTED};
 use crate::output::Record;
 use crate::records;
-use crate::uapi::{FAMILY_NAME, MCGRP_MONITOR};
+use crate::table::{self, CommandSpec};
+use crate::uapi::{FAMILY_NAME, FAMILY_VERSION, MCGRP_MONITOR};
 
 fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Error> {
     out.write_all(text.as_bytes())
@@ -81,6 +83,31 @@ impl Ctx<'_> {
         write_out(self.out, &self.options.format.single(&record))
     }
 
+    /// The options of the command line.
+    pub fn options(&self) -> Options {
+        self.options
+    }
+
+    /// Runs a `get` request and returns the replies' payloads; a dump that
+    /// stayed interrupted is warned about.
+    pub fn fetch(&mut self, mut request: Request) -> Result<Vec<Vec<u8>>, Error> {
+        let replies = self.session.exchange(&mut request)?;
+        if replies.interrupted {
+            let _ = writeln!(self.err, "{DUMP_INTERRUPTED}");
+        }
+        Ok(replies.payloads)
+    }
+
+    /// Writes results.
+    pub fn write(&mut self, text: &str) -> Result<(), Error> {
+        write_out(self.out, text)
+    }
+
+    /// Writes an error that does not stop the command (`-force`).
+    pub fn report(&mut self, e: &Error) {
+        let _ = writeln!(self.err, "rdmaipctl: {e}");
+    }
+
     /// Sends a change; the kernel's ack says it was made.
     pub fn change(&mut self, mut request: Request) -> Result<(), Error> {
         self.session.exchange(&mut request)?;
@@ -138,6 +165,97 @@ pub fn mismatch(command: &Command) -> Error {
     Error::Internal(format!("no handler for {command:?}"))
 }
 
+/// The rdmaip family as the running kernel registered it, if its version
+/// is the one rdmaipctl speaks.
+fn rdmaip_family<T: Transport + ?Sized>(session: &mut Session<T>) -> Result<ctrl::Family, Error> {
+    let family = ctrl::resolve(session, FAMILY_NAME)
+        .map_err(Error::FamilyLookup)?
+        .ok_or(Error::FamilyMissing)?;
+    let tool = u32::from(FAMILY_VERSION);
+    if family.version != tool {
+        return Err(Error::FamilyVersion {
+            kernel: family.version,
+            tool,
+        });
+    }
+    Ok(family)
+}
+
+/// The text of a file, or of stdin for `-`.
+pub fn read_input(name: &str) -> Result<String, Error> {
+    let mut text = String::new();
+    let result = if name == "-" {
+        io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::File::open(name).and_then(|mut f| f.read_to_string(&mut text).map(|_| ()))
+    };
+    let shown = if name == "-" { "<stdin>" } else { name };
+    result.map_err(|e| Error::File(shown.to_string(), e))?;
+    Ok(text)
+}
+
+/// Answers what needs no kernel; `None` for a command of the table.
+fn answer_locally(
+    command: &Command,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Option<Result<(), Error>> {
+    Some(match command {
+        Command::Help => write_out(out, &usage()),
+        Command::ObjectHelp(object) => write_out(out, &table::object_usage(object)),
+        Command::Usage => write_out(err, &usage()).and(Err(Error::NoCommand)),
+        Command::Version => write_out(out, &format!("rdmaipctl {}\n", env!("CARGO_PKG_VERSION"))),
+        _ => return None,
+    })
+}
+
+/// Runs one command of the table with `family` (looked up first if not
+/// yet known).
+fn run_entry<T: Transport + 'static>(
+    entry: &CommandSpec,
+    command: &Command,
+    options: Options,
+    family: &mut Option<ctrl::Family>,
+    session: &mut Session<T>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
+    if family.is_none() {
+        *family = Some(rdmaip_family(session)?);
+    }
+    let Some(family) = family.as_ref() else {
+        return Err(Error::Internal("family lookup".into()));
+    };
+    let mut ctx = Ctx {
+        session,
+        family,
+        options,
+        out,
+        err,
+    };
+    (entry.run)(command, &mut ctx)
+}
+
+/// Runs `f` with a context on the rdmaip family of `session`, with the
+/// default options (for tests of what commands do).
+#[cfg(test)]
+pub(crate) fn with_ctx<T: Transport + 'static>(
+    session: &mut Session<T>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    f: impl FnOnce(&mut Ctx<'_>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let family = rdmaip_family(session)?;
+    let mut ctx = Ctx {
+        session,
+        family: &family,
+        options: Options::default(),
+        out,
+        err,
+    };
+    f(&mut ctx)
+}
+
 /// Carries out `invocation`: `out` gets the results, `err` warnings that
 /// do not stop the command.
 pub fn run<T: Transport + 'static>(
@@ -152,25 +270,75 @@ pub fn run<T: Transport + 'static>(
         entry,
     } = invocation;
     // Help and the version are answered without asking the kernel.
-    let entry = match (command, entry) {
-        (Command::Help, _) => return write_out(out, &usage()),
-        (Command::Version, _) => {
-            return write_out(out, &format!("rdmaipctl {}\n", env!("CARGO_PKG_VERSION")))
+    if let Some(result) = answer_locally(command, out, err) {
+        return result;
+    }
+    if let Command::Batch { file } = command {
+        let text = read_input(file)?;
+        let shown = if file == "-" { "<stdin>" } else { file };
+        return run_batch(shown, &text, *options, session, out, err);
+    }
+    let Some(entry) = entry else {
+        return Err(mismatch(command));
+    };
+    run_entry(entry, command, *options, &mut None, session, out, err)
+}
+
+/// `-batch FILE`: runs the commands of `text`, one per line, in order.
+/// Every line is parsed first: a bad line stops the batch before anything
+/// runs, naming the file and the line. Then the commands run; the first
+/// that fails stops the batch. With `-force`, bad lines and failed
+/// commands are reported as they come and the batch goes on, failing at
+/// the end if any did.
+pub fn run_batch<T: Transport + 'static>(
+    file: &str,
+    text: &str,
+    options: Options,
+    session: &mut Session<T>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
+    let at = |line: usize, error: Error| Error::At {
+        file: file.to_string(),
+        line,
+        error: Box::new(error),
+    };
+    let mut failed = 0;
+    let mut commands = Vec::new();
+    for line in config::lines(text) {
+        match cli::parse_command(&line.words) {
+            Ok((command, entry)) => commands.push((line.number, command, entry)),
+            Err(e) if options.force => {
+                let _ = writeln!(err, "rdmaipctl: {}", at(line.number, e.into()));
+                failed += 1;
+            }
+            Err(e) => return Err(at(line.number, e.into())),
         }
-        (_, Some(entry)) => entry,
-        (other, None) => return Err(mismatch(other)),
-    };
-    let family = ctrl::resolve(session, FAMILY_NAME)
-        .map_err(Error::FamilyLookup)?
-        .ok_or(Error::FamilyMissing)?;
-    let mut ctx = Ctx {
-        session,
-        family: &family,
-        options: *options,
-        out,
-        err,
-    };
-    (entry.run)(command, &mut ctx)
+    }
+    let total = failed + commands.len();
+    let mut family = None;
+    for (line, command, entry) in commands {
+        let result = match (answer_locally(&command, out, err), entry) {
+            (Some(result), _) => result,
+            (None, Some(entry)) => {
+                run_entry(entry, &command, options, &mut family, session, out, err)
+            }
+            (None, None) => Err(mismatch(&command)),
+        };
+        match result {
+            Ok(()) => {}
+            Err(e) if is_closed_output(&e) => return Err(e),
+            Err(e) if options.force => {
+                let _ = writeln!(err, "rdmaipctl: {}", at(line, e));
+                failed += 1;
+            }
+            Err(e) => return Err(at(line, e)),
+        }
+    }
+    if failed > 0 {
+        return Err(Error::Failed { failed, total });
+    }
+    Ok(())
 }
 
 /// Whether an error only means the reader of the output went away.
@@ -584,6 +752,152 @@ mod tests {
         invocation.entry = None;
         let e = run(&invocation, &mut s, &mut Vec::new(), &mut Vec::new()).unwrap_err();
         assert!(matches!(e, Error::Internal(_)));
+    }
+
+    fn batch(
+        session: &mut Session<ScriptedKernel>,
+        text: &str,
+        force: bool,
+    ) -> (Result<(), Error>, String, String) {
+        let options = Options {
+            force,
+            ..Options::default()
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let result = run_batch("f.conf", text, options, session, &mut out, &mut err);
+        (
+            result,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
+    }
+
+    fn refuse_group_del() -> Session<ScriptedKernel> {
+        kernel(|command, _| match command {
+            cmd::GROUP_DEL => Err((libc::ENOENT, Box::new(|_: &mut AttrWriter<'_>| {}))),
+            cmd::GROUP_GET => Ok(vec![replies::group_g0()]),
+            _ => Ok(vec![]),
+        })
+    }
+
+    const BATCH: &str = "\
+group add g0   # first
+# a comment
+
+group del g9
+port add rxe0/1 group g0
+g s
+";
+
+    #[test]
+    fn batch_stops_at_the_first_failure_naming_the_line() {
+        let mut s = refuse_group_del();
+        let (result, out, err) = batch(&mut s, BATCH, false);
+        let e = result.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "f.conf:4: group-del failed: No such file or directory"
+        );
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!((out.as_str(), err.as_str()), ("", ""));
+        let commands: Vec<u8> = sent(&mut s).iter().map(|(c, _)| *c).collect();
+        assert_eq!(commands, [cmd::GROUP_NEW, cmd::GROUP_DEL]);
+    }
+
+    #[test]
+    fn batch_with_force_goes_on_and_fails_at_the_end() {
+        let mut s = refuse_group_del();
+        let (result, out, err) = batch(&mut s, BATCH, true);
+        let e = result.unwrap_err();
+        assert_eq!(e.to_string(), "1 of 4 commands failed");
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(
+            err,
+            "rdmaipctl: f.conf:4: group-del failed: No such file or directory\n"
+        );
+        assert!(out.starts_with("group g0 state up"), "{out}");
+        let commands: Vec<u8> = sent(&mut s).iter().map(|(c, _)| *c).collect();
+        assert_eq!(
+            commands,
+            [
+                cmd::GROUP_NEW,
+                cmd::GROUP_DEL,
+                cmd::PORT_ADD,
+                cmd::GROUP_GET
+            ]
+        );
+        // The family is looked up once for the whole batch.
+        let lookups = s
+            .transport_mut()
+            .sent
+            .iter()
+            .filter(|m| ctrl_fake::is_family_lookup(m))
+            .count();
+        assert_eq!(lookups, 1);
+    }
+
+    #[test]
+    fn batch_reads_every_line_before_running_any() {
+        let text = "group add g0\nport add rxe0/1 group g0\ngroup add g1 failback-delay 5 s\n";
+        let mut s = Session::new(ScriptedKernel::new(|_| panic!("no request expected")));
+        let (result, _, _) = batch(&mut s, text, false);
+        let e = result.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "f.conf:3: group add: unknown argument \"s\" (expected failback, failback-delay, \
+             hold-down-max, announce-count, announce-interval)"
+        );
+        assert_eq!(e.exit_code(), 2);
+        // With -force the bad line is reported and the others run.
+        let mut s = kernel(|_, _| Ok(vec![]));
+        let (result, _, err) = batch(&mut s, text, true);
+        assert_eq!(result.unwrap_err().to_string(), "1 of 3 commands failed");
+        assert!(err.starts_with("rdmaipctl: f.conf:3: group add: unknown argument"));
+        let commands: Vec<u8> = sent(&mut s).iter().map(|(c, _)| *c).collect();
+        assert_eq!(commands, [cmd::GROUP_NEW, cmd::PORT_ADD]);
+    }
+
+    #[test]
+    fn batch_help_and_empty_files_need_no_kernel() {
+        let mut s = Session::new(ScriptedKernel::new(|_| panic!("no request expected")));
+        let (result, out, _) = batch(&mut s, "# nothing\n\ngroup help\n", false);
+        result.unwrap();
+        assert_eq!(out, crate::table::object_usage("group"));
+        assert!(batch(&mut s, "", false).0.is_ok());
+    }
+
+    #[test]
+    fn another_family_version_is_refused_clearly() {
+        let mut s = Session::new(ScriptedKernel::new(|req| {
+            vec![
+                ctrl_fake::family_reply_version(seq_of(req), FAMILY, &[], 2),
+                fake::ack(req, 0, |_| {}),
+            ]
+        }));
+        let e = run_line(&mut s, "group show").0.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the rdmaip module speaks version 2 of the rdmaip family, this rdmaipctl \
+             speaks version 1: use the rdmaipctl built with the loaded module (modinfo \
+             rdmaip; rdmaipctl -V)"
+        );
+        assert_eq!(e.exit_code(), 1);
+        assert!(sent(&mut s).is_empty());
+    }
+
+    #[test]
+    fn object_help_and_no_object() {
+        let mut s = Session::new(ScriptedKernel::new(|_| panic!("no request expected")));
+        let (result, out, _) = run_line(&mut s, "port help");
+        result.unwrap();
+        assert_eq!(out, crate::table::object_usage("port"));
+        let invocation = parse(&[]).unwrap();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let e = run(&invocation, &mut s, &mut out, &mut err).unwrap_err();
+        assert!(matches!(e, Error::NoCommand));
+        assert_eq!(e.exit_code(), 255);
+        assert!(out.is_empty());
+        assert_eq!(String::from_utf8(err).unwrap(), usage());
     }
 
     #[test]

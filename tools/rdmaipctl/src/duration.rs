@@ -1,42 +1,52 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Durations on the command line and in output: whole milliseconds, written
-//! `300ms`, `5s`, `1.5s`, or a bare number of milliseconds.
+//! `300ms`, `5s`, `1.5s`, `2m`, `1h`, or a bare number of milliseconds.
+
+/// The units, longest suffix first, and their milliseconds.
+const UNITS: &[(&str, u64)] = &[("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)];
 
 /// Parses a duration into milliseconds (at most `u32::MAX`, the width of
-/// the netlink attributes).
+/// the netlink attributes). Seconds, minutes and hours may have decimals,
+/// as long as the result is whole milliseconds (`1.5s`, `0.5m`, `0.25h`).
 pub fn parse_ms(text: &str) -> Result<u32, String> {
     let bad = |why: &str| format!("invalid duration \"{text}\": {why}");
-    let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
-        (n, 1)
-    } else if let Some(n) = text.strip_suffix('s') {
-        (n, 1000)
-    } else {
-        (text, 1)
-    };
+    let (number, scale) = UNITS
+        .iter()
+        .find_map(|&(unit, scale)| text.strip_suffix(unit).map(|n| (n, scale)))
+        .unwrap_or((text, 1));
     let (whole, fraction) = match number.split_once('.') {
         Some((w, f)) => (w, f),
         None => (number, ""),
     };
     let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) || number.ends_with('.') {
-        return Err(bad("expected a number followed by ms or s"));
+        return Err(bad("expected a number followed by ms, s, m or h"));
     }
     if !fraction.is_empty() && scale == 1 {
         return Err(bad("milliseconds must be whole"));
     }
-    // Seconds allow at most 3 decimals: anything finer is not a whole
-    // millisecond unless it is zeros.
-    let (millis_digits, finer) = fraction.split_at(fraction.len().min(3));
-    if finer.bytes().any(|b| b != b'0') {
+    let too_long = || bad("too long (at most 4294967295ms)");
+    // Trailing zeros of the decimals change nothing; more than 9 others
+    // are finer than a millisecond for every unit.
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.len() > 9 {
         return Err(bad("finer than a millisecond"));
     }
-    let too_long = || bad("too long (at most 4294967295ms)");
-    let whole: u64 = whole.parse().map_err(|_| too_long())?;
-    let millis: u64 = format!("{millis_digits:0<3}").parse().unwrap_or(0);
+    let whole: u128 = whole.parse().map_err(|_| too_long())?;
+    let denominator = 10u128.pow(fraction.len() as u32);
+    let numerator: u128 = if fraction.is_empty() {
+        0
+    } else {
+        fraction.parse().map_err(|_| too_long())?
+    };
+    let fraction_ms = numerator * u128::from(scale);
+    if !fraction_ms.is_multiple_of(denominator) {
+        return Err(bad("finer than a millisecond"));
+    }
     let total = whole
-        .checked_mul(scale)
-        .and_then(|w| w.checked_add(if scale == 1000 { millis } else { 0 }))
+        .checked_mul(u128::from(scale))
+        .and_then(|w| w.checked_add(fraction_ms / denominator))
         .ok_or_else(too_long)?;
     u32::try_from(total).map_err(|_| too_long())
 }
@@ -64,6 +74,22 @@ mod tests {
         assert_eq!(parse_ms("0"), Ok(0));
         assert_eq!(parse_ms("0s"), Ok(0));
         assert_eq!(parse_ms("0ms"), Ok(0));
+        assert_eq!(parse_ms("2m"), Ok(120_000));
+        assert_eq!(parse_ms("1h"), Ok(3_600_000));
+        assert_eq!(parse_ms("0m"), Ok(0));
+    }
+
+    #[test]
+    fn decimal_minutes_and_hours() {
+        assert_eq!(parse_ms("1.5m"), Ok(90_000));
+        assert_eq!(parse_ms("0.25h"), Ok(900_000));
+        assert_eq!(parse_ms("0.0001m"), Ok(6));
+        assert!(parse_ms("0.00001m")
+            .unwrap_err()
+            .contains("finer than a millisecond"));
+        assert!(parse_ms("1.m").is_err());
+        assert!(parse_ms("1193.1h").unwrap_err().contains("too long"));
+        assert_eq!(parse_ms("1193h"), Ok(4_294_800_000));
     }
 
     #[test]
@@ -77,8 +103,8 @@ mod tests {
     #[test]
     fn errors() {
         for bad in [
-            "", "s", "ms", "5m", "5 s", "-1s", "+1s", "1.s", ".5s", "1.5", "1.5ms", "x", "1e3",
-            "5S", "5sec",
+            "", "s", "ms", "m", "h", "5 s", "-1s", "+1s", "1.s", ".5s", "1.5", "1.5ms", "x", "1e3",
+            "5S", "5sec", "5min", "5hr", "5d",
         ] {
             let e = parse_ms(bad).unwrap_err();
             assert!(

@@ -26,13 +26,49 @@ pub enum Error {
     Output(io::Error),
     /// A bug in rdmaipctl: what went wrong.
     Internal(String),
+    /// The module registered another version of the family than the one
+    /// rdmaipctl was built for.
+    FamilyVersion {
+        kernel: u32,
+        tool: u32,
+    },
+    /// No object was given: the usage went to stderr (exit status 255,
+    /// as `ip`'s).
+    NoCommand,
+    /// Reading a file (`-batch`, `config apply`): its name and why.
+    File(String, io::Error),
+    /// An error on one line of a file: `FILE:LINE: error`.
+    At {
+        file: String,
+        line: usize,
+        error: Box<Error>,
+    },
+    /// A bad configuration file (`config apply`): `FILE:LINE: what`.
+    Config {
+        file: String,
+        line: usize,
+        message: String,
+    },
+    /// A request of `config apply` failed: the request as a line, and why.
+    Step {
+        step: String,
+        error: Box<Error>,
+    },
+    /// With `-force`: how many of how many commands failed (each error was
+    /// written as it happened).
+    Failed {
+        failed: usize,
+        total: usize,
+    },
 }
 
 impl Error {
     /// The exit status: 2 for a bad command line, 1 for anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Usage(_) => 2,
+            Error::Usage(_) | Error::Config { .. } => 2,
+            Error::NoCommand => 255,
+            Error::At { error, .. } | Error::Step { error, .. } => error.exit_code(),
             _ => 1,
         }
     }
@@ -108,6 +144,24 @@ impl fmt::Display for Error {
             Error::Netlink(e) => write!(f, "{e}"),
             Error::Output(e) => write!(f, "writing output: {e}"),
             Error::Internal(what) => write!(f, "internal error: {what}"),
+            Error::FamilyVersion { kernel, tool } => write!(
+                f,
+                "the {FAMILY_NAME} module speaks version {kernel} of the {FAMILY_NAME} \
+                 family, this rdmaipctl speaks version {tool}: use the rdmaipctl built \
+                 with the loaded module (modinfo {FAMILY_NAME}; rdmaipctl -V)"
+            ),
+            Error::NoCommand => write!(f, "no command given"),
+            Error::File(name, e) => write!(f, "{name}: {e}"),
+            Error::At { file, line, error } => write!(f, "{file}:{line}: {error}"),
+            Error::Config {
+                file,
+                line,
+                message,
+            } => write!(f, "{file}:{line}: {message}"),
+            Error::Step { step, error } => write!(f, "config apply: {step}: {error}"),
+            Error::Failed { failed, total } => {
+                write!(f, "{failed} of {total} commands failed")
+            }
         }
     }
 }

@@ -30,11 +30,14 @@ fn main() -> ExitCode {
         // The reader went away (`rdmaipctl monitor | head -1`): not an error.
         Err(e) if is_closed_output(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("rdmaipctl: {e}");
+            // The usage, already on stderr, says it all.
+            if !matches!(e, Error::NoCommand) {
+                eprintln!("rdmaipctl: {e}");
+            }
             if matches!(e, Error::Usage(_)) {
                 eprintln!("Try \"rdmaipctl help\".");
             }
-            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(255))
         }
     }
 }

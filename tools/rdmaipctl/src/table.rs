@@ -6,17 +6,21 @@
 //! come from `COMMANDS`; adding a command is adding an entry (with its
 //! `Command` variant and argument parser).
 //!
-//! Abbreviations, the same everywhere: an object or verb may be given as
-//! any prefix that only one of the choices has (`g a` is `group add`; `p d`
-//! is ambiguous between `del` and `drain`), and an exact name always wins.
-//! The objects are those of `COMMANDS`, in order, then `help`; an object's
-//! verbs are those of its entries, in order, then `help`. An object with
-//! one entry of verb `""` (`monitor`) is a command by itself.
+//! Abbreviations, the same everywhere and as in iproute2's `ip`: an exact
+//! name always wins; otherwise a prefix stands for the first word, in a
+//! fixed priority order, that starts with it. The objects' order is that
+//! of `COMMANDS`, then `help` (`m` is `module`, `mon` is `monitor`); an
+//! object's verbs are ordered `show` and its synonyms first (`s` is
+//! `show`, `l` is `list`), then its entries' verbs in the table's order
+//! (`d` is `del`, `dr` is `drain`), then the other synonyms (`delete`),
+//! then `help`. An object with one entry of verb `""` (`monitor`) is a
+//! command by itself.
 
 use std::fmt;
 
 use crate::cli::{self, Command, Words};
 use crate::commands::{mismatch, Ctx};
+use crate::config;
 use crate::error::Error;
 use crate::model::{Addr, Group, Module, Port};
 use crate::records;
@@ -26,6 +30,14 @@ use crate::requests;
 pub const HELP: &str = "help";
 /// The verb when an object is given alone.
 pub const DEFAULT_VERB: &str = "show";
+
+/// Synonyms of verbs, as iproute2 has them: (synonym, verb).
+pub const SYNONYMS: &[(&str, &str)] = &[
+    ("list", "show"),
+    ("ls", "show"),
+    ("lst", "show"),
+    ("delete", "del"),
+];
 
 /// One command: `rdmaipctl OBJECT VERB ARGUMENTS`.
 pub struct CommandSpec {
@@ -204,6 +216,27 @@ pub const COMMANDS: &[CommandSpec] = &[
         parse: cli::monitor,
         run: on!(|k| Command::Monitor => k.monitor()),
     },
+    CommandSpec {
+        object: "config",
+        verb: "show",
+        args: "",
+        parse: cli::config_show,
+        run: on!(|k| Command::ConfigShow => config::show(k)),
+    },
+    CommandSpec {
+        object: "config",
+        verb: "apply",
+        args: "FILE",
+        parse: cli::config_apply,
+        run: on!(|k| Command::ConfigApply { file } => config::apply_file(k, file, false)),
+    },
+    CommandSpec {
+        object: "config",
+        verb: "diff",
+        args: "FILE",
+        parse: cli::config_diff,
+        run: on!(|k| Command::ConfigDiff { file } => config::apply_file(k, file, true)),
+    },
 ];
 
 /// The objects, in the table's order, without `help`.
@@ -224,19 +257,44 @@ pub fn objects() -> Vec<&'static str> {
     objects
 }
 
-/// `group, port, addr, module or monitor`, for the error when none is given.
-pub fn object_list() -> String {
-    let objects = command_objects();
-    match objects.split_last() {
-        Some((last, [])) => last.to_string(),
-        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-        None => String::new(),
-    }
+/// The objects in priority order, for `cli::pick`: the table's, then `help`.
+pub fn object_candidates() -> Vec<(&'static str, &'static str)> {
+    objects().into_iter().map(|o| (o, o)).collect()
 }
 
 /// The entries of `object`, in the table's order.
 pub fn entries_of(object: &str) -> Vec<&'static CommandSpec> {
     COMMANDS.iter().filter(|e| e.object == object).collect()
+}
+
+/// The words the verb of `object` may be, in priority order, each with the
+/// verb it stands for: `show` and its synonyms, the entries' other verbs
+/// in the table's order, their synonyms, `help`.
+pub fn verb_candidates(object: &str) -> Vec<(&'static str, &'static str)> {
+    let verbs: Vec<&'static str> = entries_of(object).iter().map(|e| e.verb).collect();
+    fn synonyms_of(verb: &str) -> Vec<(&'static str, &'static str)> {
+        SYNONYMS
+            .iter()
+            .copied()
+            .filter(|(_, v)| *v == verb)
+            .collect()
+    }
+    let mut candidates = Vec::new();
+    if verbs.contains(&DEFAULT_VERB) {
+        candidates.push((DEFAULT_VERB, DEFAULT_VERB));
+        candidates.extend(synonyms_of(DEFAULT_VERB));
+    }
+    candidates.extend(
+        verbs
+            .iter()
+            .filter(|&&v| v != DEFAULT_VERB)
+            .map(|&v| (v, v)),
+    );
+    for &verb in verbs.iter().filter(|&&v| v != DEFAULT_VERB) {
+        candidates.extend(synonyms_of(verb));
+    }
+    candidates.push((HELP, HELP));
+    candidates
 }
 
 /// The words the verb of `object` may be: its entries' verbs, then `help`.
@@ -249,18 +307,65 @@ pub fn verbs(object: &str) -> Vec<&'static str> {
 const USAGE_HEAD: &str = "\
 Usage: rdmaipctl [OPTIONS] OBJECT [COMMAND [ARGUMENTS]]
        rdmaipctl [OPTIONS] monitor
+       rdmaipctl [-force] -b[atch] FILE
 ";
 
 const USAGE_OPTIONS: &str =
-    "OPTIONS := { -j[son] | -p[retty] | -d[etails] | -V[ersion] | -h[elp] }\n";
+    "OPTIONS := { -j[son] | -p[retty] | -d[etails] | -force | -V[ersion] | -h[elp] }\n";
 
-const USAGE_TAIL: &str = "
+const SETTINGS_USAGE: &str = "\
 SETTINGS := [failback { on | off }] [failback-delay DURATION]
             [hold-down-max DURATION] [announce-count COUNT]
             [announce-interval DURATION]
-DURATION := NUMBER{ms|s}, e.g. 300ms, 5s, 1.5s (a bare number is ms)
-PORT := DEVICE/PORT, e.g. rxe0/1
+DURATION := NUMBER{ms|s|m|h}, e.g. 300ms, 5s, 1.5s, 2m, 1h (a bare number is ms)
 ";
+const PORT_USAGE: &str = "PORT := DEVICE/PORT, e.g. rxe0/1\n";
+const FILE_USAGE: &str = "FILE := a configuration file, - for stdin (see rdmaipctl(8))\n";
+const SYNONYMS_USAGE: &str = "\
+COMMAND and OBJECT may be abbreviated (g s = group show);
+list and ls are show, delete is del.
+";
+
+/// The definitions of the usage's placeholders that `args` uses.
+fn definitions(args: &[&str]) -> String {
+    let uses = |word: &str| args.iter().any(|a| a.contains(word));
+    let mut text = String::new();
+    if uses("SETTINGS") {
+        text += SETTINGS_USAGE;
+    }
+    if uses("PORT") {
+        text += PORT_USAGE;
+    }
+    if uses("FILE") {
+        text += FILE_USAGE;
+    }
+    text
+}
+
+fn usage_line(entry: &CommandSpec) -> String {
+    if entry.args.is_empty() {
+        format!("rdmaipctl {}", entry.name())
+    } else {
+        format!("rdmaipctl {} {}", entry.name(), entry.args)
+    }
+}
+
+/// What `rdmaipctl OBJECT help` prints: the object's commands.
+pub fn object_usage(object: &str) -> String {
+    let entries = entries_of(object);
+    let mut text = String::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let lead = if i == 0 { "Usage: " } else { "       " };
+        text += &format!("{lead}{}\n", usage_line(entry));
+    }
+    let args: Vec<&str> = entries.iter().map(|e| e.args).collect();
+    let definitions = definitions(&args);
+    if !definitions.is_empty() {
+        text += "\n";
+        text += &definitions;
+    }
+    text
+}
 
 /// What `rdmaipctl help` prints: the objects and every command of the
 /// table with its arguments.
@@ -270,14 +375,12 @@ pub fn usage() -> String {
     text += USAGE_OPTIONS;
     text += "\n";
     for entry in COMMANDS {
-        let args = if entry.args.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", entry.args)
-        };
-        text += &format!("  rdmaipctl {}{args}\n", entry.name());
+        text += &format!("  {}\n", usage_line(entry));
     }
-    text += USAGE_TAIL;
+    text += "\n";
+    let args: Vec<&str> = COMMANDS.iter().map(|e| e.args).collect();
+    text += &definitions(&args);
+    text += SYNONYMS_USAGE;
     text
 }
 
@@ -291,8 +394,9 @@ pub(crate) mod tests {
     const USAGE: &str = "\
 Usage: rdmaipctl [OPTIONS] OBJECT [COMMAND [ARGUMENTS]]
        rdmaipctl [OPTIONS] monitor
-OBJECT := { group | port | addr | module | monitor | help }
-OPTIONS := { -j[son] | -p[retty] | -d[etails] | -V[ersion] | -h[elp] }
+       rdmaipctl [-force] -b[atch] FILE
+OBJECT := { group | port | addr | module | monitor | config | help }
+OPTIONS := { -j[son] | -p[retty] | -d[etails] | -force | -V[ersion] | -h[elp] }
 
   rdmaipctl group add NAME [SETTINGS]
   rdmaipctl group del NAME
@@ -307,12 +411,18 @@ OPTIONS := { -j[son] | -p[retty] | -d[etails] | -V[ersion] | -h[elp] }
   rdmaipctl module show
   rdmaipctl module set peer-notify { on | off }
   rdmaipctl monitor
+  rdmaipctl config show
+  rdmaipctl config apply FILE
+  rdmaipctl config diff FILE
 
 SETTINGS := [failback { on | off }] [failback-delay DURATION]
             [hold-down-max DURATION] [announce-count COUNT]
             [announce-interval DURATION]
-DURATION := NUMBER{ms|s}, e.g. 300ms, 5s, 1.5s (a bare number is ms)
+DURATION := NUMBER{ms|s|m|h}, e.g. 300ms, 5s, 1.5s, 2m, 1h (a bare number is ms)
 PORT := DEVICE/PORT, e.g. rxe0/1
+FILE := a configuration file, - for stdin (see rdmaipctl(8))
+COMMAND and OBJECT may be abbreviated (g s = group show);
+list and ls are show, delete is del.
 ";
 
     /// A valid command line for every entry, in the table's order.
@@ -330,6 +440,9 @@ PORT := DEVICE/PORT, e.g. rxe0/1
         "module show",
         "module set peer-notify off",
         "monitor",
+        "config show",
+        "config apply /dev/null",
+        "config diff /dev/null",
     ];
 
     fn entry_of(line: &str) -> Option<&'static CommandSpec> {
@@ -373,19 +486,25 @@ PORT := DEVICE/PORT, e.g. rxe0/1
 
     #[test]
     fn every_entry_is_reachable_by_its_shortest_prefixes() {
-        // The shortest prefix of each object and verb that only it has.
-        fn shortest<'a>(word: &'a str, choices: &[&str]) -> &'a str {
+        // The shortest prefix of each object and verb whose first match in
+        // the priority order is that word.
+        fn shortest<'a>(word: &'a str, candidates: &[(&str, &str)]) -> &'a str {
             (1..=word.len())
                 .map(|n| &word[..n])
-                .find(|p| choices.iter().filter(|c| c.starts_with(p)).count() == 1)
+                .find(|p| {
+                    candidates
+                        .iter()
+                        .find(|(c, _)| c.starts_with(p))
+                        .is_some_and(|(_, w)| *w == word)
+                })
                 .unwrap_or(word)
         }
         for (entry, example) in COMMANDS.iter().zip(EXAMPLES) {
-            let object = shortest(entry.object, &objects());
+            let object = shortest(entry.object, &object_candidates());
             let mut words: Vec<String> = example.split_whitespace().map(String::from).collect();
             words[0] = object.to_string();
             if !entry.verb.is_empty() {
-                words[1] = shortest(entry.verb, &verbs(entry.object)).to_string();
+                words[1] = shortest(entry.verb, &verb_candidates(entry.object)).to_string();
             }
             let parsed = parse(&words).unwrap_or_else(|e| panic!("{words:?}: {e}"));
             assert_eq!(parsed.entry, Some(entry), "{words:?}");
@@ -396,9 +515,8 @@ PORT := DEVICE/PORT, e.g. rxe0/1
     fn objects_and_verbs_come_from_the_table() {
         assert_eq!(
             objects(),
-            ["group", "port", "addr", "module", "monitor", "help"]
+            ["group", "port", "addr", "module", "monitor", "config", "help"]
         );
-        assert_eq!(object_list(), "group, port, addr, module or monitor");
         assert_eq!(verbs("group"), ["add", "del", "show", "set", "help"]);
         assert_eq!(
             verbs("port"),
@@ -406,6 +524,51 @@ PORT := DEVICE/PORT, e.g. rxe0/1
         );
         assert_eq!(verbs("addr"), ["show", "help"]);
         assert_eq!(verbs("module"), ["show", "set", "help"]);
+        assert_eq!(verbs("config"), ["show", "apply", "diff", "help"]);
+    }
+
+    #[test]
+    fn verb_priority_order() {
+        let words = |object: &str| -> Vec<&str> {
+            verb_candidates(object).iter().map(|(w, _)| *w).collect()
+        };
+        assert_eq!(
+            words("group"),
+            ["show", "list", "ls", "lst", "add", "del", "set", "delete", "help"]
+        );
+        assert_eq!(
+            words("port"),
+            ["show", "list", "ls", "lst", "add", "del", "drain", "undrain", "delete", "help"]
+        );
+        assert_eq!(words("monitor"), ["", "help"]);
+        for object in command_objects() {
+            for (word, verb) in verb_candidates(object) {
+                assert!(verbs(object).contains(&verb), "{object} {word}");
+            }
+        }
+    }
+
+    #[test]
+    fn object_usage_lists_its_commands_and_placeholders() {
+        assert_eq!(
+            object_usage("port"),
+            "Usage: rdmaipctl port add PORT... group NAME
+       rdmaipctl port del PORT... [group NAME]
+       rdmaipctl port show [PORT | group NAME]
+       rdmaipctl port drain PORT
+       rdmaipctl port undrain PORT
+
+PORT := DEVICE/PORT, e.g. rxe0/1
+"
+        );
+        assert_eq!(object_usage("monitor"), "Usage: rdmaipctl monitor\n");
+        assert!(object_usage("group").contains("SETTINGS := "));
+        assert!(object_usage("config").contains("FILE := "));
+        for object in command_objects() {
+            for entry in entries_of(object) {
+                assert!(object_usage(object).contains(&usage_line(entry)));
+            }
+        }
     }
 
     #[test]
@@ -436,7 +599,15 @@ PORT := DEVICE/PORT, e.g. rxe0/1
 
     #[test]
     fn help_and_defaults_have_no_entry() {
-        for line in ["help", "group help", "p h", "addr help x", "mon help", "-h"] {
+        for line in [
+            "help",
+            "group help",
+            "p h",
+            "addr help x",
+            "mon help",
+            "-h",
+            "",
+        ] {
             assert_eq!(entry_of(line), None, "{line}");
         }
         assert_eq!(entry_of("port").unwrap().name(), "port show");

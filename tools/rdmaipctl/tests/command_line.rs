@@ -42,9 +42,56 @@ fn module_set_names_the_bad_word() {
         "rdmaipctl: module show: unexpected argument \"extra\""
     );
     assert_eq!(
-        refused(&["m"]),
-        "rdmaipctl: ambiguous object \"m\": could be module, monitor"
+        refused(&["link"]),
+        "rdmaipctl: unknown object \"link\" (expected group, port, addr, module, monitor, config, help)"
     );
+}
+
+#[test]
+fn no_arguments_prints_the_usage_and_exits_255() {
+    for args in [&[][..], &["-j"]] {
+        let out = rdmaipctl(args);
+        assert_eq!(out.status.code(), Some(255), "{args:?}: {out:?}");
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.starts_with("Usage: rdmaipctl "), "{err}");
+    }
+}
+
+#[test]
+fn object_help_needs_no_kernel() {
+    let out = rdmaipctl(&["group", "help"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("Usage: rdmaipctl group add NAME [SETTINGS]\n"));
+    assert!(!text.contains("port drain"));
+}
+
+#[test]
+fn batch_names_the_file_and_line_of_a_bad_command() {
+    let dir = std::env::temp_dir().join(format!("rdmaipctl-batch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.conf");
+    std::fs::write(
+        &file,
+        "# a comment\ngroup add g0\n\nport add rxe0/1 group g0 colour red\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    // Every line is read before anything is sent: no kernel is needed.
+    let out = rdmaipctl(&["-batch", file]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        err,
+        format!("rdmaipctl: {file}:4: port add: invalid port name \"colour\": expected DEVICE/PORT, e.g. rxe0/1\n")
+    );
+    let out = rdmaipctl(&["-batch", "/nonexistent/rdmaip.conf"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .starts_with("rdmaipctl: /nonexistent/rdmaip.conf: No such file"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -53,8 +100,11 @@ fn help_lists_the_module_commands() {
         let out = rdmaipctl(args);
         assert!(out.status.success(), "{args:?}: {out:?}");
         let text = String::from_utf8(out.stdout).unwrap();
-        assert!(text.contains("OBJECT := { group | port | addr | module | monitor | help }"));
-        assert!(text.contains("  rdmaipctl module show\n"));
-        assert!(text.contains("  rdmaipctl module set peer-notify { on | off }\n"));
+        if args != ["module", "help"] {
+            assert!(text
+                .contains("OBJECT := { group | port | addr | module | monitor | config | help }"));
+        }
+        assert!(text.contains("rdmaipctl module show\n"));
+        assert!(text.contains("rdmaipctl module set peer-notify { on | off }\n"));
     }
 }

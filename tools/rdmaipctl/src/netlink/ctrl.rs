@@ -111,10 +111,20 @@ pub mod fake {
 
     /// The controller's reply describing a family.
     pub fn family_reply(seq: u32, id: u16, groups: &[(&str, u32)]) -> Vec<u8> {
+        family_reply_version(seq, id, groups, 1)
+    }
+
+    /// The same, with the family's version.
+    pub fn family_reply_version(
+        seq: u32,
+        id: u16,
+        groups: &[(&str, u32)],
+        version: u32,
+    ) -> Vec<u8> {
         fake::genl(GENL_ID_CTRL, 0, seq, 1, |w| {
             w.put_str(CTRL_ATTR_FAMILY_NAME, "rdmaip");
             w.put_u16(CTRL_ATTR_FAMILY_ID, id);
-            w.put_u32(CTRL_ATTR_VERSION, 1);
+            w.put_u32(CTRL_ATTR_VERSION, version);
             let mut list = Vec::new();
             let mut l = AttrWriter::new(&mut list);
             for (i, (name, gid)) in groups.iter().enumerate() {
