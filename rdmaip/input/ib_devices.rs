@@ -44,8 +44,11 @@ impl IbClient for Devices {
             engine: self.engine.clone(),
         };
         let events = EventHandlerRegistration::new(dev, handler)?;
-        let found = self.registry.add_device(dev, name)?;
+        let (found, rejoined) = self.registry.add_device(dev, name)?;
         monitor::port_health_changes(&found);
+        if rejoined {
+            self.engine.kick();
+        }
         Ok(KBox::new(DeviceState { _events: events }, GFP_KERNEL)?)
     }
 

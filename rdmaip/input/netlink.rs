@@ -12,6 +12,7 @@
 use crate::engine::Engine;
 use crate::logic::group::NS_PER_MS;
 use crate::output::attrs::{put_addr, put_group, put_module, put_port};
+use crate::state::group::WaitingPort;
 use crate::state::group_name::{parse_name, GroupName};
 use crate::state::peers::PeerState;
 use crate::state::refusal::Refusal;
@@ -190,6 +191,7 @@ impl Netlink {
         let name = self.group_name(req)?;
         // Join every named port, or none.
         let mut joined = KVec::new();
+        let mut waiting = KVec::new();
         {
             let mut t = self.ports.lock();
             let slot = t
@@ -199,8 +201,28 @@ impl Netlink {
             for port_name in req.each(ffi::RDMAIP_A_GROUP_PORT) {
                 let port_name = trim_nul(port_name);
                 let Some(port) = t.port_slot(port_name) else {
-                    result = Err(req.reject(ENODEV, c_str!("no such RDMA port"), None));
-                    break;
+                    // Not there (yet): the group waits for it.
+                    let Some(w) = WaitingPort::parse(port_name) else {
+                        result = Err(req.reject(
+                            EINVAL,
+                            c_str!("a port is named <device>/<port>"),
+                            None,
+                        ));
+                        break;
+                    };
+                    let new = t.waiting_group(&w).is_none();
+                    if let Err(r) = t.wait_for(slot, w) {
+                        result = Err(req.reject(r.err, r.msg, None));
+                        break;
+                    }
+                    if new {
+                        if let Err(e) = waiting.push(w, GFP_KERNEL) {
+                            t.unwait(&w);
+                            result = Err(e.into());
+                            break;
+                        }
+                    }
+                    continue;
                 };
                 match t.port_add(slot, port) {
                     Ok(_) => {
@@ -216,14 +238,24 @@ impl Netlink {
                     }
                 }
             }
-            if joined.is_empty() && result.is_ok() {
+            if req.each(ffi::RDMAIP_A_GROUP_PORT).next().is_none() && result.is_ok() {
                 result = Err(req.reject(EINVAL, c_str!("no port given"), None));
             }
             if result.is_err() {
                 for &port in joined.iter() {
                     t.detach(port);
                 }
+                for w in waiting.iter() {
+                    t.unwait(w);
+                }
                 return result;
+            }
+            for w in waiting.iter() {
+                pr_info!(
+                    "group {}: port {} is not there; it joins when it appears\n",
+                    name,
+                    w
+                );
             }
             for info in joined.iter().filter_map(|&port| t.port_info(port)) {
                 pr_info!(
@@ -243,23 +275,38 @@ impl Netlink {
 
     fn port_del(&self, req: &Request) -> Result {
         let name = self.group_name(req)?;
-        let (slot, ports) = {
+        let (slot, ports, waiting) = {
             let t = self.ports.read();
             let slot = t
                 .group_slot(&name)
                 .map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
             let mut ports = KVec::new();
+            let mut waiting = KVec::new();
             for port_name in req.each(ffi::RDMAIP_A_GROUP_PORT) {
-                let Some(port) = t.port_slot(trim_nul(port_name)) else {
-                    return Err(req.reject(ENODEV, c_str!("no such RDMA port"), None));
+                let port_name = trim_nul(port_name);
+                let Some(port) = t.port_slot(port_name) else {
+                    // A member that is not there stops waiting.
+                    match WaitingPort::parse(port_name) {
+                        Some(w) if t.waiting_group(&w) == Some(slot) => {
+                            waiting.push(w, GFP_KERNEL)?;
+                            continue;
+                        }
+                        _ => return Err(req.reject(ENODEV, c_str!("no such RDMA port"), None)),
+                    }
                 };
                 if t.group(slot).and_then(|g| g.member_of(port)).is_none() {
                     return Err(req.reject(ENOENT, c_str!("the port is not in this group"), None));
                 }
                 ports.push(port, GFP_KERNEL)?;
             }
-            (slot, ports)
+            (slot, ports, waiting)
         };
+        if !waiting.is_empty() {
+            let mut t = self.ports.lock();
+            for w in waiting.iter() {
+                t.unwait(w);
+            }
+        }
         // Their own addresses go home first, and what they carry of the
         // others' goes where the group can still guard it.
         self.engine.job().depart(slot, Some(&ports));

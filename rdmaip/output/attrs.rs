@@ -99,6 +99,13 @@ pub(crate) fn put_group(w: &mut Writer<'_>, t: &Tables, g: &Group) -> Result {
             put_port_name(w, ffi::RDMAIP_A_GROUP_PORT, &info)?;
         }
     }
+    for waiting in g.waiting_ports() {
+        let mut name = StackString::<80>::new();
+        if write!(name, "{}", waiting).is_err() {
+            pr_warn!("port name cut: {}\n", waiting);
+        }
+        w.put_str(ffi::RDMAIP_A_GROUP_WAITING_PORT, name.as_bytes())?;
+    }
     w.put_uint(ffi::RDMAIP_A_GROUP_FAILOVERS, g.failovers)?;
     w.put_uint(ffi::RDMAIP_A_GROUP_FAILBACKS, g.failbacks)?;
     w.put_uint(ffi::RDMAIP_A_GROUP_LAST_FAILOVER_NS, g.last_failover_ns)

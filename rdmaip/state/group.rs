@@ -10,9 +10,11 @@
 //! `logic::group`.
 
 use super::group_name::GroupName;
+use super::port::parse_u32;
 use super::settings::Settings;
 use crate::logic::group::{GroupHealth, Placement, MAX_MEMBERS};
 use crate::logic::rtaddr::AddrInfo;
+use crate::sys::names::DevName;
 use kernel::prelude::*;
 
 /// One address of a group.
@@ -35,6 +37,33 @@ impl Addr {
     }
 }
 
+/// A member port that is not there: its RDMA device was removed, or has
+/// not been added yet. It joins the group when a device of that name with
+/// that port appears (a driver reload, a firmware reset, `rdma link add`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WaitingPort {
+    pub(crate) dev_name: DevName,
+    pub(crate) port: u32,
+}
+
+impl WaitingPort {
+    /// A port named "<device>/<port>"; `None` if the name is malformed.
+    pub(crate) fn parse(name: &[u8]) -> Option<Self> {
+        let slash = name.iter().rposition(|&b| b == b'/')?;
+        let (dev, num) = name.split_at(slash);
+        Some(WaitingPort {
+            dev_name: DevName::from_bytes(dev)?,
+            port: parse_u32(num.get(1..)?)?,
+        })
+    }
+}
+
+impl core::fmt::Display for WaitingPort {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}/{}", self.dev_name, self.port)
+    }
+}
+
 /// A group.
 pub(crate) struct Group {
     pub(crate) name: GroupName,
@@ -49,6 +78,9 @@ pub(crate) struct Group {
     pub(crate) up: bool,
     /// The group's health at the last engine pass.
     pub(crate) health: GroupHealth,
+    /// Members whose port is not there (they count towards the group's
+    /// size).
+    pub(crate) waiting: [Option<WaitingPort>; MAX_MEMBERS],
 }
 
 impl Group {
@@ -64,6 +96,7 @@ impl Group {
             last_failover_ns: 0,
             up: false,
             health: GroupHealth::Down,
+            waiting: [None; MAX_MEMBERS],
         }
     }
 
@@ -82,6 +115,16 @@ impl Group {
 
     pub(crate) fn addrs(&self) -> impl Iterator<Item = &Addr> {
         self.addrs.iter().flatten()
+    }
+
+    /// The members whose port is not there.
+    pub(crate) fn waiting_ports(&self) -> impl Iterator<Item = &WaitingPort> {
+        self.waiting.iter().flatten()
+    }
+
+    /// How many members it has, waiting ones included.
+    pub(crate) fn size(&self) -> usize {
+        self.member_ports().count() + self.waiting_ports().count()
     }
 
     /// Member index of port slot `port`.

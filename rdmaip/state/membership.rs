@@ -2,12 +2,12 @@
 
 //! Groups created and deleted, ports joining and leaving them.
 
-use super::group::Group;
+use super::group::{Group, WaitingPort};
 use super::group_name::GroupName;
 use super::refusal::{refuse, Refusal};
 use super::settings::Settings;
 use super::tables::Tables;
-use crate::logic::group::{on_detach, Member, OnDetach};
+use crate::logic::group::{on_detach, Member, OnDetach, MAX_MEMBERS};
 use crate::sys::errno::eopnotsupp;
 use crate::sys::ib::LinkLayer;
 use kernel::c_str;
@@ -58,12 +58,15 @@ impl Tables {
         let Some(p) = self.port(port) else {
             return refuse(ENODEV, c_str!("no such RDMA port"));
         };
+        if p.group == Some(slot) {
+            // Already there (it rejoined by itself, or the request is
+            // repeated): nothing to do, as for `ip link set master`.
+            if let Some(member) = self.group(slot).and_then(|g| g.member_of(port)) {
+                return Ok(member);
+            }
+        }
         if p.group.is_some() {
-            return if p.group == Some(slot) {
-                refuse(EEXIST, c_str!("the port is already in this group"))
-            } else {
-                refuse(EBUSY, c_str!("the port is in another group"))
-            };
+            return refuse(EBUSY, c_str!("the port is in another group"));
         }
         if p.netdev.is_none() {
             return refuse(ENODEV, c_str!("the port has no netdev to carry addresses"));
@@ -89,7 +92,12 @@ impl Tables {
                 return refuse(EINVAL, c_str!("the port's VLAN differs from the group's"));
             }
         }
-        let Some(member) = g.members.iter().position(|m| m.is_none()) else {
+        let Some(member) = g
+            .members
+            .iter()
+            .position(|m| m.is_none())
+            .filter(|_| g.size() < MAX_MEMBERS)
+        else {
             return refuse(ENOSPC, c_str!("the group is full (16 ports)"));
         };
         let settings = g.settings.failback;
@@ -123,6 +131,118 @@ impl Tables {
             }
         }
         Ok(member)
+    }
+
+    /// The group that waits for port `w`, if one does.
+    pub(crate) fn waiting_group(&self, w: &WaitingPort) -> Option<usize> {
+        self.groups.iter().position(|g| {
+            g.as_ref()
+                .is_some_and(|g| g.waiting_ports().any(|x| x == w))
+        })
+    }
+
+    /// Group `slot` waits for port `w`, which is not there: it joins when
+    /// it appears.
+    pub(crate) fn wait_for(
+        &mut self,
+        slot: usize,
+        w: WaitingPort,
+    ) -> core::result::Result<(), Refusal> {
+        match self.waiting_group(&w) {
+            Some(other) if other == slot => return Ok(()),
+            Some(_) => return refuse(EBUSY, c_str!("the port is in another group")),
+            None => {}
+        }
+        let Some(g) = self.group_mut(slot) else {
+            return refuse(ENOENT, c_str!("no such group"));
+        };
+        if g.size() >= MAX_MEMBERS {
+            return refuse(ENOSPC, c_str!("the group is full (16 ports)"));
+        }
+        match g.waiting.iter_mut().find(|x| x.is_none()) {
+            Some(free) => *free = Some(w),
+            None => return refuse(ENOSPC, c_str!("the group is full (16 ports)")),
+        }
+        Ok(())
+    }
+
+    /// Port slot `port`, a member, is going away with its device: its
+    /// group waits for it to come back.
+    pub(crate) fn wait_to_rejoin(&mut self, port: usize) {
+        let Some((slot, w)) = self.port(port).and_then(|p| {
+            let w = WaitingPort {
+                dev_name: p.dev_name,
+                port: p.port,
+            };
+            p.group.map(|g| (g, w))
+        }) else {
+            return;
+        };
+        // Its member slot is still taken, so the group has room: the
+        // member becomes a waiting one.
+        let name = self.group(slot).map(|g| g.name);
+        if let Some(g) = self.group_mut(slot) {
+            if let Some(free) = g.waiting.iter_mut().find(|x| x.is_none()) {
+                *free = Some(w);
+            }
+        }
+        if let Some(name) = name {
+            pr_info!(
+                "group {}: port {} waits to rejoin when its device is back\n",
+                name,
+                w
+            );
+        }
+    }
+
+    /// Port slot `port` was just added: if a group waits for it, it joins;
+    /// returns whether it did.
+    pub(crate) fn rejoin(&mut self, port: usize) -> bool {
+        let Some(w) = self.port(port).map(|p| WaitingPort {
+            dev_name: p.dev_name,
+            port: p.port,
+        }) else {
+            return false;
+        };
+        let Some(slot) = self.unwait(&w) else {
+            return false;
+        };
+        let name = self.group(slot).map(|g| g.name);
+        let Some(name) = name else {
+            return false;
+        };
+        match self.port_add(slot, port) {
+            Ok(_) => {
+                pr_info!("group {}: port {} is back and rejoined\n", name, w);
+                true
+            }
+            Err(r) => {
+                pr_err!(
+                    "group {}: port {} is back but cannot rejoin: {} (error {}); it keeps waiting\n",
+                    name,
+                    w,
+                    r.msg,
+                    r.err.to_errno()
+                );
+                if self.wait_for(slot, w).is_err() {
+                    pr_err!("group {}: port {} no longer waits\n", name, w);
+                }
+                false
+            }
+        }
+    }
+
+    /// No group waits for port `w` any more; returns the one that did.
+    pub(crate) fn unwait(&mut self, w: &WaitingPort) -> Option<usize> {
+        let slot = self.waiting_group(w)?;
+        if let Some(g) = self.group_mut(slot) {
+            for x in g.waiting.iter_mut() {
+                if x.as_ref() == Some(w) {
+                    *x = None;
+                }
+            }
+        }
+        Some(slot)
     }
 
     /// Port slot `port` leaves its group, after the pass that placed what

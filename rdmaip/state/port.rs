@@ -163,7 +163,7 @@ pub(super) fn rdma_state(dev: &IbDevice, port: u32) -> RdmaState {
     }
 }
 
-fn parse_u32(s: &[u8]) -> Option<u32> {
+pub(super) fn parse_u32(s: &[u8]) -> Option<u32> {
     if s.is_empty() || s.len() > 10 {
         return None;
     }

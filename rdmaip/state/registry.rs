@@ -29,6 +29,10 @@ use kernel::prelude::*;
 use kernel::sync::lock::{mutex::MutexBackend, Guard};
 use kernel::sync::Mutex;
 
+/// Ports of one device that can rejoin their groups when it is added
+/// (devices have one or two ports; more only join by hand).
+const MAX_PORTS_REJOINING: usize = 16;
+
 /// The tables and their lock.
 #[pin_data]
 pub(crate) struct PortRegistry {
@@ -87,8 +91,14 @@ impl PortRegistry {
         }
     }
 
-    /// Starts tracking every port of `dev`; returns the health found.
-    pub(crate) fn add_device(&self, dev: &IbDevice, dev_name: &DevName) -> Result<HealthChanges> {
+    /// Starts tracking every port of `dev`; returns the health found, and
+    /// whether a port rejoined the group that waited for it (the engine
+    /// must then run).
+    pub(crate) fn add_device(
+        &self,
+        dev: &IbDevice,
+        dev_name: &DevName,
+    ) -> Result<(HealthChanges, bool)> {
         // Netdev state and names are snapshotted under rtnl, and the ports
         // are inserted before rtnl is released, so no netdev event can fall
         // between the snapshot and the insertion.
@@ -111,6 +121,8 @@ impl PortRegistry {
         let ports = &mut tables.ports;
         let free = ports.iter().filter(|s| s.is_none()).count();
         ports.reserve(new_ports.len().saturating_sub(free), GFP_KERNEL)?;
+        let mut added = [None; MAX_PORTS_REJOINING];
+        let mut n_added = 0;
         for mut port in new_ports {
             pr_info!(
                 "port {}/{} added: link-layer {} netdev {} at {}\n",
@@ -124,15 +136,29 @@ impl PortRegistry {
                 port.log_change(change, now);
                 changed.push(port.info(), change);
             }
-            match ports.iter_mut().find(|s| s.is_none()) {
-                Some(slot) => *slot = Some(port),
+            let slot = match ports.iter().position(|s| s.is_none()) {
+                Some(slot) => slot,
                 // Cannot fail: reserved above.
-                None => ports.push(Some(port), GFP_KERNEL)?,
+                None => {
+                    ports.push(None, GFP_KERNEL)?;
+                    ports.len() - 1
+                }
+            };
+            if let Some(s) = ports.get_mut(slot) {
+                *s = Some(port);
+            }
+            if let Some(a) = added.get_mut(n_added) {
+                *a = Some(slot);
+                n_added += 1;
             }
         }
+        let rejoined = added
+            .into_iter()
+            .flatten()
+            .fold(false, |any, slot| tables.rejoin(slot) || any);
         drop(tables);
         drop(rtnl);
-        Ok(changed)
+        Ok((changed, rejoined))
     }
 
     /// The ports of device `dev_index` are going away: group members among
@@ -162,11 +188,12 @@ impl PortRegistry {
     }
 
     /// Stops tracking the ports of device `dev_index` and drops their
-    /// references.
+    /// references. Group members among them wait to rejoin.
     pub(crate) fn remove_device(&self, dev_index: u32) {
         let mut tables = self.lock();
         for slot in 0..tables.ports.len() {
             if tables.port(slot).is_some_and(|p| p.dev_index == dev_index) {
+                tables.wait_to_rejoin(slot);
                 tables.detach(slot);
                 if let Some(port) = tables.ports.get_mut(slot).and_then(Option::take) {
                     pr_info!(

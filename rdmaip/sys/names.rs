@@ -25,6 +25,20 @@ impl<const N: usize> Name<N> {
         Self { bytes: [0; N] }
     }
 
+    /// A copy of `name`; `None` if it is empty, contains a NUL or does not
+    /// fit (with its terminating NUL).
+    pub(crate) fn from_bytes(name: &[u8]) -> Option<Self> {
+        if name.is_empty() || name.contains(&0) {
+            return None;
+        }
+        let mut n = Self::empty();
+        n.bytes
+            .get_mut(..name.len())
+            .filter(|_| name.len() < N)?
+            .copy_from_slice(name);
+        Some(n)
+    }
+
     /// Buffer for C code to fill with a NUL-terminated string.
     pub(crate) fn buffer(&mut self) -> &mut [u8; N] {
         &mut self.bytes

@@ -206,10 +206,14 @@ def add_third(lab):
     lab.check("a", f"{R} port add {rxe}/1 group g0")
 
 
-def readd_rxe1(lab):
+def readd_rxe1(lab, join=True):
+    """NIC 2's RDMA device back; it rejoins g0 by itself (a member whose
+    device went away waits for it), and `join` adds it by hand as well,
+    which changes nothing then."""
     lab.check("a", f"rdma link add {RXE1} type rxe netdev {NETDEV[2]}")
     lab.wait_for("a", f"{R} port show {RXE1}/1 >/dev/null 2>&1", timeout=20)
-    lab.check("a", f"{R} port add {RXE1}/1 group g0")
+    if join:
+        lab.check("a", f"{R} port add {RXE1}/1 group g0")
 
 
 RXE1 = RXE[2]
@@ -295,8 +299,9 @@ def test_random_cuts(lab, tap, rounds):
 def test_survivor_device_removed(lab):
     """NIC 1 cut, its addresses on NIC 2; then NIC 2's RDMA device is
     deleted (its netdev stays): nothing may stay on a netdev no member
-    owns. Everything is parked on NIC 1, and when rxe1 is back and joins,
-    its own addresses go home."""
+    owns. Everything is parked on NIC 1; rxe1/1 waits in the group, and
+    when its device is back it rejoins by itself and its own addresses go
+    home."""
     lab.link("a", 1, False)
     wait_placed(lab, moved_layout())
     lab.check("a", f"rdma link del {RXE1}")
@@ -308,8 +313,11 @@ def test_survivor_device_removed(lab):
     lab.wait_for("a", f"{R} port show {RDMA_PORT[1]} | grep -q 'state up'", timeout=20)
     time.sleep(FAILBACK_S + 1)
     assert where(lab) == everything, where(lab)
-    readd_rxe1(lab)
+    lab.check("a", f"dmesg | grep -q 'port {RXE1}/1 waits to rejoin'")
+    readd_rxe1(lab, join=False)
     wait_placed(lab, home_layout(), timeout=30)
+    g = json.loads(lab.check("a", f"{R} -j group show g0"))[0]
+    assert sorted(g.get("ports", [])) == [RDMA_PORT[1], f"{RXE1}/1"], g
     t = tracked(lab)
     assert all(t.get(a) == (f"{RXE1}/1", f"{RXE1}/1") for a in HOME[2]), t
 
@@ -353,7 +361,8 @@ def test_bad_netlink_input(lab):
     def raw(args):
         return lab.check("a", f"/usr/bin/python3 {GENL_RAW} {args}").strip()
     # group-new (1) with: a name too long, the wrong type, an unknown
-    # attribute, no name, a bad character; port-add (5) of a missing port.
+    # attribute, no name, a bad character; port-add (5) of a malformed port
+    # name (a missing port is a waiting member, see test_netlink.py).
     cases = [
         ("1 1=str:abcdefghijklmnopqrstu", "error 22 Attribute failed policy validation"),
         ("1 1=str:g9 4=u8:1", "error 22 invalid attribute length"),
@@ -361,7 +370,7 @@ def test_bad_netlink_input(lab):
         ("1", "error 22 group name is required"),
         ("1 1=str:bad/name", "error 22 group names are 1 to 15 characters"),
         ("1 1=str:g9 4=u32:99999999", "error 34 integer out of range"),
-        ("5 1=str:g0 8=str:rxe7/1", "error 19 no such RDMA port"),
+        ("5 1=str:g0 8=str:rxe7", "error 22 a port is named <device>/<port>"),
     ]
     for args, want in cases:
         got = raw(args)
@@ -405,7 +414,7 @@ def steps(tap, lab):
     cleanup_cascade(lab)
     tap.run("dumps: port and addr show filtered by group; an unknown group is an error",
             test_dump_filters, lab)
-    tap.run("survivor's RDMA device deleted while NIC 1 is cut: everything parked on NIC 1, "
+    tap.run("survivor's RDMA device deleted while NIC 1 is cut: everything parked on NIC 1, rxe1/1 waits; "
             "home again when rxe1 rejoins", test_survivor_device_removed, lab)
     tap.run("netdev carrying every address deleted while both NICs are cut: re-created at home",
             test_carrier_netdev_deleted, lab)
