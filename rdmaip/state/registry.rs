@@ -152,10 +152,11 @@ impl PortRegistry {
                 n_added += 1;
             }
         }
-        let rejoined = added
-            .into_iter()
-            .flatten()
-            .fold(false, |any, slot| tables.rejoin(slot) || any);
+        // Every new port gets its chance to rejoin (no short circuit).
+        let mut rejoined = false;
+        for slot in added.into_iter().flatten() {
+            rejoined |= tables.rejoin(slot);
+        }
         drop(tables);
         drop(rtnl);
         Ok((changed, rejoined))
