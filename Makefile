@@ -4,9 +4,12 @@
 #
 #   make                 build rdmaip.ko (against KDIR; default: the lab kernel,
 #                        built and cached on first use by kernel/build.sh)
-#   make install         modules_install + depmod into KDIR's module tree
-#                        (INSTALL_MOD_PATH is honoured), so `modprobe rdmaip`
-#                        finds it
+#   make install         for a server: builds rdmaip.ko against the running
+#                        kernel (or KDIR), installs it with depmod, then
+#                        rdmaipctl, man pages, the systemd unit, the example
+#                        configuration and completion (deploy/install.sh);
+#                        DESTDIR stages, PREFIX (default /usr); installs
+#                        nothing the lab needs (see Documentation/deploying.rst)
 #   make lab-install     install into the lab kernel's module staging tree,
 #                        which the lab VMs mount as /lib/modules, with the
 #                        test modules (RDMAIP_SELFTESTS=1: selftests/cmtest)
@@ -32,7 +35,7 @@ KDIR_CMD = $(if $(KDIR),echo $(KDIR),bash kernel/build.sh)
 BINDGEN_CMD = source tools/lib.sh && echo $$BINDGEN
 KMAKE = $(MAKE) -C "$$kdir" M=$(CURDIR) RUSTC=$(RUSTC_KERNEL) BINDGEN="$$bindgen"
 
-.PHONY: all modules deps install lab-install check soak demo bench clean
+.PHONY: all modules deps install modules-install lab-install check soak demo bench clean
 
 all: modules
 
@@ -42,13 +45,25 @@ deps:
 modules: deps
 	@kdir=$$($(KDIR_CMD)) && bindgen=$$($(BINDGEN_CMD)) && $(KMAKE) modules
 
-install: modules
+# The server install: no lab packages, no lab kernel. KDIR defaults to the
+# running kernel's build tree (linux-headers with CONFIG_RUST=y and its
+# Rust toolchain; see deploy/dkms-prebuild.sh for the checks).
+PREFIX ?= /usr
+SERVER_KDIR = $(or $(KDIR),/lib/modules/$(shell uname -r)/build)
+install:
+	@kdir=$(SERVER_KDIR) && bindgen=$${BINDGEN:-$$($(BINDGEN_CMD))} && \
+	  { [ -x "$$bindgen" ] || bindgen=$$(command -v bindgen); } && $(KMAKE) modules && \
+	  $(KMAKE) modules_install $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR))
+	bash deploy/install.sh DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)"
+
+# Modules only, into KDIR's module tree (INSTALL_MOD_PATH honoured).
+modules-install: modules
 	@kdir=$$($(KDIR_CMD)) && bindgen=$$($(BINDGEN_CMD)) && $(KMAKE) modules_install
 
 lab-install: export RDMAIP_SELFTESTS := 1
 lab-install: modules
 	@source tools/lib.sh && lab_kernel_paths && \
-	  $(MAKE) install KDIR="$$KDIR" INSTALL_MOD_PATH="$$KMODS" INSTALL_MOD_DIR=extra
+	  $(MAKE) modules-install KDIR="$$KDIR" INSTALL_MOD_PATH="$$KMODS" INSTALL_MOD_DIR=extra
 	bash kernel/lab-rxe.sh
 
 check: deps

@@ -64,6 +64,10 @@ def test_failover(lab, tap):
     rping_b_to(lab, HOME[1][0])
     port = json.loads(lab.check("a", f"{R} -d -j port show {RDMA_PORT[1]}"))[0]
     assert port.get("failures", 0) >= 1, port
+    # At a glance: a member down, the group still works.
+    g = json.loads(lab.check("a", f"{R} -j group show g0"))[0]
+    assert g["state"] == "degraded", g
+    assert any(e.get("state") == "degraded" for e in events(lab, "group-state")), events(lab, "group-state")
 
 
 def test_failback(lab, tap):
@@ -80,6 +84,9 @@ def test_failback(lab, tap):
         assert time.monotonic() < deadline, f"no failback event: {events(lab, 'failback')}"
         time.sleep(0.3)
     rping_b_to(lab, HOME[1][0])
+    g = json.loads(lab.check("a", f"{R} -j group show g0"))[0]
+    assert g["state"] == "up", g
+    assert events(lab, "group-state")[-1].get("state") == "up", events(lab, "group-state")
 
 
 def tracked(lab):

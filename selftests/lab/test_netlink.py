@@ -105,6 +105,8 @@ def test_group_lifecycle(lab):
     rc, out = ctl(lab, a, "port add rxe9/1 group g1")
     assert rc == 0, out
     assert lab.exec(a, "dmesg | grep -q 'group g1: port rxe9/1 is not there'")[0] == 0
+    g1 = json.loads(lab.check(a, f"{RDMAIPCTL} -j group show g1"))[0]
+    assert g1.get("waiting") == ["rxe9/1"] and g1.get("ports") == [], g1
     rc, out = ctl(lab, a, "port add rxe9/1 group g0")
     assert rc != 0 and "the port is in another group" in out, out
     rc, out = ctl(lab, a, "port del rxe9/1 group g1")

@@ -460,7 +460,8 @@ pub fn running(ctx: &mut Ctx<'_>) -> Result<Config, Error> {
             announce_count: g.announce_count,
             announce_interval_ms: g.announce_interval_ms,
         };
-        let ports = g.ports.into_iter().collect();
+        // Waiting members are members: the file names them like the others.
+        let ports = g.ports.into_iter().chain(g.waiting).collect();
         config
             .groups
             .insert(g.name, GroupConfig { settings, ports });

@@ -22,6 +22,8 @@ pub struct Group {
     pub announce_count: Option<u32>,
     pub announce_interval_ms: Option<u32>,
     pub ports: Vec<String>,
+    /// Members whose port is not there (yet): they join when it appears.
+    pub waiting: Vec<String>,
     pub failovers: Option<u64>,
     pub failbacks: Option<u64>,
     pub last_failover_ns: Option<u64>,
@@ -86,6 +88,7 @@ pub struct Event {
     pub lladdr_old: Option<Vec<u8>>,
     pub lladdr_new: Option<Vec<u8>>,
     pub neigh_latency_us: Option<u64>,
+    pub group_state: Option<u32>,
 }
 
 fn ipv4(a: &Attr<'_>) -> Result<Ipv4Addr, DecodeError> {
@@ -141,6 +144,7 @@ impl Group {
                 group_attr::ANNOUNCE_COUNT => g.announce_count = Some(a.u32()?),
                 group_attr::ANNOUNCE_INTERVAL_MS => g.announce_interval_ms = Some(a.u32()?),
                 group_attr::PORT => g.ports.push(a.string()?),
+                group_attr::WAITING_PORT => g.waiting.push(a.string()?),
                 group_attr::FAILOVERS => g.failovers = Some(a.uint()?),
                 group_attr::FAILBACKS => g.failbacks = Some(a.uint()?),
                 group_attr::LAST_FAILOVER_NS => g.last_failover_ns = Some(a.uint()?),
@@ -261,6 +265,7 @@ impl Event {
                 event_attr::LLADDR_OLD => e.lladdr_old = Some(a.payload.to_vec()),
                 event_attr::LLADDR_NEW => e.lladdr_new = Some(a.payload.to_vec()),
                 event_attr::NEIGH_LATENCY_US => e.neigh_latency_us = Some(a.uint()?),
+                event_attr::GROUP_STATE => e.group_state = Some(a.u32()?),
                 _ => {}
             }
         }

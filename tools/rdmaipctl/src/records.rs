@@ -37,8 +37,11 @@ pub fn group(g: &Group, details: bool) -> Record {
     let mut r = Record::new();
     r.push("group", Value::Text(g.name.clone()))
         .push_opt("state", g.state.map(|s| enum_value(group_state::name, s)))
-        .push("ports", Value::List(g.ports.clone()))
-        .push_opt("failback", g.failback.map(Value::Switch))
+        .push("ports", Value::List(g.ports.clone()));
+    if !g.waiting.is_empty() {
+        r.push("waiting", Value::List(g.waiting.clone()));
+    }
+    r.push_opt("failback", g.failback.map(Value::Switch))
         .push_opt("failback-delay-ms", millis(g.failback_delay_ms))
         .push_opt("hold-down-max-ms", millis(g.hold_down_max_ms))
         .push_opt(
@@ -160,7 +163,11 @@ pub fn event(e: &Event, details: bool) -> Record {
     .push_opt("latency-us", number(e.latency_us))
     .push_opt("cm-ids-notified", number(e.cm_ids_notified))
     .push_opt("cm-delivery-us", number(e.cm_delivery_us))
-    .push_opt("neigh-latency-us", number(e.neigh_latency_us));
+    .push_opt("neigh-latency-us", number(e.neigh_latency_us))
+    .push_opt(
+        "state",
+        e.group_state.map(|s| enum_value(group_state::name, s)),
+    );
     r
 }
 
@@ -168,6 +175,15 @@ pub fn event(e: &Event, details: bool) -> Record {
 mod tests {
     use super::*;
     use crate::model::fake;
+
+    #[test]
+    fn group_with_waiting_members() {
+        let mut g = Group::decode(&fake::group_g0()).unwrap();
+        g.waiting = vec!["rxe9/1".to_string()];
+        assert!(group(&g, false)
+            .to_text()
+            .starts_with("group g0 state up ports rxe0/1,rxe1/1 waiting rxe9/1 failback on"));
+    }
 
     #[test]
     fn group_text() {
