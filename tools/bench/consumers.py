@@ -191,6 +191,9 @@ def main():
             for consumer, stalls in res.items():
                 results.append(((consumer, name), stalls))
         problems = {n: lab.kernel_problems(n) for n in NODES}
+        if any(problems.values()):
+            # Evidence: the run directory (both consoles) is kept and named.
+            lab.keep()
     results.sort(key=lambda r: r[0][0], reverse=True)
     summary(results, args.hold)
     print(f"\nbench took {time.monotonic() - t0:.0f}s")

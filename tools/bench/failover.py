@@ -659,6 +659,9 @@ def main():
             results[name] = b.run_setup(name, b.round_bond)
             b.teardown_bond()
         problems = {n: lab.kernel_problems(n) for n in NODES}
+        if any(problems.values()):
+            # Evidence: the run directory (both consoles) is kept and named.
+            lab.keep()
 
     print(f"\nFailover after cutting node A's NIC 1: ms from the cut, median [min-max] "
           f"of {args.rounds} rounds (QEMU TCG lab)\n")
