@@ -387,19 +387,7 @@ mod tests {
             }
             let dump = u16::from_ne_bytes([req[6], req[7]]) & NLM_F_DUMP != 0;
             match answer(command_of(req), req) {
-                Ok(payloads) => {
-                    let flags = if dump { NLM_F_MULTI } else { 0 };
-                    let mut out: Vec<Vec<u8>> = payloads
-                        .iter()
-                        .map(|p| fake::message(FAMILY, flags, seq, p))
-                        .collect();
-                    out.push(if dump {
-                        fake::done(seq, 0)
-                    } else {
-                        fake::ack(req, 0, |_| {})
-                    });
-                    out
-                }
+                Ok(payloads) => fake::answer(FAMILY, req, seq, dump, &payloads),
                 Err((errno, fill)) => vec![fake::ack(req, errno, |w| fill(w))],
             }
         }))

@@ -587,7 +587,7 @@ mod tests {
     use crate::commands::run;
     use crate::model::fake::payload;
     use crate::netlink::ctrl::fake as ctrl_fake;
-    use crate::netlink::message::{fake, GenlMsg, NlMsgs, NLM_F_DUMP, NLM_F_MULTI};
+    use crate::netlink::message::{fake, GenlMsg, NlMsgs, NLM_F_DUMP};
     use crate::netlink::session::scripted::ScriptedKernel;
     use crate::netlink::session::Session;
     use crate::uapi::{cmd, group_attr, module_attr, port_attr};
@@ -792,19 +792,7 @@ mod tests {
                 .collect::<Result<_, _>>()
                 .unwrap();
             match module.borrow_mut().answer(genl.cmd, &attrs) {
-                Ok(payloads) => {
-                    let flags = if dump { NLM_F_MULTI } else { 0 };
-                    let mut out: Vec<Vec<u8>> = payloads
-                        .iter()
-                        .map(|p| fake::message(FAMILY, flags, seq, p))
-                        .collect();
-                    out.push(if dump {
-                        fake::done(seq, 0)
-                    } else {
-                        fake::ack(req, 0, |_| {})
-                    });
-                    out
-                }
+                Ok(payloads) => fake::answer(FAMILY, req, seq, dump, &payloads),
                 Err(errno) => vec![fake::ack(req, errno, |_| {})],
             }
         }))

@@ -362,6 +362,29 @@ pub mod fake {
         message(NLMSG_ERROR, flags, seq, &payload)
     }
 
+    /// A kernel's successful answer to `request` (a dump when `dump`):
+    /// the messages of family `kind` carrying `payloads`, then the dump's
+    /// end or the request's ack.
+    pub fn answer(
+        kind: u16,
+        request: &[u8],
+        seq: u32,
+        dump: bool,
+        payloads: &[Vec<u8>],
+    ) -> Vec<Vec<u8>> {
+        let flags = if dump { NLM_F_MULTI } else { 0 };
+        let mut out: Vec<Vec<u8>> = payloads
+            .iter()
+            .map(|p| message(kind, flags, seq, p))
+            .collect();
+        out.push(if dump {
+            done(seq, 0)
+        } else {
+            ack(request, 0, |_| {})
+        });
+        out
+    }
+
     pub fn done(seq: u32, errno: i32) -> Vec<u8> {
         message(NLMSG_DONE, NLM_F_MULTI, seq, &(-errno).to_ne_bytes())
     }
