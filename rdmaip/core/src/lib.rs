@@ -15,5 +15,6 @@ pub mod announce;
 pub mod group;
 pub mod peer;
 pub mod port;
+pub mod probe;
 pub mod reconcile;
 pub mod rtaddr;
