@@ -100,6 +100,8 @@ main() {
 		build_without_cm_internals
 	check_step "rustfmt and clippy (CLIPPY=1, -Dwarnings): the module and the test module" \
 		bash tools/check-module-style.sh
+	check_step "deploy: make install into DESTDIR installs the listed files only; systemd-analyze verify; bash completion; the DKMS sources build" \
+		bash tools/check-deploy.sh
 
 	for t in tools/lab/smoke.py selftests/lab/test_*.py; do
 		run_lab_test "$t" "$(basename "$t")"
