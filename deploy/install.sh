@@ -4,7 +4,7 @@
 # Installs what a server running rdmaip needs besides the kernel module:
 # rdmaipctl, its man page, the systemd unit, the configuration example
 # (and /etc/rdmaip.conf if there is none), the bash completion, the
-# modules-load.d snippet and the deployment guide; with --dkms, the
+# modules-load.d snippet, the sysctl.d ARP settings and the deployment guide; with --dkms, the
 # module's sources and dkms.conf under /usr/src for `dkms add`. Installs
 # nothing that only the test lab needs, and never overwrites an existing
 # /etc/rdmaip.conf.
@@ -69,6 +69,7 @@ put 755 "$root/target/release/rdmaipctl" "$sbindir/rdmaipctl"
 put 644 "$root/Documentation/rdmaipctl.8" "$PREFIX/share/man/man8/rdmaipctl.8"
 put 644 "$root/deploy/rdmaipctl.bash" "$PREFIX/share/bash-completion/completions/rdmaipctl"
 put 644 "$root/deploy/modules-load.conf" "$PREFIX/lib/modules-load.d/rdmaip.conf"
+put 644 "$root/deploy/sysctl.conf" "$PREFIX/lib/sysctl.d/60-rdmaip.conf"
 
 # The unit names rdmaipctl and the file where they are installed.
 unit=$(mktemp)

@@ -7,7 +7,7 @@
 #   - `make install` into a staging directory (DESTDIR) installs the listed
 #     files and nothing else: the module with its genetlink alias in
 #     modules.alias, rdmaipctl, the man page, the unit, the examples, the
-#     completion; no test module, nothing of the lab;
+#     completion, the sysctl.d file; no test module, nothing of the lab;
 #   - `systemd-analyze verify` accepts the unit, in the staged tree;
 #   - the bash completion loads and completes objects and verbs;
 #   - the module's DKMS sources (`install.sh --dkms`) build with
@@ -38,6 +38,7 @@ grep -q '^alias net-pf-16-proto-16-family-rdmaip rdmaip$' "$stage/lib/modules/"*
 	fail "depmod did not record the genetlink family alias"
 want="/etc/rdmaip.conf
 /usr/lib/modules-load.d/rdmaip.conf
+/usr/lib/sysctl.d/60-rdmaip.conf
 /usr/lib/systemd/system/rdmaip.service
 /usr/sbin/rdmaipctl
 /usr/share/bash-completion/completions/rdmaipctl
@@ -49,7 +50,7 @@ got=$(cd "$stage" && find . -type f ! -path './lib/modules/*' | sed 's|^\.||' | 
 [ "$got" = "$want" ] || fail "installed files differ from the list:
 $(diff <(echo "$want") <(echo "$got") || true)"
 "$stage/usr/sbin/rdmaipctl" help >/dev/null 2>&1 || fail "the installed rdmaipctl does not run"
-echo "ok - make install: the module (alias in modules.alias) and the 9 listed files, nothing of the lab"
+echo "ok - make install: the module (alias in modules.alias) and the 10 listed files, nothing of the lab"
 
 if command -v systemd-analyze >/dev/null; then
 	# The unit runs the system's modprobe, which a package does not ship.
