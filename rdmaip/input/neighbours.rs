@@ -17,6 +17,8 @@ pub(crate) struct Neighbours {
 
 impl NeighListener for Neighbours {
     fn updated(&self, update: &NeighUpdate) {
+        // One wake-up per batch, not per update: a burst of announcements
+        // costs one `mod_delayed_work()`.
         if self.peers.enabled() && self.peers.queue(update) {
             self.notifier.kick();
         }

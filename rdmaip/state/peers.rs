@@ -65,20 +65,24 @@ impl PeerState {
         }
     }
 
-    /// Queues `update` (atomic context); returns whether it was queued or
-    /// folded into a queued update of the same entry.
+    /// Queues `update` (atomic context), or folds it into a queued update
+    /// of the same entry; returns whether the queue was empty before, when
+    /// the worker must be woken (otherwise a run that will take the queue
+    /// is already pending: the worker takes it first thing).
     pub(crate) fn queue(&self, update: &NeighUpdate) -> bool {
-        let queued = self.pending.with(|q| {
+        let (queued, was_empty) = self.pending.with(|q| {
+            let was_empty = q.is_empty();
             if let Some(e) = q.iter_mut().find(|e| e.same_entry(update)) {
                 e.merge(update);
-                return true;
+                return (true, false);
             }
-            q.len() < MAX_PENDING && q.push(*update, GFP_ATOMIC).is_ok()
+            let queued = q.len() < MAX_PENDING && q.push(*update, GFP_ATOMIC).is_ok();
+            (queued, was_empty)
         });
         if !queued {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
-        queued
+        queued && was_empty
     }
 
     /// Everything queued, oldest first; the queue is left empty.

@@ -6,6 +6,7 @@
 //! whenever any layer reports a change (see `logic::port`), and every
 //! change of health is logged with a wall-clock timestamp.
 
+use super::group::WaitingPort;
 use super::group_name::GroupName;
 use crate::logic::group::Member;
 use crate::logic::port::{Health, HealthChange, PortInput, PortStatus, RdmaState};
@@ -146,11 +147,7 @@ impl Port {
 
     /// Whether this port is called `name` (`rxe0/1`, as `rdma link` names it).
     pub(super) fn named(&self, name: &[u8]) -> bool {
-        let Some(slash) = name.iter().rposition(|&b| b == b'/') else {
-            return false;
-        };
-        let (dev, num) = name.split_at(slash);
-        dev == self.dev_name.as_bytes() && parse_u32(num.get(1..).unwrap_or(&[])) == Some(self.port)
+        WaitingPort::parse(name).is_some_and(|w| w.dev_name == self.dev_name && w.port == self.port)
     }
 }
 

@@ -29,10 +29,6 @@ use kernel::prelude::*;
 use kernel::sync::lock::{mutex::MutexBackend, Guard};
 use kernel::sync::Mutex;
 
-/// Ports of one device that can rejoin their groups when it is added
-/// (devices have one or two ports; more only join by hand).
-const MAX_PORTS_REJOINING: usize = 16;
-
 /// The tables and their lock.
 #[pin_data]
 pub(crate) struct PortRegistry {
@@ -121,8 +117,6 @@ impl PortRegistry {
         let ports = &mut tables.ports;
         let free = ports.iter().filter(|s| s.is_none()).count();
         ports.reserve(new_ports.len().saturating_sub(free), GFP_KERNEL)?;
-        let mut added = [None; MAX_PORTS_REJOINING];
-        let mut n_added = 0;
         for mut port in new_ports {
             pr_info!(
                 "port {}/{} added: link-layer {} netdev {} at {}\n",
@@ -136,26 +130,22 @@ impl PortRegistry {
                 port.log_change(change, now);
                 changed.push(port.info(), change);
             }
-            let slot = match ports.iter().position(|s| s.is_none()) {
-                Some(slot) => slot,
+            match ports.iter_mut().find(|s| s.is_none()) {
+                Some(slot) => *slot = Some(port),
                 // Cannot fail: reserved above.
-                None => {
-                    ports.push(None, GFP_KERNEL)?;
-                    ports.len() - 1
-                }
-            };
-            if let Some(s) = ports.get_mut(slot) {
-                *s = Some(port);
-            }
-            if let Some(a) = added.get_mut(n_added) {
-                *a = Some(slot);
-                n_added += 1;
+                None => ports.push(Some(port), GFP_KERNEL)?,
             }
         }
-        // Every new port gets its chance to rejoin (no short circuit).
+        // Every port of the device gets its chance to rejoin (no short
+        // circuit).
         let mut rejoined = false;
-        for slot in added.into_iter().flatten() {
-            rejoined |= tables.rejoin(slot);
+        for slot in 0..tables.ports.len() {
+            if tables
+                .port(slot)
+                .is_some_and(|p| p.dev_index == dev.index())
+            {
+                rejoined |= tables.rejoin(slot);
+            }
         }
         drop(tables);
         drop(rtnl);
