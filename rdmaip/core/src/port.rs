@@ -37,6 +37,10 @@ pub enum PortInput {
     Carrier(bool),
     /// The netdev behind the port went away (unregistered).
     NetdevGone,
+    /// Path probing's verdict (`crate::probe`): whether the port reaches
+    /// its group's probe targets. Always true while probing is off or the
+    /// port is in no group.
+    PathOk(bool),
 }
 
 /// Why a port is not healthy. When several layers are down, the lowest one
@@ -51,6 +55,9 @@ pub enum FailReason {
     NoCarrier,
     /// The RDMA port is not ACTIVE.
     RdmaInactive,
+    /// Every layer works, but the port's probes reach none of its group's
+    /// targets while another member's do (a gray failure).
+    Probe,
 }
 
 impl FailReason {
@@ -61,6 +68,7 @@ impl FailReason {
             FailReason::AdminDown => "admin-down",
             FailReason::NoCarrier => "no-carrier",
             FailReason::RdmaInactive => "rdma-inactive",
+            FailReason::Probe => "probe",
         }
     }
 }
@@ -103,13 +111,15 @@ pub struct HealthChange {
 ///
 /// # Invariants
 ///
-/// `health` is always `derive_health(rdma, netdev_present, admin_up, carrier)`.
+/// `health` is always `derive_health(rdma, netdev_present, admin_up,
+/// carrier, path_ok)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PortStatus {
     rdma: RdmaState,
     netdev_present: bool,
     admin_up: bool,
     carrier: bool,
+    path_ok: bool,
     health: Health,
 }
 
@@ -130,7 +140,8 @@ impl PortStatus {
             netdev_present,
             admin_up,
             carrier,
-            health: derive_health(rdma, netdev_present, admin_up, carrier),
+            path_ok: true,
+            health: derive_health(rdma, netdev_present, admin_up, carrier, true),
         }
     }
 
@@ -159,6 +170,11 @@ impl PortStatus {
         self.netdev_present
     }
 
+    /// Whether probing finds the port's path working (true while off).
+    pub const fn path_ok(&self) -> bool {
+        self.path_ok
+    }
+
     /// Records one input; returns the health change it caused, if any.
     ///
     /// Once the netdev is gone the port stays failed: a netdev that comes
@@ -170,9 +186,16 @@ impl PortStatus {
             PortInput::AdminUp(up) => self.admin_up = up,
             PortInput::Carrier(c) => self.carrier = c,
             PortInput::NetdevGone => self.netdev_present = false,
+            PortInput::PathOk(ok) => self.path_ok = ok,
         }
         let from = self.health;
-        self.health = derive_health(self.rdma, self.netdev_present, self.admin_up, self.carrier);
+        self.health = derive_health(
+            self.rdma,
+            self.netdev_present,
+            self.admin_up,
+            self.carrier,
+            self.path_ok,
+        );
         (from != self.health).then_some(HealthChange {
             from,
             to: self.health,
@@ -180,7 +203,15 @@ impl PortStatus {
     }
 }
 
-const fn derive_health(rdma: RdmaState, present: bool, admin_up: bool, carrier: bool) -> Health {
+/// The lowest failing layer wins; probing's verdict is the highest layer,
+/// so its reason shows only when everything the port reports works.
+const fn derive_health(
+    rdma: RdmaState,
+    present: bool,
+    admin_up: bool,
+    carrier: bool,
+    path_ok: bool,
+) -> Health {
     if !present {
         Health::Down(FailReason::NetdevGone)
     } else if !admin_up {
@@ -189,6 +220,8 @@ const fn derive_health(rdma: RdmaState, present: bool, admin_up: bool, carrier: 
         Health::Down(FailReason::NoCarrier)
     } else if !matches!(rdma, RdmaState::Active) {
         Health::Down(FailReason::RdmaInactive)
+    } else if !path_ok {
+        Health::Down(FailReason::Probe)
     } else {
         Health::Up
     }
@@ -209,7 +242,7 @@ impl fmt::Display for PortStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "rdma {} admin {} carrier {}{}",
+            "rdma {} admin {} carrier {}{}{}",
             self.rdma,
             if self.admin_up { "up" } else { "down" },
             if self.carrier { "on" } else { "off" },
@@ -218,6 +251,7 @@ impl fmt::Display for PortStatus {
             } else {
                 " netdev gone"
             },
+            if self.path_ok { "" } else { " probes failing" },
         )
     }
 }

@@ -775,6 +775,41 @@ impl Prober {
         v
     }
 
+    /// A reply that cannot carry a token (an ARP reply, a neighbour
+    /// advertisement) from `from` arrived on member `arrived_on`'s netdev
+    /// at `now`: it stands for the latest probe this member sent to that
+    /// target (bonding's `arp_validate`). The same checks as
+    /// [`Prober::reply`] apply: it must come from a target, on a member
+    /// that probed it, within the interval, once.
+    pub fn reply_without_token(&mut self, arrived_on: usize, from: IpAddr, now: u64) -> ReplyVerdict {
+        let target = self.settings.targets().iter().position(|t| *t == from);
+        let issued = |t: usize| {
+            self.members
+                .get(arrived_on)
+                .filter(|m| m.active)
+                .and_then(|m| m.paths.get(t))
+                .filter(|p| p.issued)
+                .map(|p| token(p.seq, arrived_on, t))
+        };
+        match target.and_then(issued) {
+            Some(tok) => self.reply(arrived_on, from, tok, now),
+            // Not a member, not a target, or nothing sent to it yet.
+            None => {
+                let r = if !self.is_member(arrived_on) {
+                    IgnoreReason::NotMember
+                } else if target.is_none() {
+                    IgnoreReason::NotTarget
+                } else {
+                    IgnoreReason::Forged
+                };
+                if let Some(c) = self.ignored.get_mut(r.slot()) {
+                    *c = c.saturating_add(1);
+                }
+                ReplyVerdict::Ignored(r)
+            }
+        }
+    }
+
     fn classify(&self, arrived_on: usize, from: IpAddr, token: u32, now: u64) -> ReplyVerdict {
         use IgnoreReason::*;
         let ignore = ReplyVerdict::Ignored;

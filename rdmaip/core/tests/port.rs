@@ -95,6 +95,7 @@ fn any_input() -> impl Strategy<Value = PortInput> {
         4 => any::<bool>().prop_map(PortInput::AdminUp),
         4 => any::<bool>().prop_map(PortInput::Carrier),
         1 => Just(PortInput::NetdevGone),
+        2 => any::<bool>().prop_map(PortInput::PathOk),
     ]
 }
 
@@ -105,6 +106,7 @@ struct Model {
     admin: bool,
     carrier: bool,
     gone: bool,
+    path_failing: bool,
 }
 
 impl Model {
@@ -114,10 +116,11 @@ impl Model {
             PortInput::AdminUp(b) => self.admin = b,
             PortInput::Carrier(b) => self.carrier = b,
             PortInput::NetdevGone => self.gone = true,
+            PortInput::PathOk(b) => self.path_failing = !b,
         }
     }
     fn up(&self) -> bool {
-        self.rdma_active && self.admin && self.carrier && !self.gone
+        self.rdma_active && self.admin && self.carrier && !self.gone && !self.path_failing
     }
 }
 
@@ -136,6 +139,10 @@ proptest! {
             let change = port.apply(i);
             model.apply(i);
             prop_assert_eq!(port.health().is_up(), model.up());
+            // Probing's reason shows only when every reported layer works.
+            if port.health() == Health::Down(FailReason::Probe) {
+                prop_assert!(model.rdma_active && model.admin && model.carrier && !model.gone);
+            }
             match change {
                 Some(c) => {
                     prop_assert_eq!(c.from, before);
@@ -202,4 +209,22 @@ proptest! {
         prop_assert_eq!(v == AuditVerdict::Missed, differs && again);
         prop_assert_eq!(v == AuditVerdict::Suspect, differs && !again);
     }
+}
+
+#[test]
+fn probe_failure_is_the_lowest_priority_reason() {
+    let mut p = PortStatus::new();
+    p.apply(PortInput::Rdma(RdmaState::Active));
+    p.apply(PortInput::AdminUp(true));
+    p.apply(PortInput::Carrier(true));
+    let c = p.apply(PortInput::PathOk(false)).expect("probing failed it");
+    assert_eq!(c.to, Health::Down(FailReason::Probe));
+    assert_eq!(
+        p.apply(PortInput::Carrier(false)).map(|c| c.to),
+        Some(Health::Down(FailReason::NoCarrier)),
+        "a lower layer's failure is the one to report"
+    );
+    p.apply(PortInput::Carrier(true));
+    assert_eq!(p.health(), Health::Down(FailReason::Probe));
+    assert_eq!(p.apply(PortInput::PathOk(true)).map(|c| c.to), Some(Health::Up));
 }

@@ -920,3 +920,38 @@ proptest! {
         prop_assert!(w.cond);
     }
 }
+
+/// Replies without a token (ARP, neighbour advertisements) stand for the
+/// member's latest probe to that target: once, on that member, in time.
+#[test]
+fn replies_without_token_validate_like_arp_validate() {
+    let mut sim = Sim::new(2, 2, DEFAULT_MISSES, DEFAULT_SUCCESSES);
+    assert_eq!(
+        sim.p.reply_without_token(0, target(10), sim.now),
+        ReplyVerdict::Ignored(IgnoreReason::Forged),
+        "nothing was sent yet"
+    );
+    sim.tick();
+    let at = sim.now + I / 2;
+    assert_eq!(sim.p.reply_without_token(0, target(10), at), ReplyVerdict::Accepted);
+    assert_eq!(
+        sim.p.reply_without_token(0, target(10), at),
+        ReplyVerdict::Ignored(IgnoreReason::Duplicate)
+    );
+    assert_eq!(
+        sim.p.reply_without_token(1, target(99), at),
+        ReplyVerdict::Ignored(IgnoreReason::NotTarget)
+    );
+    assert_eq!(
+        sim.p.reply_without_token(5, target(10), at),
+        ReplyVerdict::Ignored(IgnoreReason::NotMember)
+    );
+    assert_eq!(
+        sim.p.reply_without_token(1, target(11), sim.now + I),
+        ReplyVerdict::Ignored(IgnoreReason::Late),
+        "a reply after the interval is a miss"
+    );
+    assert_eq!(sim.p.reply_without_token(1, target(10), at), ReplyVerdict::Accepted);
+    assert_eq!(sim.p.path(0, 0).unwrap().replies, 1);
+    assert_eq!(sim.p.path(1, 1).unwrap().replies, 0);
+}
