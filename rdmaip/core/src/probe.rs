@@ -516,14 +516,42 @@ impl Path {
     }
 }
 
+/// The probe state of one member slot. Public only so that a caller can
+/// provide the storage of a [`Prober`]'s members ([`MemberStore`]).
 #[derive(Clone, Copy, Debug)]
-struct MemberProbe {
+pub struct MemberProbe {
     active: bool,
     verdict: Verdict,
     paths: [Path; MAX_TARGETS],
 }
 
+/// Where a [`Prober`] keeps its [`MAX_MEMBERS`] member slots: inline (an
+/// array, the default) or on the heap (the kernel module, whose stack must
+/// never hold the whole prober, some kilobytes).
+pub trait MemberStore {
+    /// The member slots.
+    fn slots(&self) -> &[MemberProbe];
+    /// The member slots, mutable.
+    fn slots_mut(&mut self) -> &mut [MemberProbe];
+}
+
+impl MemberStore for [MemberProbe; MAX_MEMBERS] {
+    fn slots(&self) -> &[MemberProbe] {
+        self
+    }
+    fn slots_mut(&mut self) -> &mut [MemberProbe] {
+        self
+    }
+}
+
 impl MemberProbe {
+    /// A slot with no member.
+    pub const VACANT: MemberProbe = MemberProbe {
+        active: false,
+        verdict: Verdict::Reachable,
+        paths: [Path::new(0); MAX_TARGETS],
+    };
+
     fn paths(&self, n: usize) -> &[Path] {
         self.paths.get(..n).unwrap_or(&[])
     }
@@ -546,9 +574,9 @@ impl MemberProbe {
 
 /// The probe state of one group.
 #[derive(Clone, Debug)]
-pub struct Prober {
+pub struct Prober<M: MemberStore = [MemberProbe; MAX_MEMBERS]> {
     settings: ProbeSettings,
-    members: [MemberProbe; MAX_MEMBERS],
+    members: M,
     next_round: Option<u64>,
     targets_unreachable: bool,
     ignored: [u64; IgnoreReason::ALL.len()],
@@ -559,13 +587,18 @@ impl Prober {
     /// starts the sequence numbers, so tokens differ between groups and
     /// module loads.
     pub fn new(settings: ProbeSettings, seed: u32) -> Self {
-        let mut members = [MemberProbe {
-            active: false,
-            verdict: Verdict::Reachable,
-            paths: [Path::new(0); MAX_TARGETS],
-        }; MAX_MEMBERS];
+        Prober::with_store(settings, seed, [MemberProbe::VACANT; MAX_MEMBERS])
+    }
+}
+
+impl<M: MemberStore> Prober<M> {
+    /// A prober with no members, keeping its member slots in `store`
+    /// (whose slots are all made vacant; only the first [`MAX_MEMBERS`]
+    /// are used).
+    pub fn with_store(settings: ProbeSettings, seed: u32, mut store: M) -> Self {
         let mut mix = seed;
-        for m in members.iter_mut() {
+        for m in store.slots_mut().iter_mut() {
+            *m = MemberProbe::VACANT;
             for p in m.paths.iter_mut() {
                 mix = mix.wrapping_mul(0x9e37_79b9).wrapping_add(0x7f4a_7c15);
                 p.seq = (mix >> SEQ_SHIFT) & SEQ_MASK;
@@ -573,11 +606,23 @@ impl Prober {
         }
         Prober {
             settings,
-            members,
+            members: store,
             next_round: None,
             targets_unreachable: false,
             ignored: [0; IgnoreReason::ALL.len()],
         }
+    }
+
+    /// The member slots in use.
+    fn slots(&self) -> &[MemberProbe] {
+        let s = self.members.slots();
+        s.get(..MAX_MEMBERS).unwrap_or(s)
+    }
+
+    fn slots_mut(&mut self) -> &mut [MemberProbe] {
+        let s = self.members.slots_mut();
+        let n = s.len().min(MAX_MEMBERS);
+        s.split_at_mut(n).0
     }
 
     /// The settings in force.
@@ -592,7 +637,7 @@ impl Prober {
     /// tick.
     pub fn set_settings(&mut self, settings: ProbeSettings) -> Changes {
         let old = self.settings;
-        for m in self.members.iter_mut() {
+        for m in self.slots_mut().iter_mut() {
             for (i, p) in m.paths.iter_mut().enumerate() {
                 if old.targets().get(i) != settings.targets().get(i) {
                     p.reset();
@@ -602,7 +647,7 @@ impl Prober {
         self.settings = settings;
         let mut changes = Changes::default();
         if !settings.enabled() {
-            for (i, m) in self.members.iter_mut().enumerate() {
+            for (i, m) in self.slots_mut().iter_mut().enumerate() {
                 if m.verdict == Verdict::Unreachable {
                     m.verdict = Verdict::Reachable;
                     if m.active {
@@ -621,7 +666,7 @@ impl Prober {
     /// reported for it). Returns false for an index beyond
     /// [`MAX_MEMBERS`].
     pub fn set_member(&mut self, member: usize, present: bool) -> bool {
-        let Some(m) = self.members.get_mut(member) else {
+        let Some(m) = self.slots_mut().get_mut(member) else {
             return false;
         };
         if m.active != present {
@@ -636,7 +681,7 @@ impl Prober {
 
     /// Whether slot `member` is a member.
     pub fn is_member(&self, member: usize) -> bool {
-        self.members.get(member).is_some_and(|m| m.active)
+        self.slots().get(member).is_some_and(|m| m.active)
     }
 
     /// When [`Prober::tick`] has work next (a time at or before now means
@@ -662,7 +707,7 @@ impl Prober {
         let misses = self.settings.misses();
         let successes = self.settings.successes();
 
-        for m in self.members.iter_mut().filter(|m| m.active) {
+        for m in self.slots_mut().iter_mut().filter(|m| m.active) {
             for p in m.paths.iter_mut().take(n) {
                 if p.outstanding {
                     p.outstanding = false;
@@ -673,7 +718,7 @@ impl Prober {
             }
         }
 
-        let active = || self.members.iter().filter(|m| m.active);
+        let active = || self.slots().iter().filter(|m| m.active);
         let any_active = active().count() > 0;
         let all_failing = any_active && active().all(|m| m.failing(n, misses));
         let any_recovered = active().any(|m| m.recovered(n, successes));
@@ -693,12 +738,12 @@ impl Prober {
         }
 
         let mut witnesses = 0u32;
-        for (i, m) in self.members.iter().enumerate() {
+        for (i, m) in self.slots().iter().enumerate() {
             if m.active && m.witness(n) {
                 witnesses |= bit(i);
             }
         }
-        for (i, m) in self.members.iter_mut().enumerate() {
+        for (i, m) in self.slots_mut().iter_mut().enumerate() {
             if !m.active {
                 continue;
             }
@@ -718,7 +763,7 @@ impl Prober {
         }
 
         let targets = self.settings.targets;
-        for (i, m) in self.members.iter_mut().enumerate() {
+        for (i, m) in self.slots_mut().iter_mut().enumerate() {
             if !m.active {
                 continue;
             }
@@ -754,7 +799,7 @@ impl Prober {
             ReplyVerdict::Accepted => {
                 let target = token_target(token);
                 if let Some(p) = self
-                    .members
+                    .slots_mut()
                     .get_mut(arrived_on)
                     .and_then(|m| m.paths.get_mut(target))
                 {
@@ -781,10 +826,15 @@ impl Prober {
     /// target (bonding's `arp_validate`). The same checks as
     /// [`Prober::reply`] apply: it must come from a target, on a member
     /// that probed it, within the interval, once.
-    pub fn reply_without_token(&mut self, arrived_on: usize, from: IpAddr, now: u64) -> ReplyVerdict {
+    pub fn reply_without_token(
+        &mut self,
+        arrived_on: usize,
+        from: IpAddr,
+        now: u64,
+    ) -> ReplyVerdict {
         let target = self.settings.targets().iter().position(|t| *t == from);
         let issued = |t: usize| {
-            self.members
+            self.slots()
                 .get(arrived_on)
                 .filter(|m| m.active)
                 .and_then(|m| m.paths.get(t))
@@ -822,7 +872,7 @@ impl Prober {
         };
         let (seq, member, target) = (token_seq(token), token_member(token), token_target(token));
         let path = self
-            .members
+            .slots()
             .get(member)
             .filter(|m| m.active)
             .and_then(|m| m.paths(targets.len()).get(target));
@@ -855,7 +905,7 @@ impl Prober {
 
     /// Member `member`'s verdict; `None` if it is no member.
     pub fn verdict(&self, member: usize) -> Option<Verdict> {
-        self.members
+        self.slots()
             .get(member)
             .filter(|m| m.active)
             .map(|m| m.verdict)
@@ -863,7 +913,7 @@ impl Prober {
 
     /// Every member's verdict, by member index.
     pub fn verdicts(&self) -> impl Iterator<Item = (usize, Verdict)> + '_ {
-        self.members
+        self.slots()
             .iter()
             .enumerate()
             .filter(|(_, m)| m.active)
@@ -878,7 +928,7 @@ impl Prober {
     /// Member `member`'s probe state towards target `target`.
     pub fn path(&self, member: usize, target: usize) -> Option<PathInfo> {
         let addr = *self.settings.targets().get(target)?;
-        let m = self.members.get(member).filter(|m| m.active)?;
+        let m = self.slots().get(member).filter(|m| m.active)?;
         let p = m.paths.get(target)?;
         Some(PathInfo {
             addr,

@@ -217,7 +217,9 @@ fn probe_failure_is_the_lowest_priority_reason() {
     p.apply(PortInput::Rdma(RdmaState::Active));
     p.apply(PortInput::AdminUp(true));
     p.apply(PortInput::Carrier(true));
-    let c = p.apply(PortInput::PathOk(false)).expect("probing failed it");
+    let c = p
+        .apply(PortInput::PathOk(false))
+        .expect("probing failed it");
     assert_eq!(c.to, Health::Down(FailReason::Probe));
     assert_eq!(
         p.apply(PortInput::Carrier(false)).map(|c| c.to),
@@ -226,5 +228,8 @@ fn probe_failure_is_the_lowest_priority_reason() {
     );
     p.apply(PortInput::Carrier(true));
     assert_eq!(p.health(), Health::Down(FailReason::Probe));
-    assert_eq!(p.apply(PortInput::PathOk(true)).map(|c| c.to), Some(Health::Up));
+    assert_eq!(
+        p.apply(PortInput::PathOk(true)).map(|c| c.to),
+        Some(Health::Up)
+    );
 }

@@ -933,7 +933,10 @@ fn replies_without_token_validate_like_arp_validate() {
     );
     sim.tick();
     let at = sim.now + I / 2;
-    assert_eq!(sim.p.reply_without_token(0, target(10), at), ReplyVerdict::Accepted);
+    assert_eq!(
+        sim.p.reply_without_token(0, target(10), at),
+        ReplyVerdict::Accepted
+    );
     assert_eq!(
         sim.p.reply_without_token(0, target(10), at),
         ReplyVerdict::Ignored(IgnoreReason::Duplicate)
@@ -951,7 +954,52 @@ fn replies_without_token_validate_like_arp_validate() {
         ReplyVerdict::Ignored(IgnoreReason::Late),
         "a reply after the interval is a miss"
     );
-    assert_eq!(sim.p.reply_without_token(1, target(10), at), ReplyVerdict::Accepted);
+    assert_eq!(
+        sim.p.reply_without_token(1, target(10), at),
+        ReplyVerdict::Accepted
+    );
     assert_eq!(sim.p.path(0, 0).unwrap().replies, 1);
     assert_eq!(sim.p.path(1, 1).unwrap().replies, 0);
+}
+
+/// Member slots kept on the heap (as the kernel module keeps them).
+struct HeapSlots(Vec<rdmaip_core::probe::MemberProbe>);
+
+impl rdmaip_core::probe::MemberStore for HeapSlots {
+    fn slots(&self) -> &[rdmaip_core::probe::MemberProbe] {
+        &self.0
+    }
+    fn slots_mut(&mut self) -> &mut [rdmaip_core::probe::MemberProbe] {
+        &mut self.0
+    }
+}
+
+/// A prober whose member slots live elsewhere behaves exactly like the
+/// inline one: same tokens, same verdicts.
+#[test]
+fn heap_store_behaves_like_inline() {
+    use rdmaip_core::group::MAX_MEMBERS;
+    use rdmaip_core::probe::MemberProbe;
+    let s = ProbeSettings::new(100, 2, 1, &targets(2)).unwrap();
+    let mut a = Prober::new(s, 99);
+    let mut b = Prober::with_store(s, 99, HeapSlots(vec![MemberProbe::VACANT; MAX_MEMBERS]));
+    for m in 0..3 {
+        assert!(a.set_member(m, true) && b.set_member(m, true));
+    }
+    let mut now = 1_000 * I;
+    for round in 0..6 {
+        let (mut pa, mut pb) = (vec![], vec![]);
+        let ca = a.tick(now, |p| pa.push(p));
+        let cb = b.tick(now, |p| pb.push(p));
+        assert_eq!(pa, pb);
+        assert_eq!(ca.verdicts().collect::<Vec<_>>(), cb.verdicts().collect::<Vec<_>>());
+        // Member 2 is cut after round 1.
+        for p in pa.iter().filter(|p| p.member != 2 || round < 1) {
+            assert_eq!(a.reply(p.member, p.addr, p.token, now + I / 2), ReplyVerdict::Accepted);
+            assert_eq!(b.reply(p.member, p.addr, p.token, now + I / 2), ReplyVerdict::Accepted);
+        }
+        now += I;
+    }
+    assert_eq!(a.verdict(2), Some(Verdict::Unreachable));
+    assert_eq!(b.verdict(2), Some(Verdict::Unreachable));
 }
