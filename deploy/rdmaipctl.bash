@@ -9,6 +9,20 @@ _rdmaipctl_names()
 	"${1:-rdmaipctl}" "$2" show 2>/dev/null | awk -v kind="$2" '$1 == kind { print $2 }'
 }
 
+# What a port may be named: DEVICE/PORT, and the netdevs that exactly one
+# RDMA port has ("port show" prints each port's ifname).
+_rdmaipctl_ports()
+{
+	"${1:-rdmaipctl}" port show 2>/dev/null | awk '
+		$1 == "port" {
+			print $2
+			for (i = 3; i < NF; i++)
+				if ($i == "ifname")
+					n[$(i + 1)]++
+		}
+		END { for (d in n) if (n[d] == 1) print d }'
+}
+
 _rdmaipctl()
 {
 	local cur prev words cword
@@ -86,7 +100,7 @@ _rdmaipctl()
 		return ;;
 	port)
 		if [ "$object" = group ]; then
-			COMPREPLY=($(compgen -W "$(_rdmaipctl_names "$prog" port)" -- "$cur"))
+			COMPREPLY=($(compgen -W "$(_rdmaipctl_ports "$prog")" -- "$cur"))
 			return
 		fi ;;
 	esac
@@ -104,13 +118,13 @@ _rdmaipctl()
 		[ $((i + 1)) -eq $cword ] &&
 			COMPREPLY=($(compgen -W "$(_rdmaipctl_names "$prog" group)" -- "$cur")) ;;
 	port/add | port/del)
-		COMPREPLY=($(compgen -W "$(_rdmaipctl_names "$prog" port) group" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "$(_rdmaipctl_ports "$prog") group" -- "$cur")) ;;
 	port/show)
 		[ $((i + 1)) -eq $cword ] &&
-			COMPREPLY=($(compgen -W "$(_rdmaipctl_names "$prog" port) group" -- "$cur")) ;;
+			COMPREPLY=($(compgen -W "$(_rdmaipctl_ports "$prog") group" -- "$cur")) ;;
 	port/drain | port/undrain)
 		[ $((i + 1)) -eq $cword ] &&
-			COMPREPLY=($(compgen -W "$(_rdmaipctl_names "$prog" port)" -- "$cur")) ;;
+			COMPREPLY=($(compgen -W "$(_rdmaipctl_ports "$prog")" -- "$cur")) ;;
 	addr/show)
 		COMPREPLY=($(compgen -W "group" -- "$cur")) ;;
 	module/set)

@@ -9,8 +9,11 @@ ports; `config show` must print a file that applies to nothing
 (round-trip); applying the same file again must send nothing and move
 nothing; a changed file must be applied without moving addresses that need
 not move; a file with a bad line must be refused, naming the file, the line
-and the word, with nothing applied; and a port whose device is not there
-yet must wait in its group and join when the device appears.
+and the word, with nothing applied; ports named by their netdev (`eth1`)
+must be the RDMA ports of those netdevs, in files and on the command line,
+and a netdev that no RDMA port uses must be refused naming it, with nothing
+applied; and a port whose device is not there yet must wait in its group
+and join when the device appears.
 """
 
 import json
@@ -104,6 +107,49 @@ def test_bad_line(lab):
         assert lab.check("a", f"{R} config show") == before, "a refused file changed something"
 
 
+def port(lab, name):
+    ports = json.loads(lab.check("a", f"{R} -j port show {name}"))
+    assert len(ports) == 1, ports
+    return ports[0]
+
+
+def test_netdev_names(lab):
+    # The file naming A's ports by their netdevs is the running
+    # configuration: nothing to send, nothing moved; shown as DEVICE/PORT.
+    by_netdev = CONFIG.replace(f"port add {RDMA_PORT[1]} {RDMA_PORT[2]}", f"port add {NETDEV[1]} {NETDEV[2]}")
+    assert by_netdev != CONFIG
+    write(lab, "/tmp/netdev.conf", by_netdev)
+    before, where, shown = moves(lab), addrs(lab), lab.check("a", f"{R} config show")
+    assert lab.check("a", f"{R} config diff /tmp/netdev.conf").strip() == ""
+    lab.check("a", f"{R} config apply /tmp/netdev.conf")
+    assert moves(lab) == before and addrs(lab) == where, (before, moves(lab), where, addrs(lab))
+    assert lab.check("a", f"{R} config show") == shown
+    p = port(lab, NETDEV[2])
+    assert p["port"] == RDMA_PORT[2] and p["group"] == "g0", p
+    # A third port, on a veth, added by its netdev on the command line.
+    lab.check("a", "ip link add vn0 type veth peer name vn1 && ip link set vn0 up && ip link set vn1 up"
+                   " && rdma link add rxe8 type rxe netdev vn0")
+    lab.check("a", f"{R} group add g1 && {R} port add vn0 group g1")
+    p = port(lab, "rxe8/1")
+    assert p["group"] == "g1" and p["ifname"] == "vn0", p
+    assert "port add rxe8/1 group g1" in lab.check("a", f"{R} config show")
+    lab.check("a", f"{R} port del vn0 group g1")
+    assert "group" not in port(lab, "rxe8/1"), port(lab, "rxe8/1")
+    # A netdev that no RDMA port uses: refused naming it, nothing applied.
+    before = lab.check("a", f"{R} config show")
+    rc, out = lab.exec("a", f"{R} port add vn1 group g1")
+    assert rc == 2 and 'port "vn1": no RDMA port uses netdev vn1' in out, (rc, out)
+    rc, out = lab.exec("a", f"{R} port add nosuch0 group g1")
+    assert rc == 2 and 'port "nosuch0": no RDMA port uses netdev nosuch0' in out, (rc, out)
+    write(lab, "/tmp/unknown.conf", by_netdev + "group add g1\nport add vn0 vn1 group g1\n")
+    for force in ("", "-force "):
+        rc, out = lab.exec("a", f"{R} {force}config apply /tmp/unknown.conf")
+        assert rc == 2 and '/tmp/unknown.conf:6: port "vn1": no RDMA port uses netdev vn1' in out, (rc, out)
+        assert lab.check("a", f"{R} config show") == before, "a refused file changed something"
+    lab.check("a", f"{R} config apply {CONF} && rdma link del rxe8 && ip link del vn0")
+    assert group(lab, "g1") is None and group(lab)["ports"] == [RDMA_PORT[1], RDMA_PORT[2]], group(lab)
+
+
 def test_waiting_port(lab):
     # A port whose device is not there yet waits in its group, and joins
     # when the device appears (as after a driver reload).
@@ -129,6 +175,8 @@ def steps(tap, lab):
     tap.run("idempotent: applying the same file again sends nothing and moves nothing", test_apply_twice, lab)
     tap.run("changed file: a setting and a new group applied, no address moved; and back", test_changed_file, lab)
     tap.run("bad line: refused with file, line and word, nothing applied, even with -force", test_bad_line, lab)
+    tap.run("netdev names: ports named by netdev in a file and on the command line are their RDMA ports;"
+            " an unknown netdev is refused naming it, nothing applied", test_netdev_names, lab)
     tap.run("waiting port: a port not there yet waits in its group and joins when its device appears",
             test_waiting_port, lab)
 

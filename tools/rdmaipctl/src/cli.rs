@@ -803,6 +803,28 @@ mod tests {
             }
         );
         assert_eq!(command("port help"), Command::ObjectHelp("port"));
+        // A port may be named by its netdev; `netdev::Resolver` turns it
+        // into DEVICE/PORT before anything is sent.
+        assert_eq!(
+            command("port add eth1 rxe0/1 group g0"),
+            Command::PortAdd {
+                ports: vec!["eth1".into(), "rxe0/1".into()],
+                group: "g0".into()
+            }
+        );
+        assert_eq!(
+            command("port show eth1"),
+            Command::PortShow {
+                port: Some("eth1".into()),
+                group: None
+            }
+        );
+        assert_eq!(
+            command("port drain eth1"),
+            Command::PortDrain {
+                port: "eth1".into()
+            }
+        );
     }
 
     #[test]
@@ -973,7 +995,7 @@ mod tests {
     fn group_set_del_show_errors() {
         assert!(error("group set g0").starts_with("group set: nothing to set"));
         assert_eq!(error("group set g0 port"), "group set: port needs a value");
-        assert!(error("group set g0 port rxe0").contains("invalid port name \"rxe0\""));
+        assert!(error("group set g0 port rxe0/x").contains("invalid port name \"rxe0/x\""));
         assert!(error("group set g0 frob 1").contains("(expected failback, failback-delay, hold-down-max, announce-count, announce-interval, port)"));
         assert_eq!(error("group del"), "group del: missing group name");
         assert_eq!(
@@ -1003,8 +1025,11 @@ mod tests {
             error("port add rxe0/1 group g0 group g1"),
             "port add: group given twice"
         );
-        assert!(error("port add eth0 group g0")
-            .contains("invalid port name \"eth0\": expected DEVICE/PORT"));
+        assert_eq!(
+            error("port add eth0:1 group g0"),
+            "port add: invalid port name \"eth0:1\": expected DEVICE/PORT, e.g. rxe0/1, \
+             or a netdev, e.g. eth2"
+        );
         assert_eq!(error("port del"), "port del: missing port name");
         assert_eq!(
             error("port show rxe0/1 rxe1/1"),
@@ -1019,7 +1044,7 @@ mod tests {
             error("port drain rxe0/1 rxe1/1"),
             "port drain: unexpected argument \"rxe1/1\""
         );
-        assert!(error("port undrain rxe0").contains("invalid port name"));
+        assert!(error("port undrain rxe0/0").contains("invalid port name"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::cli::{self, usage, Command, Invocation, Options};
 use crate::config;
 use crate::error::Error;
 use crate::model::Event;
+use crate::netdev::{RdmaPorts, Resolver, SystemPorts};
 use crate::netlink::attr::DecodeError;
 use crate::netlink::ctrl;
 use crate::netlink::message::Request;
@@ -36,9 +37,16 @@ pub struct Ctx<'a> {
     out: &'a mut dyn Write,
     /// Warnings that do not stop the command.
     err: &'a mut dyn Write,
+    /// The RDMA ports, for ports named by their netdev in a file.
+    rdma: &'a mut dyn RdmaPorts,
 }
 
 impl Ctx<'_> {
+    /// Resolves ports named by their netdev (`config apply`'s file).
+    pub fn resolver(&mut self) -> Resolver<'_> {
+        Resolver::new(self.rdma)
+    }
+
     /// The rdmaip family's id, which requests are sent to.
     pub fn family_id(&self) -> u16 {
         self.family.id
@@ -211,12 +219,14 @@ fn answer_locally(
 
 /// Runs one command of the table with `family` (looked up first if not
 /// yet known).
+#[allow(clippy::too_many_arguments)]
 fn run_entry<T: Transport + 'static>(
     entry: &CommandSpec,
     command: &Command,
     options: Options,
     family: &mut Option<ctrl::Family>,
     session: &mut Session<T>,
+    rdma: &mut dyn RdmaPorts,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), Error> {
@@ -232,35 +242,28 @@ fn run_entry<T: Transport + 'static>(
         options,
         out,
         err,
+        rdma,
     };
     (entry.run)(command, &mut ctx)
 }
 
-/// Runs `f` with a context on the rdmaip family of `session`, with the
-/// default options (for tests of what commands do).
-#[cfg(test)]
-pub(crate) fn with_ctx<T: Transport + 'static>(
-    session: &mut Session<T>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-    f: impl FnOnce(&mut Ctx<'_>) -> Result<(), Error>,
-) -> Result<(), Error> {
-    let family = rdmaip_family(session)?;
-    let mut ctx = Ctx {
-        session,
-        family: &family,
-        options: Options::default(),
-        out,
-        err,
-    };
-    f(&mut ctx)
-}
-
 /// Carries out `invocation`: `out` gets the results, `err` warnings that
-/// do not stop the command.
+/// do not stop the command. Ports named by their netdev are looked up in
+/// the running kernel's RDMA ports.
 pub fn run<T: Transport + 'static>(
     invocation: &Invocation,
     session: &mut Session<T>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Error> {
+    run_with_ports(invocation, session, &mut SystemPorts, out, err)
+}
+
+/// `run`, looking ports named by their netdev up in `rdma`.
+pub fn run_with_ports<T: Transport + 'static>(
+    invocation: &Invocation,
+    session: &mut Session<T>,
+    rdma: &mut dyn RdmaPorts,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), Error> {
@@ -276,25 +279,30 @@ pub fn run<T: Transport + 'static>(
     if let Command::Batch { file } = command {
         let text = read_input(file)?;
         let shown = if file == "-" { "<stdin>" } else { file };
-        return run_batch(shown, &text, *options, session, out, err);
+        return run_batch(shown, &text, *options, session, rdma, out, err);
     }
     let Some(entry) = entry else {
         return Err(mismatch(command));
     };
-    run_entry(entry, command, *options, &mut None, session, out, err)
+    let command = Resolver::new(rdma).command(command)?;
+    run_entry(
+        entry, &command, *options, &mut None, session, rdma, out, err,
+    )
 }
 
 /// `-batch FILE`: runs the commands of `text`, one per line, in order.
-/// Every line is parsed first: a bad line stops the batch before anything
-/// runs, naming the file and the line. Then the commands run; the first
-/// that fails stops the batch. With `-force`, bad lines and failed
-/// commands are reported as they come and the batch goes on, failing at
-/// the end if any did.
+/// Every line is parsed first, and its ports named by their netdev looked
+/// up in `rdma`: a bad line stops the batch before anything runs, naming
+/// the file and the line. Then the commands run; the first that fails
+/// stops the batch. With `-force`, bad lines and failed commands are
+/// reported as they come and the batch goes on, failing at the end if any
+/// did.
 pub fn run_batch<T: Transport + 'static>(
     file: &str,
     text: &str,
     options: Options,
     session: &mut Session<T>,
+    rdma: &mut dyn RdmaPorts,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), Error> {
@@ -305,14 +313,18 @@ pub fn run_batch<T: Transport + 'static>(
     };
     let mut failed = 0;
     let mut commands = Vec::new();
+    let mut resolver = Resolver::new(rdma);
     for line in config::lines(text) {
-        match cli::parse_command(&line.words) {
+        let parsed = cli::parse_command(&line.words)
+            .map_err(Error::from)
+            .and_then(|(command, entry)| Ok((resolver.command(&command)?, entry)));
+        match parsed {
             Ok((command, entry)) => commands.push((line.number, command, entry)),
             Err(e) if options.force => {
-                let _ = writeln!(err, "rdmaipctl: {}", at(line.number, e.into()));
+                let _ = writeln!(err, "rdmaipctl: {}", at(line.number, e));
                 failed += 1;
             }
-            Err(e) => return Err(at(line.number, e.into())),
+            Err(e) => return Err(at(line.number, e)),
         }
     }
     let total = failed + commands.len();
@@ -320,9 +332,16 @@ pub fn run_batch<T: Transport + 'static>(
     for (line, command, entry) in commands {
         let result = match (answer_locally(&command, out, err), entry) {
             (Some(result), _) => result,
-            (None, Some(entry)) => {
-                run_entry(entry, &command, options, &mut family, session, out, err)
-            }
+            (None, Some(entry)) => run_entry(
+                entry,
+                &command,
+                options,
+                &mut family,
+                session,
+                rdma,
+                out,
+                err,
+            ),
             (None, None) => Err(mismatch(&command)),
         };
         match result {
@@ -351,6 +370,7 @@ mod tests {
     use super::*;
     use crate::cli::parse;
     use crate::model::fake as replies;
+    use crate::netdev::fake::Unasked;
     use crate::netlink::attr::{AttrWriter, Attrs};
     use crate::netlink::ctrl::fake as ctrl_fake;
     use crate::netlink::message::{
@@ -358,6 +378,17 @@ mod tests {
     };
     use crate::netlink::session::scripted::ScriptedKernel;
     use crate::uapi::{cmd, group_attr, module_attr};
+
+    /// `run`, with no RDMA port listing: these tests name every port
+    /// `<device>/<port>` (netdev names are tested in `config` and `netdev`).
+    fn run<T: Transport + 'static>(
+        invocation: &Invocation,
+        session: &mut Session<T>,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Result<(), Error> {
+        run_with_ports(invocation, session, &mut Unasked, out, err)
+    }
 
     const FAMILY: u16 = 0x21;
     const MONITOR_GROUP: u32 = 7;
@@ -752,7 +783,15 @@ mod tests {
             ..Options::default()
         };
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let result = run_batch("f.conf", text, options, session, &mut out, &mut err);
+        let result = run_batch(
+            "f.conf",
+            text,
+            options,
+            session,
+            &mut Unasked,
+            &mut out,
+            &mut err,
+        );
         (
             result,
             String::from_utf8(out).unwrap(),

@@ -17,6 +17,13 @@
 //! so that it is also a `-batch` script that builds the same configuration
 //! on a module that has none.
 //!
+//! A port may be named by its netdev (`port add eth1 group g0`) where
+//! exactly one RDMA port has that netdev: the file is read as if it named
+//! that port `<device>/<port>` (`rxe1/1`), so it compares equal to the
+//! running configuration, which `config show` prints with
+//! `<device>/<port>` names. A netdev that no RDMA port, or several, use is
+//! a bad line.
+//!
 //! `config apply` is declarative: the file is the whole configuration. A
 //! group's settings that the file does not give are the defaults; groups
 //! and members the file does not have are removed. It reads the running
@@ -32,7 +39,8 @@ use crate::cli::{self, Command, ModuleSettings, Settings};
 use crate::commands::{read_input, Ctx};
 use crate::duration::format_ms;
 use crate::error::Error;
-use crate::model::{Group, Module, Port};
+use crate::model::{Group, Module};
+use crate::netdev::Resolver;
 use crate::netlink::attr::DecodeError;
 use crate::netlink::session::SessionError;
 use crate::requests;
@@ -219,8 +227,14 @@ const CONFIG_COMMANDS: &str = "group add, group set, port add and module set";
 
 /// Reads a configuration file; `file` names it in errors
 /// (`FILE:LINE: ...`). Nothing is sent: a file with a bad line is refused
-/// whole.
+/// whole. Ports named by their netdev are refused: see `parse_with`.
 pub fn parse(file: &str, text: &str) -> Result<Config, Error> {
+    parse_with(file, text, &mut Resolver::new(&mut Vec::new()))
+}
+
+/// `parse`, with the ports named by their netdev turned into
+/// `<device>/<port>` by `resolver`; one it cannot turn is a bad line.
+pub fn parse_with(file: &str, text: &str, resolver: &mut Resolver<'_>) -> Result<Config, Error> {
     let mut config = Config::default();
     // Where each group was added and each port placed, for the errors.
     let mut group_lines: BTreeMap<String, usize> = BTreeMap::new();
@@ -232,11 +246,13 @@ pub fn parse(file: &str, text: &str) -> Result<Config, Error> {
             line: number,
             message,
         };
-        let (command, entry) = cli::parse_command(&line.words).map_err(|e| Error::At {
+        let at = |e: Error| Error::At {
             file: file.to_string(),
             line: number,
-            error: Box::new(e.into()),
-        })?;
+            error: Box::new(e),
+        };
+        let (command, entry) = cli::parse_command(&line.words).map_err(|e| at(e.into()))?;
+        let command = resolver.command(&command).map_err(at)?;
         let name = entry.map_or_else(|| line.words.join(" "), |e| e.name());
         match command {
             Command::GroupAdd {
@@ -474,41 +490,6 @@ pub fn running(ctx: &mut Ctx<'_>) -> Result<Config, Error> {
     Ok(config)
 }
 
-/// Ports the file names by their network device (`eth2`), written as the
-/// module names them (`rxe0/1`) where exactly one RDMA port has that
-/// device, so that they compare equal to the running configuration's.
-fn canonical_ports(ctx: &mut Ctx<'_>, mut config: Config) -> Result<Config, Error> {
-    let by_netdev = |p: &String| !p.contains('/');
-    if !config
-        .groups
-        .values()
-        .any(|g| g.ports.iter().any(by_netdev))
-    {
-        return Ok(config);
-    }
-    let mut ports = Vec::new();
-    for payload in ctx.fetch(requests::port_get(ctx.family_id(), None, None))? {
-        ports.push(decoded(Port::decode(&payload))?);
-    }
-    for group in config.groups.values_mut() {
-        group.ports = group
-            .ports
-            .iter()
-            .map(|name| {
-                let matching: Vec<&Port> = ports
-                    .iter()
-                    .filter(|p| by_netdev(name) && p.ifname.as_deref() == Some(name))
-                    .collect();
-                match matching.as_slice() {
-                    [only] => only.name.clone(),
-                    _ => name.clone(),
-                }
-            })
-            .collect();
-    }
-    Ok(config)
-}
-
 /// Sends one command of a plan.
 fn send(ctx: &mut Ctx<'_>, command: &Command) -> Result<(), Error> {
     let family = ctx.family_id();
@@ -534,16 +515,17 @@ pub fn show(ctx: &mut Ctx<'_>) -> Result<(), Error> {
 pub fn apply_file(ctx: &mut Ctx<'_>, file: &str, dry_run: bool) -> Result<(), Error> {
     let text = read_input(file)?;
     let shown = if file == "-" { "<stdin>" } else { file };
-    let wanted = parse(shown, &text)?;
+    let wanted = parse_with(shown, &text, &mut ctx.resolver())?;
     apply(ctx, &wanted, dry_run)
 }
 
-/// Makes the running configuration `wanted`: sends the requests of
+/// Makes the running configuration `wanted` (its ports named
+/// `<device>/<port>`): sends the requests of
 /// `plan`, stopping at the first the module refuses (going on with
 /// `-force`). With `dry_run`, prints them instead; with `-d`, prints each
 /// as it is sent.
 pub fn apply(ctx: &mut Ctx<'_>, wanted: &Config, dry_run: bool) -> Result<(), Error> {
-    let wanted = canonical_ports(ctx, wanted.complete())?;
+    let wanted = wanted.complete();
     let running = running(ctx)?;
     let steps = plan(&wanted, &running);
     let options = ctx.options();
@@ -584,8 +566,9 @@ pub fn apply(ctx: &mut Ctx<'_>, wanted: &Config, dry_run: bool) -> Result<(), Er
 mod tests {
     use super::*;
     use crate::cli::parse as parse_args;
-    use crate::commands::run;
+    use crate::commands::run_with_ports;
     use crate::model::fake::payload;
+    use crate::netdev::fake::table as rdma_ports;
     use crate::netlink::ctrl::fake as ctrl_fake;
     use crate::netlink::message::{fake, GenlMsg, NlMsgs, NLM_F_DUMP};
     use crate::netlink::session::scripted::ScriptedKernel;
@@ -813,13 +796,21 @@ mod tests {
         path
     }
 
-    /// Runs `rdmaipctl ARGS` against `module`: the result and the output.
+    /// Runs `rdmaipctl ARGS` against `module`, with the RDMA ports of
+    /// `netdev::fake::table` (rxe0/1 on eth0, rxe1/1 on eth1, bond0 on two
+    /// ports): the result and the output.
     fn rdmaipctl(module: &Rc<RefCell<Module>>, args: &str) -> (Result<(), Error>, String, String) {
         let args: Vec<String> = args.split_whitespace().map(String::from).collect();
         let invocation = parse_args(&args).unwrap();
         let mut session = kernel(module);
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let result = run(&invocation, &mut session, &mut out, &mut err);
+        let result = run_with_ports(
+            &invocation,
+            &mut session,
+            &mut rdma_ports(),
+            &mut out,
+            &mut err,
+        );
         (
             result,
             String::from_utf8(out).unwrap(),
@@ -1126,7 +1117,8 @@ group add g3 failback on failback-delay 5s hold-down-max 60s announce-count 3 an
             let e = result.unwrap_err();
             assert!(
                 e.to_string().ends_with(
-                    ":2: port add: invalid port name \"extra\": expected DEVICE/PORT, e.g. rxe0/1"
+                    ":2: port \"extra\": no RDMA port uses netdev extra \
+                     (name it <device>/<port> to have it wait for its device)"
                 ),
                 "{e}"
             );
@@ -1164,15 +1156,124 @@ group add g3 failback on failback-delay 5s hold-down-max 60s announce-count 3 an
     fn netdev_names_compare_as_the_module_names_the_port() {
         let module = Module::new();
         apply_text(&module, FILE);
-        let mut wanted = parse("f", FILE).unwrap();
-        let g0 = wanted.groups.get_mut("g0").unwrap();
-        g0.ports = ["eth0".to_string(), "rxe1/1".to_string()].into();
-        let mut session = kernel(&module);
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        crate::commands::with_ctx(&mut session, &mut out, &mut err, |ctx| {
-            apply(ctx, &wanted, false)
-        })
-        .unwrap();
+        let shown = show(&module);
+        // rxe0/1 and rxe1/1 by their netdevs: nothing to change.
+        let by_netdev = FILE.replace(
+            "port add rxe0/1 rxe1/1 group g0",
+            "port add eth0 eth1 group g0",
+        );
+        assert_ne!(by_netdev, FILE);
+        let path = file(&by_netdev);
+        let (result, out, _) = rdmaipctl(&module, &format!("config diff {}", path.display()));
+        result.unwrap();
+        assert_eq!(out, "");
+        assert!(apply_text(&module, &by_netdev).is_empty());
+        // What is shown stays <device>/<port>.
+        assert_eq!(show(&module), shown);
+        // A netdev moved to another group is that port moved.
+        let moved = by_netdev
+            .replace("port add eth0 eth1 group g0", "port add eth0 group g0")
+            .replace(
+                "port add rxe2/1 group g1",
+                "group set g1 port rxe2/1 port eth1",
+            );
+        assert_eq!(
+            apply_text(&module, &moved),
+            ["port-del g0 rxe1/1", "port-add g1 rxe1/1"]
+        );
+    }
+
+    #[test]
+    fn netdev_and_device_port_names_of_one_port_are_one_port() {
+        let e = parse_with(
+            "f.conf",
+            "group add g0\ngroup add g1\nport add rxe1/1 group g0\nport add eth1 group g1\n",
+            &mut Resolver::new(&mut rdma_ports()),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "f.conf:4: port add: port rxe1/1 is already in group g0 (line 3)"
+        );
+    }
+
+    #[test]
+    fn a_netdev_that_names_no_port_or_several_is_a_bad_line() {
+        let module = Module::new();
+        apply_text(&module, FILE);
+        let shown = show(&module);
+        for (word, why) in [
+            (
+                "eth7",
+                "no RDMA port uses netdev eth7 (name it <device>/<port> to have it wait for its device)",
+            ),
+            (
+                "bond0",
+                "netdev bond0 is used by several RDMA ports (mlx5_0/1, mlx5_1/1): name one as <device>/<port>",
+            ),
+        ] {
+            let path = file(&format!(
+                "group add g0\n# the ports\nport add rxe0/1 {word} group g0\ngroup add g9\n"
+            ));
+            for force in ["", "-force "] {
+                let (result, _, _) =
+                    rdmaipctl(&module, &format!("{force}config apply {}", path.display()));
+                let e = result.unwrap_err();
+                assert_eq!(
+                    e.to_string(),
+                    format!("{}:3: port \"{word}\": {why}", path.display())
+                );
+                assert_eq!(e.exit_code(), 2);
+                assert!(module.borrow().changes.is_empty());
+            }
+        }
+        assert_eq!(show(&module), shown);
+    }
+
+    #[test]
+    fn port_commands_take_netdev_names() {
+        let module = Module::new();
+        apply_text(&module, "group add g0\n");
+        let (result, _, _) = rdmaipctl(&module, "port add eth0 rxe1/1 group g0");
+        result.unwrap();
+        let (result, _, _) = rdmaipctl(&module, "port del eth1 group g0");
+        result.unwrap();
+        assert_eq!(
+            std::mem::take(&mut module.borrow_mut().changes),
+            ["port-add g0 rxe0/1 rxe1/1", "port-del g0 rxe1/1"]
+        );
+        let (result, _, err) = rdmaipctl(&module, "port add eth9 group g0");
+        let e = result.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "port \"eth9\": no RDMA port uses netdev eth9 \
+             (name it <device>/<port> to have it wait for its device)"
+        );
+        assert_eq!((e.exit_code(), err.as_str()), (2, ""));
         assert!(module.borrow().changes.is_empty());
+    }
+
+    #[test]
+    fn a_batch_resolves_every_line_before_running_any() {
+        let module = Module::new();
+        let path = file("group add g0\nport add eth0 group g0\nport add eth9 group g0\n");
+        let (result, _, _) = rdmaipctl(&module, &format!("-batch {}", path.display()));
+        let e = result.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}:3: port \"eth9\": no RDMA port uses netdev eth9 \
+                 (name it <device>/<port> to have it wait for its device)",
+                path.display()
+            )
+        );
+        assert!(module.borrow().changes.is_empty());
+        let path = file("group add g0\nport add eth0 eth1 group g0\n");
+        let (result, _, _) = rdmaipctl(&module, &format!("-batch {}", path.display()));
+        result.unwrap();
+        assert_eq!(
+            module.borrow().changes,
+            ["group-new g0", "port-add g0 rxe0/1 rxe1/1"]
+        );
     }
 }

@@ -54,6 +54,14 @@ pub enum Error {
         step: String,
         error: Box<Error>,
     },
+    /// A port named by a netdev that no RDMA port, or several, use: the
+    /// message names the word.
+    PortName(String),
+    /// Listing the RDMA ports to resolve a port named by its netdev failed.
+    RdmaPorts {
+        word: String,
+        error: SessionError,
+    },
     /// With `-force`: how many of how many commands failed (each error was
     /// written as it happened).
     Failed {
@@ -66,7 +74,7 @@ impl Error {
     /// The exit status: 2 for a bad command line, 1 for anything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Usage(_) | Error::Config { .. } => 2,
+            Error::Usage(_) | Error::Config { .. } | Error::PortName(_) => 2,
             Error::NoCommand => 255,
             Error::At { error, .. } | Error::Step { error, .. } => error.exit_code(),
             _ => 1,
@@ -159,6 +167,11 @@ impl fmt::Display for Error {
                 message,
             } => write!(f, "{file}:{line}: {message}"),
             Error::Step { step, error } => write!(f, "config apply: {step}: {error}"),
+            Error::PortName(message) => f.write_str(message),
+            Error::RdmaPorts { word, error } => write!(
+                f,
+                "port \"{word}\": listing the RDMA ports (RDMA netlink): {error}"
+            ),
             Error::Failed { failed, total } => {
                 write!(f, "{failed} of {total} commands failed")
             }

@@ -11,6 +11,7 @@ pub mod duration;
 pub mod error;
 pub mod model;
 pub mod names;
+pub mod netdev;
 pub mod netlink;
 pub mod output;
 pub mod records;

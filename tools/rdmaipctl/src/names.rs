@@ -24,8 +24,24 @@ pub fn check_group(name: &str) -> Result<(), String> {
     }
 }
 
+/// Longest netdev name (`IFNAMSIZ` - 1).
+const NETDEV_NAME_MAX_LEN: usize = 15;
+
+/// A netdev name as the kernel allows it (`dev_valid_name()`): 1 to 15
+/// bytes, not `.` or `..`, without `/`, `:` or white space.
+pub fn is_netdev_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= NETDEV_NAME_MAX_LEN
+        && name != "."
+        && name != ".."
+        && !name
+            .chars()
+            .any(|c| c == '/' || c == ':' || c.is_whitespace() || c.is_control())
+}
+
 /// A port name: `<device>/<port number>`, as iproute2's rdma tool writes
-/// it (`rxe0/1`).
+/// it (`rxe0/1`), or the name of the port's netdev (`eth2`), which
+/// `netdev::Resolver` turns into the former.
 pub fn check_port(name: &str) -> Result<(), String> {
     let valid = match name.rsplit_once('/') {
         Some((device, number)) => {
@@ -37,13 +53,13 @@ pub fn check_port(name: &str) -> Result<(), String> {
                 && number.bytes().all(|b| b.is_ascii_digit())
                 && !number.starts_with('0')
         }
-        None => false,
+        None => is_netdev_name(name),
     };
     if valid {
         Ok(())
     } else {
         Err(format!(
-            "invalid port name \"{name}\": expected DEVICE/PORT, e.g. rxe0/1"
+            "invalid port name \"{name}\": expected DEVICE/PORT, e.g. rxe0/1, or a netdev, e.g. eth2"
         ))
     }
 }
@@ -65,7 +81,18 @@ mod tests {
 
     #[test]
     fn port_names() {
-        for good in ["rxe0/1", "mlx5_0/2", "siw-eth0/1", "d/255"] {
+        for good in [
+            "rxe0/1",
+            "mlx5_0/2",
+            "siw-eth0/1",
+            "d/255",
+            // netdevs
+            "eth2",
+            "rxe0",
+            "enp1s0f1np1",
+            "fifteen_chars_x",
+            "vlan.100",
+        ] {
             assert_eq!(check_port(good), Ok(()), "{good}");
         }
         let long_device = "d".repeat(63) + "/1";
@@ -74,7 +101,6 @@ mod tests {
         let too_long = "d".repeat(64) + "/1";
         for bad in [
             "",
-            "rxe0",
             "rxe0/",
             "/1",
             "rxe0/0",
@@ -84,6 +110,12 @@ mod tests {
             "a/b/1",
             "rx e/1",
             &too_long,
+            // not netdevs
+            ".",
+            "..",
+            "eth0:1",
+            "sixteen_chars_xx",
+            "eth\t0",
         ] {
             let e = check_port(bad).unwrap_err();
             assert!(e.contains("DEVICE/PORT"), "{bad}: {e}");

@@ -319,7 +319,7 @@ SETTINGS := [failback { on | off }] [failback-delay DURATION]
             [announce-interval DURATION]
 DURATION := NUMBER{ms|s|m|h}, e.g. 300ms, 5s, 1.5s, 2m, 1h (a bare number is ms)
 ";
-const PORT_USAGE: &str = "PORT := DEVICE/PORT, e.g. rxe0/1\n";
+const PORT_USAGE: &str = "PORT := DEVICE/PORT, e.g. rxe0/1, or the port's netdev, e.g. eth2\n";
 const FILE_USAGE: &str = "FILE := a configuration file, - for stdin (see rdmaipctl(8))\n";
 const SYNONYMS_USAGE: &str = "\
 COMMAND and OBJECT may be abbreviated (g s = group show);
@@ -419,7 +419,7 @@ SETTINGS := [failback { on | off }] [failback-delay DURATION]
             [hold-down-max DURATION] [announce-count COUNT]
             [announce-interval DURATION]
 DURATION := NUMBER{ms|s|m|h}, e.g. 300ms, 5s, 1.5s, 2m, 1h (a bare number is ms)
-PORT := DEVICE/PORT, e.g. rxe0/1
+PORT := DEVICE/PORT, e.g. rxe0/1, or the port's netdev, e.g. eth2
 FILE := a configuration file, - for stdin (see rdmaipctl(8))
 COMMAND and OBJECT may be abbreviated (g s = group show);
 list and ls are show, delete is del.
@@ -558,7 +558,7 @@ list and ls are show, delete is del.
        rdmaipctl port drain PORT
        rdmaipctl port undrain PORT
 
-PORT := DEVICE/PORT, e.g. rxe0/1
+PORT := DEVICE/PORT, e.g. rxe0/1, or the port's netdev, e.g. eth2
 "
         );
         assert_eq!(object_usage("monitor"), "Usage: rdmaipctl monitor\n");

@@ -74,7 +74,7 @@ fn batch_names_the_file_and_line_of_a_bad_command() {
     let file = dir.join("bad.conf");
     std::fs::write(
         &file,
-        "# a comment\ngroup add g0\n\nport add rxe0/1 group g0 colour red\n",
+        "# a comment\ngroup add g0\n\nport add rxe0/1 group g0 rxe0/red\n",
     )
     .unwrap();
     let file = file.to_str().unwrap();
@@ -84,7 +84,25 @@ fn batch_names_the_file_and_line_of_a_bad_command() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(
         err,
-        format!("rdmaipctl: {file}:4: port add: invalid port name \"colour\": expected DEVICE/PORT, e.g. rxe0/1\n")
+        format!("rdmaipctl: {file}:4: port add: invalid port name \"rxe0/red\": expected DEVICE/PORT, e.g. rxe0/1, or a netdev, e.g. eth2\n")
+    );
+    // A word without / is a netdev: looked up in the RDMA ports (over
+    // RDMA netlink, not rdmaip's family) before anything is sent.
+    let by_netdev = dir.join("netdev.conf");
+    std::fs::write(
+        &by_netdev,
+        "group add g0\nport add rxe0/1 colour group g0\n",
+    )
+    .unwrap();
+    let by_netdev = by_netdev.to_str().unwrap();
+    let out = rdmaipctl(&["-batch", by_netdev]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!(
+            "rdmaipctl: {by_netdev}:2: port \"colour\": no RDMA port uses netdev colour \
+             (name it <device>/<port> to have it wait for its device)\n"
+        )
     );
     let out = rdmaipctl(&["-batch", "/nonexistent/rdmaip.conf"]);
     assert_eq!(out.status.code(), Some(1));

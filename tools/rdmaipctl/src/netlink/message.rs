@@ -46,11 +46,19 @@ const NL_POLICY_TYPE_ATTR_MAX_LENGTH: u16 = 7;
 
 /// A generic netlink request being built: headers first, then top-level
 /// attributes, whose offsets are remembered so that an extended ACK
-/// pointing at one of them can be turned back into its name.
+/// pointing at one of them can be turned back into its name. (`raw`
+/// builds a request of a netlink protocol without a generic netlink
+/// header, such as `NETLINK_RDMA`'s.)
 #[derive(Debug, Clone)]
 pub struct Request {
     buf: Vec<u8>,
     attr_offsets: Vec<(usize, u16)>,
+    /// Where the attributes start: after the generic netlink header, or
+    /// right after the netlink header for a `raw` request.
+    attrs_start: usize,
+    /// The command, for errors: the generic netlink command, or the low
+    /// byte of a `raw` request's message type.
+    cmd: u8,
 }
 
 impl Request {
@@ -65,6 +73,26 @@ impl Request {
         Request {
             buf,
             attr_offsets: Vec::new(),
+            attrs_start: NLMSG_HDRLEN + GENL_HDRLEN,
+            cmd,
+        }
+    }
+
+    /// A request of message type `kind` whose attributes follow the
+    /// netlink header directly (no generic netlink header), as
+    /// `NETLINK_RDMA`'s do.
+    pub fn raw(kind: u16, flags: u16) -> Self {
+        let mut buf = Vec::with_capacity(64);
+        buf.extend_from_slice(&0u32.to_ne_bytes()); // length, set by finish()
+        buf.extend_from_slice(&kind.to_ne_bytes());
+        buf.extend_from_slice(&(NLM_F_REQUEST | flags).to_ne_bytes());
+        buf.extend_from_slice(&0u32.to_ne_bytes()); // sequence, set by finish()
+        buf.extend_from_slice(&0u32.to_ne_bytes()); // port id: the kernel's
+        Request {
+            buf,
+            attr_offsets: Vec::new(),
+            attrs_start: NLMSG_HDRLEN,
+            cmd: kind.to_le_bytes()[0],
         }
     }
 
@@ -86,7 +114,7 @@ impl Request {
     }
 
     pub fn command(&self) -> u8 {
-        self.buf[NLMSG_HDRLEN]
+        self.cmd
     }
 
     /// Whether this is a dump request (`NLM_F_DUMP`).
@@ -101,7 +129,7 @@ impl Request {
 
     /// The attributes as the kernel will see them (for tests and checks).
     pub fn attrs(&self) -> Attrs<'_> {
-        Attrs::new(&self.buf[NLMSG_HDRLEN + GENL_HDRLEN..])
+        Attrs::new(&self.buf[self.attrs_start..])
     }
 
     /// The type of the top-level attribute at `offset` (counted from the

@@ -6,6 +6,7 @@
 pub mod attr;
 pub mod ctrl;
 pub mod message;
+pub mod rdma;
 pub mod session;
 pub mod socket;
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The `NETLINK_GENERIC` socket: the only code in rdmaipctl that talks to
-//! the kernel, and the only `unsafe` code.
+//! The netlink socket (`NETLINK_GENERIC` for rdmaip, `NETLINK_RDMA` for
+//! the RDMA ports' netdevs): the only code in rdmaipctl that talks to the
+//! kernel, and the only `unsafe` code.
 
 use std::io;
 use std::mem;
@@ -30,12 +31,17 @@ impl NetlinkSocket {
     /// messages and the offending attribute) and for capped ACKs (the
     /// kernel does not echo the request back).
     pub fn open() -> io::Result<Self> {
+        Self::open_protocol(libc::NETLINK_GENERIC)
+    }
+
+    /// As `open`, for another netlink protocol (`NETLINK_RDMA`).
+    pub fn open_protocol(protocol: libc::c_int) -> io::Result<Self> {
         // SAFETY: plain system call; the result is checked before use.
         let fd = check(unsafe {
             libc::socket(
                 libc::AF_NETLINK,
                 libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-                libc::NETLINK_GENERIC,
+                protocol,
             )
         })?;
         // SAFETY: `fd` was just returned by socket() and is owned by no one else.
