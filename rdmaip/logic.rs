@@ -29,3 +29,7 @@ pub(crate) mod reconcile;
 #[allow(unreachable_pub, dead_code)]
 #[path = "core/src/peer.rs"]
 pub(crate) mod peer;
+
+#[allow(unreachable_pub, dead_code)]
+#[path = "core/src/probe.rs"]
+pub(crate) mod probe;

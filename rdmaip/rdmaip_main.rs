@@ -30,13 +30,16 @@ mod state;
 mod sys;
 
 use engine::peer::PeerNotifier;
+use engine::prober::ProbeRounds;
 use engine::Engine;
 use input::ib_devices::Devices;
 use input::neighbours::Neighbours;
 use input::netdev_events::{Addrs, Netdevs};
 use input::netlink::Netlink;
+use input::probe_frames::ProbeTaps;
 use input::ulp_queries::Queries;
 use state::peers::PeerState;
+use state::probing::ProbeReplies;
 use state::registry::PortRegistry;
 use sys::addr_notifier::{self, AddrNotifier, Family};
 use sys::clock::mono_ns;
@@ -62,6 +65,7 @@ struct RdmaIp {
     // First to go: no more neighbour updates, then no more peer passes.
     _neighbours: Pin<KBox<NeighNotifier<Neighbours>>>,
     peer_notifier: Arc<Worker<PeerNotifier>>,
+    prober: Arc<Worker<ProbeRounds>>,
     // Dropped in declaration order: the IB client goes first, releasing
     // every port and its netdev reference; the notifier's unregistration
     // then replays DOWN/UNREGISTER events that no longer match any port.
@@ -85,8 +89,20 @@ impl kernel::Module for RdmaIp {
             c_str!("rdmaip_peer"),
             PeerNotifier::new(registry.clone(), peers.clone()),
         )?;
+        let replies = Arc::pin_init(ProbeReplies::new(), GFP_KERNEL)?;
+        let taps: Arc<dyn engine::prober::ReplyTaps> =
+            Arc::pin_init(ProbeTaps::new(replies.clone()), GFP_KERNEL)?;
+        let prober = Worker::new(
+            c_str!("rdmaip_probe"),
+            ProbeRounds::new(registry.clone(), replies, engine.clone(), taps),
+        )?;
         let netlink = genl::Registration::register(Arc::new(
-            Netlink::new(registry.clone(), engine.clone(), peers.clone()),
+            Netlink::new(
+                registry.clone(),
+                engine.clone(),
+                peers.clone(),
+                prober.clone(),
+            ),
             GFP_KERNEL,
         )?)?;
         // Netdev events first, so that none is missed between discovering a
@@ -128,6 +144,7 @@ impl kernel::Module for RdmaIp {
             engine,
             _neighbours: neighbours,
             peer_notifier,
+            prober,
             _devices: devices,
             _netdevs: netdevs,
             _addrs4: addrs4,
@@ -144,6 +161,9 @@ impl Drop for RdmaIp {
         // No peer pass may run once the ports are released (the
         // notifier is unregistered after this, when the fields drop).
         self.peer_notifier.stop();
+        // No probes or replies once the ports are released.
+        self.prober.stop();
+        self.prober.job().shut_down();
         // No more passes; then every address goes home while the ports and
         // their netdevs are still held.
         self.engine.stop();

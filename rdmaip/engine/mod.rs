@@ -23,6 +23,7 @@
 mod commit;
 pub(crate) mod peer;
 mod plan;
+pub(crate) mod prober;
 
 use crate::logic::group::NS_PER_MS;
 use crate::output::addr_mover::AddrMover;

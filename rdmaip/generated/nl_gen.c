@@ -19,14 +19,24 @@ static const struct netlink_range_validation rdmaip_a_group_hold_down_max_ms_ran
 	.max	= RDMAIP_DELAY_MAX_MS,
 };
 
+static const struct netlink_range_validation rdmaip_a_group_probe_interval_ms_range = {
+	.min	= RDMAIP_PROBE_INTERVAL_MS_MIN,
+	.max	= RDMAIP_PROBE_INTERVAL_MS_MAX,
+};
+
 /* RDMAIP_CMD_GROUP_NEW - do */
-static const struct nla_policy rdmaip_group_new_nl_policy[RDMAIP_A_GROUP_ANNOUNCE_INTERVAL_MS + 1] = {
+static const struct nla_policy rdmaip_group_new_nl_policy[RDMAIP_A_GROUP_PROBE_SUCCESSES + 1] = {
 	[RDMAIP_A_GROUP_NAME] = { .type = NLA_NUL_STRING, .len = RDMAIP_GROUP_NAME_MAX_LEN, },
 	[RDMAIP_A_GROUP_FAILBACK] = NLA_POLICY_MAX(NLA_U8, 1),
 	[RDMAIP_A_GROUP_FAILBACK_DELAY_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &rdmaip_a_group_failback_delay_ms_range),
 	[RDMAIP_A_GROUP_HOLD_DOWN_MAX_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &rdmaip_a_group_hold_down_max_ms_range),
 	[RDMAIP_A_GROUP_ANNOUNCE_COUNT] = NLA_POLICY_MAX(NLA_U32, RDMAIP_ANNOUNCE_COUNT_MAX),
 	[RDMAIP_A_GROUP_ANNOUNCE_INTERVAL_MS] = NLA_POLICY_RANGE(NLA_U32, RDMAIP_ANNOUNCE_INTERVAL_MIN_MS, RDMAIP_ANNOUNCE_INTERVAL_MAX_MS),
+	[RDMAIP_A_GROUP_PROBE_TARGET] = { .len = 4, },
+	[RDMAIP_A_GROUP_PROBE_OFF] = { .type = NLA_FLAG, },
+	[RDMAIP_A_GROUP_PROBE_INTERVAL_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &rdmaip_a_group_probe_interval_ms_range),
+	[RDMAIP_A_GROUP_PROBE_MISSES] = NLA_POLICY_RANGE(NLA_U32, RDMAIP_PROBE_MISSES_MIN, RDMAIP_PROBE_MISSES_MAX),
+	[RDMAIP_A_GROUP_PROBE_SUCCESSES] = NLA_POLICY_RANGE(NLA_U32, RDMAIP_PROBE_SUCCESSES_MIN, RDMAIP_PROBE_SUCCESSES_MAX),
 };
 
 /* RDMAIP_CMD_GROUP_DEL - do */
@@ -40,13 +50,18 @@ static const struct nla_policy rdmaip_group_get_nl_policy[RDMAIP_A_GROUP_NAME + 
 };
 
 /* RDMAIP_CMD_GROUP_SET - do */
-static const struct nla_policy rdmaip_group_set_nl_policy[RDMAIP_A_GROUP_ANNOUNCE_INTERVAL_MS + 1] = {
+static const struct nla_policy rdmaip_group_set_nl_policy[RDMAIP_A_GROUP_PROBE_SUCCESSES + 1] = {
 	[RDMAIP_A_GROUP_NAME] = { .type = NLA_NUL_STRING, .len = RDMAIP_GROUP_NAME_MAX_LEN, },
 	[RDMAIP_A_GROUP_FAILBACK] = NLA_POLICY_MAX(NLA_U8, 1),
 	[RDMAIP_A_GROUP_FAILBACK_DELAY_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &rdmaip_a_group_failback_delay_ms_range),
 	[RDMAIP_A_GROUP_HOLD_DOWN_MAX_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &rdmaip_a_group_hold_down_max_ms_range),
 	[RDMAIP_A_GROUP_ANNOUNCE_COUNT] = NLA_POLICY_MAX(NLA_U32, RDMAIP_ANNOUNCE_COUNT_MAX),
 	[RDMAIP_A_GROUP_ANNOUNCE_INTERVAL_MS] = NLA_POLICY_RANGE(NLA_U32, RDMAIP_ANNOUNCE_INTERVAL_MIN_MS, RDMAIP_ANNOUNCE_INTERVAL_MAX_MS),
+	[RDMAIP_A_GROUP_PROBE_TARGET] = { .len = 4, },
+	[RDMAIP_A_GROUP_PROBE_OFF] = { .type = NLA_FLAG, },
+	[RDMAIP_A_GROUP_PROBE_INTERVAL_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &rdmaip_a_group_probe_interval_ms_range),
+	[RDMAIP_A_GROUP_PROBE_MISSES] = NLA_POLICY_RANGE(NLA_U32, RDMAIP_PROBE_MISSES_MIN, RDMAIP_PROBE_MISSES_MAX),
+	[RDMAIP_A_GROUP_PROBE_SUCCESSES] = NLA_POLICY_RANGE(NLA_U32, RDMAIP_PROBE_SUCCESSES_MIN, RDMAIP_PROBE_SUCCESSES_MAX),
 };
 
 /* RDMAIP_CMD_PORT_ADD - do */
@@ -91,13 +106,18 @@ static const struct nla_policy rdmaip_module_set_nl_policy[RDMAIP_A_MODULE_PEER_
 	[RDMAIP_A_MODULE_PEER_NOTIFY] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
+/* RDMAIP_CMD_PROBE_GET - dump */
+static const struct nla_policy rdmaip_probe_get_nl_policy[RDMAIP_A_PROBE_GROUP + 1] = {
+	[RDMAIP_A_PROBE_GROUP] = { .type = NLA_NUL_STRING, .len = RDMAIP_GROUP_NAME_MAX_LEN, },
+};
+
 /* Ops table for rdmaip */
 static const struct genl_split_ops rdmaip_nl_ops[] = {
 	{
 		.cmd		= RDMAIP_CMD_GROUP_NEW,
 		.doit		= rdmaip_nl_group_new_doit,
 		.policy		= rdmaip_group_new_nl_policy,
-		.maxattr	= RDMAIP_A_GROUP_ANNOUNCE_INTERVAL_MS,
+		.maxattr	= RDMAIP_A_GROUP_PROBE_SUCCESSES,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
@@ -123,7 +143,7 @@ static const struct genl_split_ops rdmaip_nl_ops[] = {
 		.cmd		= RDMAIP_CMD_GROUP_SET,
 		.doit		= rdmaip_nl_group_set_doit,
 		.policy		= rdmaip_group_set_nl_policy,
-		.maxattr	= RDMAIP_A_GROUP_ANNOUNCE_INTERVAL_MS,
+		.maxattr	= RDMAIP_A_GROUP_PROBE_SUCCESSES,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
@@ -186,6 +206,13 @@ static const struct genl_split_ops rdmaip_nl_ops[] = {
 		.policy		= rdmaip_module_set_nl_policy,
 		.maxattr	= RDMAIP_A_MODULE_PEER_NOTIFY,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= RDMAIP_CMD_PROBE_GET,
+		.dumpit		= rdmaip_nl_probe_get_dumpit,
+		.policy		= rdmaip_probe_get_nl_policy,
+		.maxattr	= RDMAIP_A_PROBE_GROUP,
+		.flags		= GENL_CMD_CAP_DUMP,
 	},
 };
 

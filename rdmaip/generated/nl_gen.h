@@ -26,6 +26,8 @@ int rdmaip_nl_port_drain_doit(struct sk_buff *skb, struct genl_info *info);
 int rdmaip_nl_port_undrain_doit(struct sk_buff *skb, struct genl_info *info);
 int rdmaip_nl_module_get_doit(struct sk_buff *skb, struct genl_info *info);
 int rdmaip_nl_module_set_doit(struct sk_buff *skb, struct genl_info *info);
+int rdmaip_nl_probe_get_dumpit(struct sk_buff *skb,
+			       struct netlink_callback *cb);
 
 enum {
 	RDMAIP_NLGRP_MONITOR,

@@ -8,4 +8,5 @@ pub(crate) mod ib_devices;
 pub(crate) mod neighbours;
 pub(crate) mod netdev_events;
 pub(crate) mod netlink;
+pub(crate) mod probe_frames;
 pub(crate) mod ulp_queries;

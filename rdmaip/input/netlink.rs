@@ -9,15 +9,20 @@
 //! must fit together, one network namespace), each refused with an extack
 //! message.
 
+use crate::engine::prober::ProbeRounds;
 use crate::engine::Engine;
-use crate::logic::group::NS_PER_MS;
-use crate::output::attrs::{put_addr, put_group, put_module, put_port};
+use crate::logic::group::{MAX_MEMBERS, NS_PER_MS};
+use crate::logic::probe::{ProbeSettings, SettingsError, MAX_TARGETS};
+use crate::logic::rtaddr::IpAddr;
+use crate::output::attrs::{put_addr, put_group, put_module, put_port, put_probe_path};
+use crate::output::monitor;
 use crate::state::group::WaitingPort;
 use crate::state::group_name::{parse_name, GroupName};
 use crate::state::peers::PeerState;
 use crate::state::refusal::Refusal;
 use crate::state::registry::PortRegistry;
 use crate::state::settings::Settings;
+use crate::sys::clock::mono_ns;
 use crate::sys::errno::eopnotsupp;
 use crate::sys::ffi;
 use crate::sys::genl::{Dump, Handlers, Op, Request};
@@ -31,6 +36,7 @@ pub(crate) struct Netlink {
     ports: Arc<PortRegistry>,
     engine: Arc<Worker<Engine>>,
     peers: Arc<PeerState>,
+    prober: Arc<Worker<ProbeRounds>>,
 }
 
 impl Netlink {
@@ -38,11 +44,13 @@ impl Netlink {
         ports: Arc<PortRegistry>,
         engine: Arc<Worker<Engine>>,
         peers: Arc<PeerState>,
+        prober: Arc<Worker<ProbeRounds>>,
     ) -> Self {
         Netlink {
             ports,
             engine,
             peers,
+            prober,
         }
     }
 
@@ -80,6 +88,60 @@ fn apply_settings(req: &Request, mut s: Settings) -> Settings {
     s
 }
 
+/// The extack message for refused probe settings.
+fn probe_refusal(e: SettingsError) -> &'static CStr {
+    match e {
+        SettingsError::Interval => c_str!("probe interval must be 10 to 60000 ms"),
+        SettingsError::Misses => c_str!("probe misses must be 2 to 100"),
+        SettingsError::Successes => c_str!("probe successes must be 1 to 100"),
+        SettingsError::TooManyTargets => c_str!("at most 8 probe targets"),
+        SettingsError::DuplicateTarget => c_str!("probe target given twice"),
+        SettingsError::BadTarget => c_str!(
+            "probe target must be a unicast address (not unspecified, loopback, multicast or broadcast)"
+        ),
+    }
+}
+
+/// Probe settings attributes present in `req`, applied over `cur`.
+fn probe_settings(req: &Request, cur: &ProbeSettings) -> Result<ProbeSettings> {
+    let mut given = KVec::new();
+    for b in req.each(ffi::RDMAIP_A_GROUP_PROBE_TARGET) {
+        let ip = match b.len() {
+            4 => b.try_into().map(IpAddr::V4).ok(),
+            16 => b.try_into().map(IpAddr::V6).ok(),
+            _ => None,
+        };
+        let Some(ip) = ip else {
+            return Err(req.reject(
+                EINVAL,
+                c_str!("a probe target is an IPv4 (4 bytes) or IPv6 (16 bytes) address"),
+                None,
+            ));
+        };
+        if given.len() >= MAX_TARGETS {
+            return Err(req.reject(EINVAL, c_str!("at most 8 probe targets"), None));
+        }
+        given.push(ip, GFP_KERNEL)?;
+    }
+    let off = req.attr(ffi::RDMAIP_A_GROUP_PROBE_OFF);
+    if off.is_some() && !given.is_empty() {
+        return Err(req.reject(EINVAL, c_str!("probe-off and probe targets together"), off));
+    }
+    let targets: &[IpAddr] = match (off, given.is_empty()) {
+        (Some(_), _) => &[],
+        (None, false) => &given,
+        (None, true) => cur.targets(),
+    };
+    let u32_or = |kind, v| req.attr(kind).map_or(v, |a| a.uint() as u32);
+    ProbeSettings::new(
+        u32_or(ffi::RDMAIP_A_GROUP_PROBE_INTERVAL_MS, cur.interval_ms()),
+        u32_or(ffi::RDMAIP_A_GROUP_PROBE_MISSES, cur.misses()),
+        u32_or(ffi::RDMAIP_A_GROUP_PROBE_SUCCESSES, cur.successes()),
+        targets,
+    )
+    .map_err(|e| req.reject(EINVAL, probe_refusal(e), None))
+}
+
 impl Netlink {
     fn group_name(&self, req: &Request) -> Result<GroupName> {
         let a = req.require(ffi::RDMAIP_A_GROUP_NAME, c_str!("group name is required"))?;
@@ -89,10 +151,15 @@ impl Netlink {
     fn group_new(&self, req: &Request) -> Result {
         let name = self.group_name(req)?;
         let settings = apply_settings(req, Settings::DEFAULT);
+        let probe = probe_settings(req, &ProbeSettings::OFF)?;
         let mut t = self.ports.lock();
-        t.group_new(name, settings)
+        t.group_new(name, settings, probe)
             .map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
+        drop(t);
         pr_info!("group {} created\n", name);
+        if probe.enabled() {
+            self.prober.kick();
+        }
         Ok(())
     }
 
@@ -125,10 +192,20 @@ impl Netlink {
         let slot = t
             .group_slot(&name)
             .map_err(refused(req, ffi::RDMAIP_A_GROUP_NAME))?;
-        if let Some(g) = t.group_mut(slot) {
-            g.settings = apply_settings(req, g.settings);
-        }
+        let Some(g) = t.group_mut(slot) else {
+            return Err(req.reject(ENOENT, c_str!("no such group"), None));
+        };
+        // Checked before anything changes: all or nothing.
+        let probe = probe_settings(req, g.prober.settings())?;
+        let probe_changed = probe != *g.prober.settings();
+        g.settings = apply_settings(req, g.settings);
         drop(t);
+        if probe_changed {
+            if let Some(outcome) = self.ports.set_probing(&name, probe) {
+                monitor::port_health_changes(&outcome.health);
+            }
+            self.prober.kick();
+        }
         self.settle();
         Ok(())
     }
@@ -388,6 +465,35 @@ impl Netlink {
         Ok(())
     }
 
+    fn probe_dump(&self, dump: &mut Dump) -> Result {
+        let group = self.dump_filter(dump, ffi::RDMAIP_A_PROBE_GROUP)?;
+        // Position: group slot in the high half, member x target in the low.
+        let t = self.ports.read();
+        dump.set_generation(t.generation());
+        let now = mono_ns();
+        let pos = dump.position();
+        let (mut gs, mut path) = ((pos >> 32) as usize, (pos & 0xffff_ffff) as usize);
+        while gs < t.groups.len() {
+            if let Some(g) = t.group(gs).filter(|g| group.map_or(true, |n| g.name == n)) {
+                while path < MAX_MEMBERS * MAX_TARGETS {
+                    let (m, target) = (path / MAX_TARGETS, path % MAX_TARGETS);
+                    let info = g.member_port(m).and_then(|p| t.port_info(p));
+                    if let (Some(info), Some(p)) = (info, g.prober.path(m, target)) {
+                        if !dump.object(|w| put_probe_path(w, g, &info, &p, now))? {
+                            return Ok(());
+                        }
+                    }
+                    path += 1;
+                    dump.set_position(((gs as u64) << 32) | path as u64);
+                }
+            }
+            gs += 1;
+            path = 0;
+            dump.set_position((gs as u64) << 32);
+        }
+        Ok(())
+    }
+
     fn addr_dump(&self, dump: &mut Dump) -> Result {
         let group = self.dump_filter(dump, ffi::RDMAIP_A_ADDR_GROUP)?;
         // Position: group slot in the high half, address slot in the low.
@@ -439,7 +545,7 @@ impl Handlers for Netlink {
             Op::PortGet => self.port_get(req),
             Op::PortDrain => self.drain(req, true),
             Op::PortUndrain => self.drain(req, false),
-            Op::AddrGet => Err(eopnotsupp()),
+            Op::AddrGet | Op::ProbeGet => Err(eopnotsupp()),
             Op::ModuleGet => self.module_get(req),
             Op::ModuleSet => self.module_set(req),
         }
@@ -453,6 +559,7 @@ impl Handlers for Netlink {
             Op::PortGet => self.port_dump(dump),
             Op::GroupGet => self.group_dump(dump),
             Op::AddrGet => self.addr_dump(dump),
+            Op::ProbeGet => self.probe_dump(dump),
             _ => Err(eopnotsupp()),
         }
     }

@@ -6,6 +6,7 @@
 
 use crate::logic::group::{group_health, GroupHealth};
 use crate::logic::port::{FailReason, Health};
+use crate::logic::probe::{IgnoreReason, PathInfo};
 use crate::logic::rtaddr::IpAddr;
 use crate::state::group::{Addr, Group};
 use crate::state::peers::PeerCounters;
@@ -24,6 +25,7 @@ pub(crate) fn reason_attr(r: FailReason) -> u32 {
         FailReason::AdminDown => ffi::rdmaip_down_reason_RDMAIP_DOWN_REASON_ADMIN_DOWN,
         FailReason::NoCarrier => ffi::rdmaip_down_reason_RDMAIP_DOWN_REASON_NO_CARRIER,
         FailReason::RdmaInactive => ffi::rdmaip_down_reason_RDMAIP_DOWN_REASON_RDMA_INACTIVE,
+        FailReason::Probe => ffi::rdmaip_down_reason_RDMAIP_DOWN_REASON_PROBE,
     }
 }
 
@@ -106,6 +108,7 @@ pub(crate) fn put_group(w: &mut Writer<'_>, t: &Tables, g: &Group) -> Result {
         }
         w.put_str(ffi::RDMAIP_A_GROUP_WAITING_PORT, name.as_bytes())?;
     }
+    put_probe_settings(w, g)?;
     w.put_uint(ffi::RDMAIP_A_GROUP_FAILOVERS, g.failovers)?;
     w.put_uint(ffi::RDMAIP_A_GROUP_FAILBACKS, g.failbacks)?;
     w.put_uint(ffi::RDMAIP_A_GROUP_LAST_FAILOVER_NS, g.last_failover_ns)
@@ -149,4 +152,57 @@ pub(crate) fn put_module(w: &mut Writer<'_>, peer_notify: bool, c: &PeerCounters
         ffi::RDMAIP_A_MODULE_NEIGH_UPDATES_DROPPED,
         c.neigh_updates_dropped,
     )
+}
+
+/// An IP address as a binary attribute (4 or 16 bytes).
+fn put_ip(w: &mut Writer<'_>, kind: u32, ip: &IpAddr) -> Result {
+    match ip {
+        IpAddr::V4(b) => w.put(kind, b),
+        IpAddr::V6(b) => w.put(kind, b),
+    }
+}
+
+/// A group's probe settings and state.
+fn put_probe_settings(w: &mut Writer<'_>, g: &Group) -> Result {
+    let s = g.prober.settings();
+    for t in s.targets() {
+        put_ip(w, ffi::RDMAIP_A_GROUP_PROBE_TARGET, t)?;
+    }
+    w.put_u32(ffi::RDMAIP_A_GROUP_PROBE_INTERVAL_MS, s.interval_ms())?;
+    w.put_u32(ffi::RDMAIP_A_GROUP_PROBE_MISSES, s.misses())?;
+    w.put_u32(ffi::RDMAIP_A_GROUP_PROBE_SUCCESSES, s.successes())?;
+    w.put(
+        ffi::RDMAIP_A_GROUP_PROBE_TARGETS_UNREACHABLE,
+        &[u8::from(g.prober.targets_unreachable())],
+    )?;
+    let ignored = IgnoreReason::ALL
+        .iter()
+        .map(|r| g.prober.ignored(*r))
+        .fold(0u64, u64::saturating_add);
+    w.put_uint(ffi::RDMAIP_A_GROUP_PROBE_REPLIES_IGNORED, ignored)
+}
+
+/// The probe state of member `port` of `g` towards one target; `now` to
+/// age the last reply (monotonic ns).
+pub(crate) fn put_probe_path(
+    w: &mut Writer<'_>,
+    g: &Group,
+    port: &PortInfo,
+    path: &PathInfo,
+    now: u64,
+) -> Result {
+    w.put_str(ffi::RDMAIP_A_PROBE_GROUP, g.name.as_bytes())?;
+    put_port_name(w, ffi::RDMAIP_A_PROBE_PORT, port)?;
+    put_ip(w, ffi::RDMAIP_A_PROBE_TARGET, &path.addr)?;
+    w.put_u32(ffi::RDMAIP_A_PROBE_MISSES, path.misses)?;
+    w.put_u32(ffi::RDMAIP_A_PROBE_SUCCESSES, path.successes)?;
+    if let Some(at) = path.last_reply {
+        w.put_uint(
+            ffi::RDMAIP_A_PROBE_LAST_REPLY_MS,
+            now.saturating_sub(at) / 1_000_000,
+        )?;
+    }
+    w.put_uint(ffi::RDMAIP_A_PROBE_SENT, path.sent)?;
+    w.put_uint(ffi::RDMAIP_A_PROBE_REPLIES, path.replies)?;
+    w.put_uint(ffi::RDMAIP_A_PROBE_MISSED, path.missed)
 }

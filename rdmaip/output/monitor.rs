@@ -175,3 +175,30 @@ pub(crate) fn remote_move(
         pr_debug!("remote move event not sent: {:?}\n", e);
     }
 }
+
+/// No member of `group` reaches any probe target any more (`unreachable`),
+/// or one reaches a target again.
+pub(crate) fn probe_targets(group: &GroupName, unreachable: bool, at: WallTime) {
+    if unreachable {
+        pr_warn!(
+            "group {}: no member reaches any probe target: the targets are down or unreachable, not the ports; nothing moves\n",
+            group
+        );
+    } else {
+        pr_info!("group {}: a member reaches a probe target again\n", group);
+    }
+    let send = || -> Result {
+        let mut msg = Message::notification(ffi::RDMAIP_CMD_PROBE_TARGETS_NTF)?;
+        let mut w = msg.writer();
+        w.put_uint(ffi::RDMAIP_A_EVENT_TIME_NS, at.0)?;
+        w.put_str(ffi::RDMAIP_A_EVENT_GROUP, group.as_bytes())?;
+        w.put(
+            ffi::RDMAIP_A_EVENT_PROBE_TARGETS_UNREACHABLE,
+            &[u8::from(unreachable)],
+        )?;
+        msg.multicast(ffi::RDMAIP_NLGRP_MONITOR)
+    };
+    if let Err(e) = send() {
+        pr_debug!("probe targets event not sent: {:?}\n", e);
+    }
+}

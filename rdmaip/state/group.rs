@@ -11,8 +11,10 @@
 
 use super::group_name::GroupName;
 use super::port::parse_u32;
+use super::probing::{new_prober, GroupProber};
 use super::settings::Settings;
 use crate::logic::group::{GroupHealth, Placement, MAX_MEMBERS};
+use crate::logic::probe::ProbeSettings;
 use crate::logic::rtaddr::AddrInfo;
 use crate::sys::names::DevName;
 use kernel::prelude::*;
@@ -81,12 +83,20 @@ pub(crate) struct Group {
     /// Members whose port is not there (they count towards the group's
     /// size).
     pub(crate) waiting: [Option<WaitingPort>; MAX_MEMBERS],
+    /// Path probing: its settings, and the members' probe state and
+    /// verdicts (member index as in `members`).
+    pub(crate) prober: GroupProber,
 }
 
 impl Group {
-    /// An empty group.
-    pub(crate) fn new(name: GroupName, settings: Settings) -> Self {
-        Group {
+    /// An empty group; `seed` starts its probes' sequence numbers.
+    pub(crate) fn new(
+        name: GroupName,
+        settings: Settings,
+        probe: ProbeSettings,
+        seed: u32,
+    ) -> Result<Self> {
+        Ok(Group {
             name,
             settings,
             members: [None; MAX_MEMBERS],
@@ -97,7 +107,8 @@ impl Group {
             up: false,
             health: GroupHealth::Down,
             waiting: [None; MAX_MEMBERS],
-        }
+            prober: new_prober(probe, seed)?,
+        })
     }
 
     /// (member index, port slot) of every member.

@@ -8,6 +8,8 @@ use super::refusal::{refuse, Refusal};
 use super::settings::Settings;
 use super::tables::Tables;
 use crate::logic::group::{on_detach, Member, OnDetach, MAX_MEMBERS};
+use crate::logic::port::PortInput;
+use crate::logic::probe::ProbeSettings;
 use crate::sys::errno::eopnotsupp;
 use crate::sys::ib::LinkLayer;
 use kernel::c_str;
@@ -19,11 +21,17 @@ impl Tables {
         &mut self,
         name: GroupName,
         settings: Settings,
+        probe: ProbeSettings,
     ) -> core::result::Result<(), Refusal> {
         if self.group_slot(&name).is_ok() {
             return refuse(EEXIST, c_str!("a group of that name exists"));
         }
-        let group = Group::new(name, settings);
+        // Tokens need not be secret (see logic::probe), only differ
+        // between groups and loads.
+        let seed = crate::sys::clock::mono_ns() as u32;
+        let Ok(group) = Group::new(name, settings, probe, seed) else {
+            return refuse(ENOMEM, c_str!("out of memory"));
+        };
         match self.groups.iter_mut().find(|g| g.is_none()) {
             Some(slot) => *slot = Some(group),
             None => self
@@ -116,6 +124,8 @@ impl Tables {
         if let Some(m) = g.members.get_mut(member) {
             *m = Some(port);
         }
+        // Probed from the next round on; reachable until probes say not.
+        g.prober.set_member(member, true);
         // Addresses configured on this netdev whose home port left the
         // group (its RDMA device went away) while they lived elsewhere are
         // homed here again; the next pass brings them back.
@@ -257,6 +267,7 @@ impl Tables {
                 if let Some(member) = g.members.get_mut(m) {
                     *member = None;
                 }
+                g.prober.set_member(m, false);
                 let name = g.name;
                 for rec in g.addrs.iter_mut() {
                     let Some(a) = rec.as_mut() else { continue };
@@ -282,6 +293,8 @@ impl Tables {
         if let Some(p) = self.port_mut(port) {
             p.group = None;
             p.member = Member::new();
+            // Outside a group nothing probes it: its health is its own.
+            p.status.apply(PortInput::PathOk(true));
         }
     }
 }

@@ -13,6 +13,7 @@ pub(crate) mod health_changes;
 pub(crate) mod membership;
 pub(crate) mod peers;
 pub(crate) mod port;
+pub(crate) mod probing;
 pub(crate) mod reason;
 pub(crate) mod refusal;
 pub(crate) mod registry;

@@ -406,6 +406,7 @@ pub(crate) enum Op {
     PortUndrain,
     ModuleGet,
     ModuleSet,
+    ProbeGet,
 }
 
 /// What `HANDLERS` points to: the registered handlers, of any type.
@@ -544,4 +545,5 @@ genl_ops!(
         rdmaip_nl_group_get_dumpit => GroupGet,
         rdmaip_nl_port_get_dumpit => PortGet,
         rdmaip_nl_addr_get_dumpit => AddrGet,
+        rdmaip_nl_probe_get_dumpit => ProbeGet,
 );

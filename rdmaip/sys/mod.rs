@@ -18,6 +18,7 @@ pub(crate) mod neigh_notifier;
 pub(crate) mod netdev;
 pub(crate) mod netdev_notifier;
 pub(crate) mod notifier;
+pub(crate) mod packet_tap;
 pub(crate) mod rtnl_sock;
 pub(crate) mod stack_string;
 pub(crate) mod ulp_abi;

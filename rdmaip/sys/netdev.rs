@@ -77,6 +77,21 @@ impl NetDevice {
         self.0.get()
     }
 
+    /// Sends an ARP probe for `target` (sender address 0.0.0.0, RFC 5227:
+    /// the target answers to this netdev's link-layer address and records
+    /// nothing about the sender). Process context.
+    pub(crate) fn arp_probe(&self, target: [u8; 4]) {
+        // SAFETY: the device is valid (type invariant); `target` is 4 bytes.
+        unsafe { ffi::rdmaip_arp_probe(self.as_ptr(), target.as_ptr()) }
+    }
+
+    /// Sends a neighbour solicitation for `target` from this netdev's
+    /// link-local address; `EADDRNOTAVAIL` if it has none. Process context.
+    pub(crate) fn ns_probe(&self, target: &[u8; 16]) -> kernel::error::Result {
+        // SAFETY: the device is valid (type invariant); `target` is 16 bytes.
+        kernel::error::to_result(unsafe { ffi::rdmaip_ns_probe(self.as_ptr(), target.as_ptr()) })
+    }
+
     /// Whether `self` and `other` are the same device.
     pub(crate) fn is(&self, other: &NetDevice) -> bool {
         core::ptr::eq(self, other)

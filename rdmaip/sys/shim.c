@@ -23,6 +23,11 @@
 #include <linux/in6.h>
 #include <net/neighbour.h>
 #include <linux/xarray.h>
+#include <linux/if_arp.h>
+#include <net/arp.h>
+#include <net/addrconf.h>
+#include <net/ndisc.h>
+#include <net/ipv6.h>
 #include <rdmaip.h>
 
 #include "nl_gen.h"
@@ -437,3 +442,72 @@ EXPORT_SYMBOL_GPL(rdmaip_register_notifier);
 EXPORT_SYMBOL_GPL(rdmaip_unregister_notifier);
 EXPORT_SYMBOL_GPL(rdmaip_group_ports);
 EXPORT_SYMBOL_GPL(rdmaip_group_addrs);
+
+void rdmaip_packet_type_init(struct packet_type *pt, u16 ethertype,
+			     int (*fn)(struct sk_buff *, struct net_device *,
+				       struct packet_type *, struct net_device *))
+{
+	memset(pt, 0, sizeof(*pt));
+	pt->type = htons(ethertype);
+	pt->func = fn;
+}
+
+void rdmaip_frame_read(const struct sk_buff *skb, const struct net_device *dev,
+		       struct rdmaip_frame *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->ifindex = dev->ifindex;
+	out->for_host = skb->pkt_type == PACKET_HOST;
+	out->init_net = net_eq(dev_net(dev), &init_net);
+	out->addr_len = min_t(unsigned int, dev->addr_len, sizeof(out->dev_addr));
+	memcpy(out->dev_addr, dev->dev_addr, out->addr_len);
+}
+
+bool rdmaip_skb_copy_head(const struct sk_buff *skb, void *buf, unsigned int len)
+{
+	const void *p = skb_header_pointer(skb, 0, len, buf);
+
+	if (!p)
+		return false;
+	if (p != buf)
+		memcpy(buf, p, len);
+	return true;
+}
+
+void rdmaip_consume_skb(struct sk_buff *skb)
+{
+	consume_skb(skb);
+}
+
+void rdmaip_arp_probe(struct net_device *dev, const u8 *target)
+{
+	__be32 tip;
+
+	memcpy(&tip, target, sizeof(tip));
+	arp_send(ARPOP_REQUEST, ETH_P_ARP, tip, dev, 0, NULL, NULL, NULL);
+}
+
+int rdmaip_ns_probe(struct net_device *dev, const u8 *target)
+{
+	struct in6_addr tgt, mcaddr, saddr;
+	struct sk_buff *skb;
+	int err = 0;
+
+	memcpy(&tgt, target, sizeof(tgt));
+	addrconf_addr_solict_mult(&tgt, &mcaddr);
+	rcu_read_lock();
+	if (ipv6_dev_get_saddr(dev_net(dev), dev, &mcaddr, 0, &saddr) ||
+	    !(ipv6_addr_type(&saddr) & IPV6_ADDR_LINKLOCAL)) {
+		err = -EADDRNOTAVAIL;
+		goto out;
+	}
+	skb = ndisc_ns_create(dev, &tgt, &saddr, 0);
+	if (!skb) {
+		err = -ENOMEM;
+		goto out;
+	}
+	ndisc_send_skb(skb, &mcaddr, &saddr);
+out:
+	rcu_read_unlock();
+	return err;
+}

@@ -173,4 +173,40 @@ struct rdmaip_cm_peer {
 };
 void rdmaip_cm_id_peer(struct rdma_cm_id *id, struct rdmaip_cm_peer *out);
 
+/*
+ * Path probing: a packet tap for probe replies (sys/packet_tap.rs) and the
+ * probes themselves (sys/netdev.rs).
+ */
+struct packet_type;
+/* What a tap needs of one received frame besides its bytes. */
+struct rdmaip_frame {
+	int ifindex;
+	/* skb->pkt_type == PACKET_HOST: unicast to this netdev */
+	bool for_host;
+	bool init_net;
+	/* the receiving netdev's dev_addr (addr_len bytes) */
+	u8 dev_addr[32];
+	u8 addr_len;
+};
+/* *pt = (struct packet_type){ .type = htons(@ethertype), .func = @fn }:
+ * frames of that type on every netdev, for dev_add_pack() */
+void rdmaip_packet_type_init(struct packet_type *pt, u16 ethertype,
+			     int (*fn)(struct sk_buff *, struct net_device *,
+				       struct packet_type *, struct net_device *));
+void rdmaip_frame_read(const struct sk_buff *skb, const struct net_device *dev,
+		       struct rdmaip_frame *out);
+/* skb_header_pointer(skb, 0, @len, @buf) copied into @buf (from the network
+ * header); false if the frame is shorter */
+bool rdmaip_skb_copy_head(const struct sk_buff *skb, void *buf, unsigned int len);
+/* consume_skb() */
+void rdmaip_consume_skb(struct sk_buff *skb);
+/* arp_send() of an ARP probe (RFC 5227: sender IP 0.0.0.0, so the target
+ * learns nothing) for the IPv4 address @target out of @dev */
+void rdmaip_arp_probe(struct net_device *dev, const u8 *target);
+/* ndisc_ns_create() + ndisc_send_skb() of a neighbour solicitation for the
+ * IPv6 address @target out of @dev, from its link-local address to the
+ * target's solicited-node group (as bonding's ns_ip6_target does);
+ * -EADDRNOTAVAIL without a usable link-local address, -ENOMEM */
+int rdmaip_ns_probe(struct net_device *dev, const u8 *target);
+
 #endif

@@ -87,8 +87,8 @@
 //! Like the rest of this crate, this file is compiled into the kernel
 //! module: `no_std`, no allocation, no `unsafe`, no panics on data.
 
-use crate::group::{MAX_MEMBERS, NS_PER_MS};
-use crate::rtaddr::IpAddr;
+use super::group::{MAX_MEMBERS, NS_PER_MS};
+use super::rtaddr::IpAddr;
 
 /// Most probe targets per group.
 pub const MAX_TARGETS: usize = 8;
