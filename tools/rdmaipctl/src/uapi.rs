@@ -69,6 +69,7 @@ pub fn request_attr_names(command: u8) -> &'static [&'static str] {
         cmd::PORT_GET | cmd::PORT_DRAIN | cmd::PORT_UNDRAIN => port_attr::NAMES,
         cmd::ADDR_GET => addr_attr::NAMES,
         cmd::MODULE_GET | cmd::MODULE_SET => module_attr::NAMES,
+        cmd::PROBE_GET => probe_attr::NAMES,
         _ => &[],
     }
 }
@@ -147,6 +148,7 @@ mod tests {
         check("RDMAIP_A_PORT_", port_attr::NAMES);
         check("RDMAIP_A_ADDR_", addr_attr::NAMES);
         check("RDMAIP_A_MODULE_", module_attr::NAMES);
+        check("RDMAIP_A_PROBE_", probe_attr::NAMES);
         check("RDMAIP_A_EVENT_", event_attr::NAMES);
     }
 
@@ -213,7 +215,20 @@ mod tests {
         assert_eq!(event_attr::IFNAME, 14);
         assert_eq!(event_attr::NEIGH_LATENCY_US, 18);
         assert_eq!(defines::RDMAIP_PEER_NOTIFY_DEFAULT, 1);
-        assert_eq!(down_reason::NAMES.len(), 5);
+        assert_eq!(down_reason::PROBE, 5);
+        assert_eq!(down_reason::NAMES.len(), 6);
+        assert_eq!(group_attr::PROBE_TARGET, 13);
+        assert_eq!(group_attr::PROBE_OFF, 14);
+        assert_eq!(group_attr::PROBE_REPLIES_IGNORED, 19);
+        assert_eq!(probe_attr::GROUP, 1);
+        assert_eq!(probe_attr::MISSED, 9);
+        assert_eq!(event_attr::PROBE_TARGETS_UNREACHABLE, 20);
+        assert_eq!(cmd::PROBE_GET, 21);
+        assert_eq!(cmd::PROBE_TARGETS_NTF, 22);
+        assert_eq!(defines::RDMAIP_PROBE_TARGETS_MAX, 8);
+        assert_eq!(defines::RDMAIP_PROBE_INTERVAL_MS_DEFAULT, 100);
+        assert_eq!(defines::RDMAIP_PROBE_MISSES_DEFAULT, 3);
+        assert_eq!(defines::RDMAIP_PROBE_SUCCESSES_DEFAULT, 2);
     }
 
     #[test]
@@ -225,7 +240,7 @@ mod tests {
             uapi_header::generate(&parsed, "RDMAIP_", "include/uapi/linux/rdmaip.h").unwrap();
         let built = std::fs::read_to_string(concat!(env!("OUT_DIR"), "/rdmaip_uapi.rs")).unwrap();
         assert_eq!(source, built);
-        assert_eq!(parsed.enums.len(), 10);
+        assert_eq!(parsed.enums.len(), 11);
     }
 
     #[test]
@@ -245,6 +260,14 @@ mod tests {
         assert_eq!(
             request_attr_names(cmd::MODULE_SET)[usize::from(module_attr::PEER_NOTIFY)],
             "peer-notify"
+        );
+        assert_eq!(
+            request_attr_names(cmd::PROBE_GET)[usize::from(probe_attr::GROUP)],
+            "group"
+        );
+        assert_eq!(
+            request_attr_names(cmd::GROUP_SET)[usize::from(group_attr::PROBE_INTERVAL_MS)],
+            "probe-interval-ms"
         );
         assert!(request_attr_names(cmd::GROUP_UP_NTF).is_empty());
         assert!(request_attr_names(cmd::REMOTE_MOVE_NTF).is_empty());
