@@ -10,7 +10,7 @@ PKGS=(
 	linux-source-6.12 rustc-web rust-web-src rust-web-clippy libclang-dev
 	clang-16 lld-16 llvm-16
 	build-essential flex bison bc libelf-dev libssl-dev cpio kmod xz-utils patch
-	iproute2 socat python3 python3-yaml python3-jsonschema
+	iproute2 nftables socat python3 python3-yaml python3-jsonschema
 	rdma-core ibverbs-utils ibverbs-providers rdmacm-utils perftest
 	nvme-cli fio
 )

@@ -304,6 +304,27 @@ class Lab:
         self._vm(node).qmp("set_link", {"name": f"n{nic}", "up": bool(up)}, window=window)
         return tuple(window)
 
+    def gray(self, node, nic, direction):
+        """Makes a VM NIC's path gray while its carrier stays up: the lab's
+        switches drop what the VM sends ("out"), what they would deliver to
+        it ("in"), or both ("both"); None heals it. (nftables' bridge
+        family on the switch port: the host kernel has no tc drop action.)
+        Returns the host's monotonic time once the rule is in place."""
+        if nic not in (1, 2) or direction not in (None, "in", "out", "both"):
+            raise LabError(f"gray: bad NIC {nic!r} or direction {direction!r}")
+        nft = ["ip", "netns", "exec", self.netns, "nft"]
+        table = f"gray_{node}{nic}"
+        run(nft + ["delete", "table", "bridge", table], check=False)
+        if direction is not None:
+            dev = tap(node, nic)
+            run(nft + ["add", "table", "bridge", table])
+            run(nft + ["add", "chain", "bridge", table, "cut",
+                       "{ type filter hook forward priority 0; }"])
+            matches = {"out": ["iifname"], "in": ["oifname"], "both": ["iifname", "oifname"]}
+            for m in matches[direction]:
+                run(nft + ["add", "rule", "bridge", table, "cut", m, dev, "drop"])
+        return time.monotonic()
+
     def switch(self, n, up):
         """Switch n (1 or 2) fails or comes back: every VM link on it."""
         for node in NODES:
