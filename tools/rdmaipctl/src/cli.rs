@@ -13,6 +13,7 @@
 //! and arguments, and one argument parser per command.
 
 use std::fmt;
+use std::net::IpAddr;
 
 use crate::duration;
 use crate::names::{check_group, check_port};
@@ -21,7 +22,9 @@ use crate::table::{self, CommandSpec, DEFAULT_VERB, HELP};
 
 pub use crate::table::usage;
 
-const SETTINGS: &str = "failback, failback-delay, hold-down-max, announce-count, announce-interval";
+const SETTINGS: &str =
+    "failback, failback-delay, hold-down-max, announce-count, announce-interval, \
+     probe-targets, probe-interval, probe-misses, probe-successes";
 const MODULE_SETTINGS: &str = "peer-notify";
 
 /// A command line rdmaipctl cannot make sense of; the message says why.
@@ -45,6 +48,12 @@ pub struct Settings {
     pub hold_down_max_ms: Option<u32>,
     pub announce_count: Option<u32>,
     pub announce_interval_ms: Option<u32>,
+    /// The probe targets, replacing the group's; `Some` of none turns
+    /// probing off (`probe-targets none`).
+    pub probe_targets: Option<Vec<IpAddr>>,
+    pub probe_interval_ms: Option<u32>,
+    pub probe_misses: Option<u32>,
+    pub probe_successes: Option<u32>,
 }
 
 impl Settings {
@@ -124,6 +133,9 @@ pub enum Command {
         port: String,
     },
     AddrShow {
+        group: Option<String>,
+    },
+    ProbeShow {
         group: Option<String>,
     },
     ModuleShow,
@@ -231,6 +243,28 @@ fn duration_ms(keyword: &str, value: &str) -> Result<u32, String> {
     duration::parse_ms(value).map_err(|e| format!("{keyword}: {e}"))
 }
 
+/// `ADDR[,ADDR]...` (IPv4 or IPv6), or `none`: no targets. How many, and
+/// which unicast addresses, the kernel decides.
+fn probe_targets(keyword: &str, value: &str) -> Result<Vec<IpAddr>, String> {
+    if value == "none" {
+        return Ok(Vec::new());
+    }
+    let mut targets: Vec<IpAddr> = Vec::new();
+    for word in value.split(',') {
+        let addr: IpAddr = word.parse().map_err(|_| {
+            format!(
+                "{keyword}: invalid address \"{word}\" (expected IPv4 or IPv6 addresses \
+                 separated by commas, or none)"
+            )
+        })?;
+        if targets.contains(&addr) {
+            return Err(format!("{keyword}: {addr} given twice"));
+        }
+        targets.push(addr);
+    }
+    Ok(targets)
+}
+
 /// Reads one setting if `keyword` names one; `Ok(false)` if it does not.
 fn setting(settings: &mut Settings, keyword: &str, words: &mut Words<'_>) -> Result<bool, String> {
     match keyword {
@@ -253,6 +287,22 @@ fn setting(settings: &mut Settings, keyword: &str, words: &mut Words<'_>) -> Res
         "announce-interval" => {
             let v = duration_ms(keyword, words.value_of(keyword)?)?;
             set_once(&mut settings.announce_interval_ms, keyword, v)?;
+        }
+        "probe-targets" => {
+            let v = probe_targets(keyword, words.value_of(keyword)?)?;
+            set_once(&mut settings.probe_targets, keyword, v)?;
+        }
+        "probe-interval" => {
+            let v = duration_ms(keyword, words.value_of(keyword)?)?;
+            set_once(&mut settings.probe_interval_ms, keyword, v)?;
+        }
+        "probe-misses" => {
+            let v = count(keyword, words.value_of(keyword)?)?;
+            set_once(&mut settings.probe_misses, keyword, v)?;
+        }
+        "probe-successes" => {
+            let v = count(keyword, words.value_of(keyword)?)?;
+            set_once(&mut settings.probe_successes, keyword, v)?;
         }
         _ => return Ok(false),
     }
@@ -411,8 +461,8 @@ pub(crate) fn port_undrain(words: &mut Words<'_>) -> Result<Command, String> {
     })
 }
 
-/// `addr show [group NAME]`
-pub(crate) fn addr_show(words: &mut Words<'_>) -> Result<Command, String> {
+/// `[group NAME]`
+fn optional_group(words: &mut Words<'_>) -> Result<Option<String>, String> {
     let mut group = None;
     while let Some(word) = words.next() {
         if word != "group" {
@@ -421,7 +471,21 @@ pub(crate) fn addr_show(words: &mut Words<'_>) -> Result<Command, String> {
         let name = group_keyword(words)?;
         set_once(&mut group, "group", name)?;
     }
-    Ok(Command::AddrShow { group })
+    Ok(group)
+}
+
+/// `addr show [group NAME]`
+pub(crate) fn addr_show(words: &mut Words<'_>) -> Result<Command, String> {
+    Ok(Command::AddrShow {
+        group: optional_group(words)?,
+    })
+}
+
+/// `probe show [group NAME]`
+pub(crate) fn probe_show(words: &mut Words<'_>) -> Result<Command, String> {
+    Ok(Command::ProbeShow {
+        group: optional_group(words)?,
+    })
 }
 
 /// `module show`
@@ -916,7 +980,7 @@ mod tests {
     fn object_and_command_errors() {
         assert_eq!(
             error("link show"),
-            "unknown object \"link\" (expected group, port, addr, module, monitor, config, help)"
+            "unknown object \"link\" (expected group, port, addr, probe, module, monitor, config, help)"
         );
         assert_eq!(
             error("group frob"),
@@ -943,7 +1007,8 @@ mod tests {
         assert_eq!(
             error("group add g0 colour red"),
             "group add: unknown argument \"colour\" (expected failback, failback-delay, hold-down-max, \
-             announce-count, announce-interval)"
+             announce-count, announce-interval, probe-targets, probe-interval, probe-misses, \
+             probe-successes)"
         );
         assert!(error("group add g0 port rxe0/1").contains("unknown argument \"port\""));
         assert_eq!(
@@ -992,11 +1057,141 @@ mod tests {
     }
 
     #[test]
+    fn probe_settings() {
+        assert_eq!(
+            command(
+                "group add g0 probe-targets 10.1.0.2,fd00:1::2 probe-interval 200ms \
+                 probe-misses 4 probe-successes 1"
+            ),
+            Command::GroupAdd {
+                name: "g0".into(),
+                settings: settings(|s| {
+                    s.probe_targets = Some(vec![
+                        "10.1.0.2".parse().unwrap(),
+                        "fd00:1::2".parse().unwrap(),
+                    ]);
+                    s.probe_interval_ms = Some(200);
+                    s.probe_misses = Some(4);
+                    s.probe_successes = Some(1);
+                })
+            }
+        );
+        assert_eq!(
+            command("group set g0 probe-targets none"),
+            Command::GroupSet {
+                name: "g0".into(),
+                settings: settings(|s| s.probe_targets = Some(vec![])),
+                ports: vec![],
+            }
+        );
+        assert_eq!(
+            command("group set g0 probe-interval 1.5s port rxe0/1"),
+            Command::GroupSet {
+                name: "g0".into(),
+                settings: settings(|s| s.probe_interval_ms = Some(1500)),
+                ports: vec!["rxe0/1".into()],
+            }
+        );
+        // Out of range is the kernel's to say (its extack names the range).
+        assert_eq!(
+            command("group set g0 probe-misses 0 probe-successes 1000"),
+            Command::GroupSet {
+                name: "g0".into(),
+                settings: settings(|s| {
+                    s.probe_misses = Some(0);
+                    s.probe_successes = Some(1000);
+                }),
+                ports: vec![],
+            }
+        );
+    }
+
+    #[test]
+    fn probe_setting_errors() {
+        let bad = |word: &str| {
+            format!(
+                "group set: probe-targets: invalid address \"{word}\" (expected IPv4 or IPv6 \
+                 addresses separated by commas, or none)"
+            )
+        };
+        assert_eq!(error("group set g0 probe-targets 10.1.0"), bad("10.1.0"));
+        assert_eq!(
+            error("group set g0 probe-targets 10.1.0.2,peer"),
+            bad("peer")
+        );
+        assert_eq!(error("group set g0 probe-targets 10.1.0.2,"), bad(""));
+        assert_eq!(
+            error("group set g0 probe-targets fe80::1%eth0"),
+            bad("fe80::1%eth0")
+        );
+        assert_eq!(
+            error("group set g0 probe-targets 10.1.0.2/24"),
+            bad("10.1.0.2/24")
+        );
+        assert_eq!(
+            error("group set g0 probe-targets none,10.1.0.2"),
+            bad("none")
+        );
+        assert_eq!(
+            error("group set g0 probe-targets 10.1.0.2,10.1.0.2"),
+            "group set: probe-targets: 10.1.0.2 given twice"
+        );
+        assert_eq!(
+            error("group add g0 probe-targets"),
+            "group add: probe-targets needs a value"
+        );
+        assert_eq!(
+            error("group add g0 probe-targets none probe-targets 10.1.0.2"),
+            "group add: probe-targets given twice"
+        );
+        assert_eq!(
+            error("group add g0 probe-interval 100us"),
+            "group add: probe-interval: invalid duration \"100us\": expected a number followed by ms, s, m or h"
+        );
+        assert_eq!(
+            error("group add g0 probe-misses three"),
+            "group add: probe-misses: expected a number, not \"three\""
+        );
+        assert_eq!(
+            error("group add g0 probe-successes -1"),
+            "group add: probe-successes: expected a number, not \"-1\""
+        );
+        assert_eq!(
+            error("group add g0 probe-misses 3 probe-misses 4"),
+            "group add: probe-misses given twice"
+        );
+    }
+
+    #[test]
+    fn probe_show() {
+        assert_eq!(command("probe"), Command::ProbeShow { group: None });
+        assert_eq!(
+            command("probe show group g0"),
+            Command::ProbeShow {
+                group: Some("g0".into())
+            }
+        );
+        assert_eq!(command("pr s group g0"), command("probe show group g0"));
+        assert_eq!(command("probe ls"), Command::ProbeShow { group: None });
+        assert_eq!(command("probe help"), Command::ObjectHelp("probe"));
+        assert_eq!(command("p"), command("port show"));
+        assert_eq!(
+            error("probe show g0"),
+            "probe show: unknown argument \"g0\" (expected group)"
+        );
+        assert_eq!(error("probe show group"), "probe show: group needs a value");
+        assert_eq!(
+            error("probe del"),
+            "unknown probe command \"del\" (expected show, help)"
+        );
+    }
+
+    #[test]
     fn group_set_del_show_errors() {
         assert!(error("group set g0").starts_with("group set: nothing to set"));
         assert_eq!(error("group set g0 port"), "group set: port needs a value");
         assert!(error("group set g0 port rxe0/x").contains("invalid port name \"rxe0/x\""));
-        assert!(error("group set g0 frob 1").contains("(expected failback, failback-delay, hold-down-max, announce-count, announce-interval, port)"));
+        assert!(error("group set g0 frob 1").contains("(expected failback, failback-delay, hold-down-max, announce-count, announce-interval, probe-targets, probe-interval, probe-misses, probe-successes, port)"));
         assert_eq!(error("group del"), "group del: missing group name");
         assert_eq!(
             error("group del g0 g1"),
@@ -1187,7 +1382,9 @@ mod tests {
 
     #[test]
     fn help_per_object() {
-        for object in ["group", "port", "addr", "module", "monitor", "config"] {
+        for object in [
+            "group", "port", "addr", "probe", "module", "monitor", "config",
+        ] {
             assert_eq!(
                 command(&format!("{object} help")),
                 Command::ObjectHelp(object)

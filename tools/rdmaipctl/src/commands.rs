@@ -10,7 +10,7 @@ use std::io::{self, Read, Write};
 use crate::cli::{self, usage, Command, Invocation, Options};
 use crate::config;
 use crate::error::Error;
-use crate::model::Event;
+use crate::model::{Event, ProbePath};
 use crate::netdev::{RdmaPorts, Resolver, SystemPorts};
 use crate::netlink::attr::DecodeError;
 use crate::netlink::ctrl;
@@ -18,6 +18,7 @@ use crate::netlink::message::Request;
 use crate::netlink::session::{Session, SessionError, Transport, DUMP_INTERRUPTED};
 use crate::output::Record;
 use crate::records;
+use crate::requests;
 use crate::table::{self, CommandSpec};
 use crate::uapi::{FAMILY_NAME, FAMILY_VERSION, MCGRP_MONITOR};
 
@@ -104,6 +105,22 @@ impl Ctx<'_> {
             let _ = writeln!(self.err, "{DUMP_INTERRUPTED}");
         }
         Ok(replies.payloads)
+    }
+
+    /// The probe paths (of one group, if given), for `port show -d`. A
+    /// module that cannot dump them (`EOPNOTSUPP`) has none.
+    pub fn probe_paths(&mut self, group: Option<&str>) -> Result<Vec<ProbePath>, Error> {
+        let payloads = match self.fetch(requests::probe_get(self.family_id(), group)) {
+            Ok(payloads) => payloads,
+            Err(Error::Netlink(SessionError::Rejected(r))) if r.ack.errno == libc::EOPNOTSUPP => {
+                return Ok(Vec::new())
+            }
+            Err(e) => return Err(e),
+        };
+        payloads
+            .iter()
+            .map(|p| ProbePath::decode(p).map_err(|e| Error::Netlink(SessionError::Decode(e))))
+            .collect()
     }
 
     /// Writes results.
@@ -872,7 +889,8 @@ g s
         assert_eq!(
             e.to_string(),
             "f.conf:3: group add: unknown argument \"s\" (expected failback, failback-delay, \
-             hold-down-max, announce-count, announce-interval)"
+             hold-down-max, announce-count, announce-interval, probe-targets, probe-interval, \
+             probe-misses, probe-successes)"
         );
         assert_eq!(e.exit_code(), 2);
         // With -force the bad line is reported and the others run.

@@ -31,9 +31,13 @@
 //! (`plan`), and sends only those: a port that stays in its group is not
 //! touched, so its addresses do not move. `config show` prints the running
 //! configuration in the same format, every setting spelled out, so that
-//! `config show > FILE; config apply FILE` changes nothing.
+//! `config show > FILE; config apply FILE` changes nothing; the probe
+//! settings (`probe-targets`, `probe-interval`, `probe-misses`,
+//! `probe-successes`) are left out of a group that does not probe and has
+//! them at their defaults, as they are then what applying the line sets.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
 
 use crate::cli::{self, Command, ModuleSettings, Settings};
 use crate::commands::{read_input, Ctx};
@@ -94,6 +98,11 @@ pub fn default_settings() -> Settings {
         hold_down_max_ms: ms(defines::RDMAIP_HOLD_DOWN_MAX_MS_DEFAULT),
         announce_count: ms(defines::RDMAIP_ANNOUNCE_COUNT_DEFAULT),
         announce_interval_ms: ms(defines::RDMAIP_ANNOUNCE_INTERVAL_MS_DEFAULT),
+        // Probing is off until targets are given.
+        probe_targets: Some(Vec::new()),
+        probe_interval_ms: ms(defines::RDMAIP_PROBE_INTERVAL_MS_DEFAULT),
+        probe_misses: ms(defines::RDMAIP_PROBE_MISSES_DEFAULT),
+        probe_successes: ms(defines::RDMAIP_PROBE_SUCCESSES_DEFAULT),
     }
 }
 
@@ -112,6 +121,13 @@ fn over(settings: &Settings, base: &Settings) -> Settings {
         hold_down_max_ms: settings.hold_down_max_ms.or(base.hold_down_max_ms),
         announce_count: settings.announce_count.or(base.announce_count),
         announce_interval_ms: settings.announce_interval_ms.or(base.announce_interval_ms),
+        probe_targets: settings
+            .probe_targets
+            .clone()
+            .or_else(|| base.probe_targets.clone()),
+        probe_interval_ms: settings.probe_interval_ms.or(base.probe_interval_ms),
+        probe_misses: settings.probe_misses.or(base.probe_misses),
+        probe_successes: settings.probe_successes.or(base.probe_successes),
     }
 }
 
@@ -126,7 +142,43 @@ fn changed(wanted: &Settings, running: &Settings) -> Settings {
         hold_down_max_ms: differs(wanted.hold_down_max_ms, running.hold_down_max_ms),
         announce_count: differs(wanted.announce_count, running.announce_count),
         announce_interval_ms: differs(wanted.announce_interval_ms, running.announce_interval_ms),
+        // The same targets in another order are the same targets.
+        probe_targets: wanted
+            .probe_targets
+            .clone()
+            .filter(|w| Some(sorted(w)) != running.probe_targets.as_deref().map(sorted)),
+        probe_interval_ms: differs(wanted.probe_interval_ms, running.probe_interval_ms),
+        probe_misses: differs(wanted.probe_misses, running.probe_misses),
+        probe_successes: differs(wanted.probe_successes, running.probe_successes),
     }
+}
+
+fn sorted(addrs: &[IpAddr]) -> Vec<IpAddr> {
+    let mut addrs = addrs.to_vec();
+    addrs.sort();
+    addrs
+}
+
+/// `settings` without the probe settings if the group does not probe and
+/// they are the defaults: what `config show` prints.
+fn shown(settings: &Settings) -> Settings {
+    let defaults = default_settings();
+    let probe = |s: &Settings| {
+        (
+            s.probe_targets.clone(),
+            s.probe_interval_ms,
+            s.probe_misses,
+            s.probe_successes,
+        )
+    };
+    let mut s = settings.clone();
+    if probe(&s) == probe(&defaults) {
+        s.probe_targets = None;
+        s.probe_interval_ms = None;
+        s.probe_misses = None;
+        s.probe_successes = None;
+    }
+    s
 }
 
 impl Config {
@@ -155,12 +207,7 @@ impl Config {
 
 /// Merges `new` into `slot`, refusing a setting given twice.
 fn merge(slot: &mut Settings, new: &Settings, group: &str) -> Result<(), String> {
-    fn one<T: Copy>(
-        slot: &mut Option<T>,
-        new: Option<T>,
-        what: &str,
-        group: &str,
-    ) -> Result<(), String> {
+    fn one<T>(slot: &mut Option<T>, new: Option<T>, what: &str, group: &str) -> Result<(), String> {
         match (slot.is_some(), new) {
             (true, Some(_)) => Err(format!("{what} of group {group} is already set above")),
             (_, Some(v)) => {
@@ -193,6 +240,30 @@ fn merge(slot: &mut Settings, new: &Settings, group: &str) -> Result<(), String>
         &mut slot.announce_interval_ms,
         new.announce_interval_ms,
         "announce-interval",
+        group,
+    )?;
+    one(
+        &mut slot.probe_targets,
+        new.probe_targets.clone(),
+        "probe-targets",
+        group,
+    )?;
+    one(
+        &mut slot.probe_interval_ms,
+        new.probe_interval_ms,
+        "probe-interval",
+        group,
+    )?;
+    one(
+        &mut slot.probe_misses,
+        new.probe_misses,
+        "probe-misses",
+        group,
+    )?;
+    one(
+        &mut slot.probe_successes,
+        new.probe_successes,
+        "probe-successes",
         group,
     )
 }
@@ -332,6 +403,24 @@ fn settings_words(s: &Settings) -> String {
     if let Some(ms) = s.announce_interval_ms {
         text += &format!(" announce-interval {}", format_ms(ms.into()));
     }
+    if let Some(targets) = &s.probe_targets {
+        let list: Vec<String> = targets.iter().map(IpAddr::to_string).collect();
+        let list = if list.is_empty() {
+            "none".to_string()
+        } else {
+            list.join(",")
+        };
+        text += &format!(" probe-targets {list}");
+    }
+    if let Some(ms) = s.probe_interval_ms {
+        text += &format!(" probe-interval {}", format_ms(ms.into()));
+    }
+    if let Some(n) = s.probe_misses {
+        text += &format!(" probe-misses {n}");
+    }
+    if let Some(n) = s.probe_successes {
+        text += &format!(" probe-successes {n}");
+    }
     text
 }
 
@@ -379,7 +468,7 @@ pub fn format(config: &Config) -> String {
         }
         text += &command_line(&Command::GroupAdd {
             name: name.clone(),
-            settings: group.settings.clone(),
+            settings: shown(&group.settings),
         });
         text += "\n";
         if !group.ports.is_empty() {
@@ -427,9 +516,10 @@ pub fn plan(wanted: &Config, running: &Config) -> Vec<Command> {
     }
     for (name, want) in &wanted.groups {
         if !running.groups.contains_key(name) {
+            // Probing off at its defaults is what group-new does anyway.
             steps.push(Command::GroupAdd {
                 name: name.clone(),
-                settings: want.settings.clone(),
+                settings: shown(&want.settings),
             });
         }
     }
@@ -475,6 +565,10 @@ pub fn running(ctx: &mut Ctx<'_>) -> Result<Config, Error> {
             hold_down_max_ms: g.hold_down_max_ms,
             announce_count: g.announce_count,
             announce_interval_ms: g.announce_interval_ms,
+            probe_targets: Some(g.probe_targets),
+            probe_interval_ms: g.probe_interval_ms,
+            probe_misses: g.probe_misses,
+            probe_successes: g.probe_successes,
         };
         // Waiting members are members: the file names them like the others.
         let ports = g.ports.into_iter().chain(g.waiting).collect();
@@ -626,6 +720,22 @@ mod tests {
                     group_attr::ANNOUNCE_INTERVAL_MS,
                     settings.announce_interval_ms.unwrap(),
                 );
+                for target in settings.probe_targets.as_ref().unwrap() {
+                    match target {
+                        IpAddr::V4(a) => w.put(group_attr::PROBE_TARGET, &a.octets()),
+                        IpAddr::V6(a) => w.put(group_attr::PROBE_TARGET, &a.octets()),
+                    };
+                }
+                w.put_u32(
+                    group_attr::PROBE_INTERVAL_MS,
+                    settings.probe_interval_ms.unwrap(),
+                );
+                w.put_u32(group_attr::PROBE_MISSES, settings.probe_misses.unwrap());
+                w.put_u32(
+                    group_attr::PROBE_SUCCESSES,
+                    settings.probe_successes.unwrap(),
+                );
+                w.put_u8(group_attr::PROBE_TARGETS_UNREACHABLE, 0);
                 for port in ports {
                     w.put_str(group_attr::PORT, port);
                 }
@@ -655,6 +765,26 @@ mod tests {
                     group_attr::ANNOUNCE_INTERVAL_MS => {
                         settings.announce_interval_ms = Some(u32_of(value))
                     }
+                    group_attr::PROBE_TARGET => {
+                        let addr = match value.len() {
+                            4 => IpAddr::from(<[u8; 4]>::try_from(&value[..]).unwrap()),
+                            _ => IpAddr::from(<[u8; 16]>::try_from(&value[..]).unwrap()),
+                        };
+                        settings
+                            .probe_targets
+                            .get_or_insert_with(Vec::new)
+                            .push(addr);
+                    }
+                    group_attr::PROBE_OFF => {
+                        assert!(value.is_empty());
+                        assert!(settings.probe_targets.is_none());
+                        settings.probe_targets = Some(Vec::new());
+                    }
+                    group_attr::PROBE_INTERVAL_MS => {
+                        settings.probe_interval_ms = Some(u32_of(value))
+                    }
+                    group_attr::PROBE_MISSES => settings.probe_misses = Some(u32_of(value)),
+                    group_attr::PROBE_SUCCESSES => settings.probe_successes = Some(u32_of(value)),
                     _ => {}
                 }
             }
@@ -917,9 +1047,9 @@ port add rxe2/1 group g1
             ),
             (
                 "\n\ngroup ad g0 colour red\n",
-                "f.conf:3: group add: unknown argument \"colour\" (expected failback, failback-delay, hold-down-max, announce-count, announce-interval)",
+                "f.conf:3: group add: unknown argument \"colour\" (expected failback, failback-delay, hold-down-max, announce-count, announce-interval, probe-targets, probe-interval, probe-misses, probe-successes)",
             ),
-            ("links add x\n", "f.conf:1: unknown object \"links\" (expected group, port, addr, module, monitor, config, help)"),
+            ("links add x\n", "f.conf:1: unknown object \"links\" (expected group, port, addr, probe, module, monitor, config, help)"),
             ("group add g0\ngroup add g0\n", "f.conf:2: group add: group g0 is already added (line 1)"),
             ("port add rxe0/1 group g0\n", "f.conf:1: port add: group g0 is not added above (group add g0 must come first)"),
             ("group set g0 failback on\n", "f.conf:1: group set: group g0 is not added above (group add g0 must come first)"),
@@ -953,7 +1083,8 @@ port add rxe2/1 group g1
         let config = parse("f", FILE).unwrap().complete();
         let text = format(&config);
         assert_eq!(text, SHOWN);
-        assert_eq!(parse("shown", &text).unwrap(), config);
+        // The probe settings of groups that do not probe are left out.
+        assert_eq!(parse("shown", &text).unwrap().complete(), config);
         assert_eq!(format(&Config::default()), "");
     }
 

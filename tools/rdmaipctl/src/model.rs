@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The objects the kernel reports (groups, ports, addresses, the module,
-//! events),
+//! probe paths, events),
 //! decoded from generic netlink messages. Attributes a newer kernel adds
 //! are ignored; enum values are kept raw so that unknown ones can still be
 //! shown.
@@ -10,7 +10,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::netlink::attr::{Attr, DecodeError};
 use crate::netlink::message::GenlMsg;
-use crate::uapi::{addr_attr, cmd, event_attr, group_attr, module_attr, port_attr};
+use crate::uapi::{addr_attr, cmd, event_attr, group_attr, module_attr, port_attr, probe_attr};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Group {
@@ -27,6 +27,14 @@ pub struct Group {
     pub failovers: Option<u64>,
     pub failbacks: Option<u64>,
     pub last_failover_ns: Option<u64>,
+    /// Probing is off while there are none.
+    pub probe_targets: Vec<IpAddr>,
+    pub probe_interval_ms: Option<u32>,
+    pub probe_misses: Option<u32>,
+    pub probe_successes: Option<u32>,
+    /// No member reaches any target (nothing moves).
+    pub probe_targets_unreachable: Option<bool>,
+    pub probe_replies_ignored: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -65,6 +73,22 @@ pub struct Module {
     pub neigh_updates_dropped: Option<u64>,
 }
 
+/// The probe state of one member port towards one probe target
+/// (`probe-get`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbePath {
+    pub group: Option<String>,
+    pub port: String,
+    pub target: IpAddr,
+    pub misses: Option<u32>,
+    pub successes: Option<u32>,
+    /// Milliseconds since the last valid reply; `None`: none came yet.
+    pub last_reply_ms: Option<u64>,
+    pub sent: Option<u64>,
+    pub replies: Option<u64>,
+    pub missed: Option<u64>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Event {
     /// The notification's command (`cmd::*_NTF`).
@@ -89,6 +113,7 @@ pub struct Event {
     pub lladdr_new: Option<Vec<u8>>,
     pub neigh_latency_us: Option<u64>,
     pub group_state: Option<u32>,
+    pub probe_targets_unreachable: Option<bool>,
 }
 
 fn ipv4(a: &Attr<'_>) -> Result<Ipv4Addr, DecodeError> {
@@ -101,6 +126,15 @@ fn ipv6(a: &Attr<'_>) -> Result<Ipv6Addr, DecodeError> {
         .try_into()
         .map_err(|_| DecodeError::new(format!("IPv6 address of {} bytes", a.payload.len())))?;
     Ok(Ipv6Addr::from(bytes))
+}
+
+/// A binary address attribute: 4 bytes for IPv4, 16 for IPv6.
+fn ip(a: &Attr<'_>) -> Result<IpAddr, DecodeError> {
+    match a.payload.len() {
+        4 => ipv4(a).map(IpAddr::V4),
+        16 => ipv6(a).map(IpAddr::V6),
+        n => Err(DecodeError::new(format!("address of {n} bytes"))),
+    }
 }
 
 fn flag(a: &Attr<'_>) -> Result<bool, DecodeError> {
@@ -148,6 +182,14 @@ impl Group {
                 group_attr::FAILOVERS => g.failovers = Some(a.uint()?),
                 group_attr::FAILBACKS => g.failbacks = Some(a.uint()?),
                 group_attr::LAST_FAILOVER_NS => g.last_failover_ns = Some(a.uint()?),
+                group_attr::PROBE_TARGET => g.probe_targets.push(ip(a)?),
+                group_attr::PROBE_INTERVAL_MS => g.probe_interval_ms = Some(a.u32()?),
+                group_attr::PROBE_MISSES => g.probe_misses = Some(a.u32()?),
+                group_attr::PROBE_SUCCESSES => g.probe_successes = Some(a.u32()?),
+                group_attr::PROBE_TARGETS_UNREACHABLE => {
+                    g.probe_targets_unreachable = Some(flag(a)?)
+                }
+                group_attr::PROBE_REPLIES_IGNORED => g.probe_replies_ignored = Some(a.uint()?),
                 _ => {}
             }
             Ok(())
@@ -217,6 +259,40 @@ impl Addr {
     }
 }
 
+impl ProbePath {
+    pub fn decode(payload: &[u8]) -> Result<ProbePath, DecodeError> {
+        let (mut group, mut port, mut target) = (None, None, None);
+        let (mut misses, mut successes, mut last_reply_ms) = (None, None, None);
+        let (mut sent, mut replies, mut missed) = (None, None, None);
+        for_each_attr(payload, cmd::PROBE_GET, |a| {
+            match a.kind {
+                probe_attr::GROUP => group = Some(a.string()?),
+                probe_attr::PORT => port = Some(a.string()?),
+                probe_attr::TARGET => target = Some(ip(a)?),
+                probe_attr::MISSES => misses = Some(a.u32()?),
+                probe_attr::SUCCESSES => successes = Some(a.u32()?),
+                probe_attr::LAST_REPLY_MS => last_reply_ms = Some(a.uint()?),
+                probe_attr::SENT => sent = Some(a.uint()?),
+                probe_attr::REPLIES => replies = Some(a.uint()?),
+                probe_attr::MISSED => missed = Some(a.uint()?),
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(ProbePath {
+            group,
+            port: required(port, "probe path")?,
+            target: target.ok_or_else(|| DecodeError::new("probe path without a target"))?,
+            misses,
+            successes,
+            last_reply_ms,
+            sent,
+            replies,
+            missed,
+        })
+    }
+}
+
 impl Module {
     pub fn decode(payload: &[u8]) -> Result<Module, DecodeError> {
         let mut m = Module::default();
@@ -266,6 +342,9 @@ impl Event {
                 event_attr::LLADDR_NEW => e.lladdr_new = Some(a.payload.to_vec()),
                 event_attr::NEIGH_LATENCY_US => e.neigh_latency_us = Some(a.uint()?),
                 event_attr::GROUP_STATE => e.group_state = Some(a.u32()?),
+                event_attr::PROBE_TARGETS_UNREACHABLE => {
+                    e.probe_targets_unreachable = Some(flag(&a)?)
+                }
                 _ => {}
             }
         }
@@ -303,6 +382,52 @@ pub mod fake {
                 group_attr::LAST_FAILOVER_NS,
                 &1_763_729_042_512_000_000u64.to_ne_bytes(),
             );
+        })
+    }
+
+    /// g0 probing 10.1.0.2 and fd00:1::2 every 200 ms, 4 misses, 1 success.
+    pub fn group_g0_probing() -> Vec<u8> {
+        let mut p = group_g0();
+        let mut w = AttrWriter::new(&mut p);
+        w.put(group_attr::PROBE_TARGET, &[10, 1, 0, 2]);
+        let v6: Ipv6Addr = "fd00:1::2".parse().unwrap();
+        w.put(group_attr::PROBE_TARGET, &v6.octets());
+        w.put_u32(group_attr::PROBE_INTERVAL_MS, 200);
+        w.put_u32(group_attr::PROBE_MISSES, 4);
+        w.put_u32(group_attr::PROBE_SUCCESSES, 1);
+        w.put_u8(group_attr::PROBE_TARGETS_UNREACHABLE, 0);
+        w.put(group_attr::PROBE_REPLIES_IGNORED, &7u64.to_ne_bytes());
+        p
+    }
+
+    /// `port`'s path to `target` in g0; `last_reply_ms` absent: never.
+    pub fn probe_path(port: &str, target: IpAddr, last_reply_ms: Option<u64>) -> Vec<u8> {
+        payload(cmd::PROBE_GET, |w| {
+            w.put_str(probe_attr::GROUP, "g0");
+            w.put_str(probe_attr::PORT, port);
+            match target {
+                IpAddr::V4(a) => w.put(probe_attr::TARGET, &a.octets()),
+                IpAddr::V6(a) => w.put(probe_attr::TARGET, &a.octets()),
+            };
+            w.put_u32(probe_attr::MISSES, 0);
+            w.put_u32(probe_attr::SUCCESSES, 12);
+            if let Some(ms) = last_reply_ms {
+                w.put(probe_attr::LAST_REPLY_MS, &ms.to_ne_bytes());
+            }
+            w.put(probe_attr::SENT, &100u64.to_ne_bytes());
+            w.put_u32(probe_attr::REPLIES, 98);
+            w.put_u32(probe_attr::MISSED, 2);
+        })
+    }
+
+    pub fn probe_targets_event(unreachable: bool) -> Vec<u8> {
+        payload(cmd::PROBE_TARGETS_NTF, |w| {
+            w.put(
+                event_attr::TIME_NS,
+                &1_763_729_042_512_000_000u64.to_ne_bytes(),
+            );
+            w.put_str(event_attr::GROUP, "g0");
+            w.put_u8(event_attr::PROBE_TARGETS_UNREACHABLE, u8::from(unreachable));
         })
     }
 
@@ -400,6 +525,75 @@ mod tests {
         assert_eq!(g.failovers, Some(2));
         assert_eq!(g.failbacks, Some(1));
         assert_eq!(g.last_failover_ns, Some(1_763_729_042_512_000_000));
+        assert!(g.probe_targets.is_empty());
+        assert_eq!(g.probe_interval_ms, None);
+    }
+
+    #[test]
+    fn group_probing() {
+        let g = Group::decode(&fake::group_g0_probing()).unwrap();
+        assert_eq!(
+            g.probe_targets,
+            [
+                "10.1.0.2".parse::<IpAddr>().unwrap(),
+                "fd00:1::2".parse().unwrap()
+            ]
+        );
+        assert_eq!(
+            (g.probe_interval_ms, g.probe_misses, g.probe_successes),
+            (Some(200), Some(4), Some(1))
+        );
+        assert_eq!(g.probe_targets_unreachable, Some(false));
+        assert_eq!(g.probe_replies_ignored, Some(7));
+        let bad = fake::payload(cmd::GROUP_GET, |w| {
+            w.put_str(group_attr::NAME, "g0");
+            w.put(group_attr::PROBE_TARGET, &[10, 1, 0]);
+        });
+        assert!(Group::decode(&bad)
+            .unwrap_err()
+            .0
+            .contains("address of 3 bytes"));
+    }
+
+    #[test]
+    fn probe_path() {
+        let v4: IpAddr = "10.1.0.2".parse().unwrap();
+        let p = ProbePath::decode(&fake::probe_path("rxe0/1", v4, Some(120))).unwrap();
+        assert_eq!(
+            p,
+            ProbePath {
+                group: Some("g0".into()),
+                port: "rxe0/1".into(),
+                target: v4,
+                misses: Some(0),
+                successes: Some(12),
+                last_reply_ms: Some(120),
+                sent: Some(100),
+                replies: Some(98),
+                missed: Some(2),
+            }
+        );
+        let v6: IpAddr = "fd00:1::2".parse().unwrap();
+        let p = ProbePath::decode(&fake::probe_path("rxe1/1", v6, None)).unwrap();
+        assert_eq!((p.target, p.last_reply_ms), (v6, None));
+        let no_target = fake::payload(cmd::PROBE_GET, |w| {
+            w.put_str(probe_attr::PORT, "rxe0/1");
+        });
+        assert!(ProbePath::decode(&no_target)
+            .unwrap_err()
+            .0
+            .contains("without a target"));
+        assert!(ProbePath::decode(&fake::group_g0()).is_err());
+    }
+
+    #[test]
+    fn probe_targets_event() {
+        let e = Event::decode(&fake::probe_targets_event(true)).unwrap();
+        assert_eq!(e.cmd, cmd::PROBE_TARGETS_NTF);
+        assert_eq!(e.group.as_deref(), Some("g0"));
+        assert_eq!(e.probe_targets_unreachable, Some(true));
+        let e = Event::decode(&fake::probe_targets_event(false)).unwrap();
+        assert_eq!(e.probe_targets_unreachable, Some(false));
     }
 
     #[test]
@@ -545,7 +739,7 @@ mod tests {
     proptest! {
         #[test]
         fn arbitrary_payloads_never_panic(
-            cmd in 0u8..20,
+            cmd in 0u8..24,
             body in proptest::collection::vec(any::<u8>(), 0..200),
         ) {
             let mut p = vec![cmd, 1, 0, 0];
@@ -554,6 +748,7 @@ mod tests {
             let _ = Port::decode(&p);
             let _ = Addr::decode(&p);
             let _ = Module::decode(&p);
+            let _ = ProbePath::decode(&p);
             let _ = Event::decode(&p);
         }
     }

@@ -36,6 +36,14 @@ pub enum Value {
     Addr(IpAddr),
     /// Flags: `0x..` in text.
     Hex(u32),
+    /// Milliseconds since something happened (key ends in `-ms`), `None`
+    /// if it never did: `120ms ago` or `never` in text, under the key
+    /// without its `-ms`; a number or null in JSON.
+    Ago(Option<u64>),
+    /// Objects that belong to this one (a port's probe paths): in text,
+    /// one indented line each after the object's line, without the key;
+    /// in JSON, an array of objects (empty if none).
+    Records(Vec<Record>),
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -61,11 +69,22 @@ impl Record {
         self
     }
 
-    /// One line of `key value` pairs.
+    /// One line of `key value` pairs, then a line for each record of a
+    /// `Records` field.
     pub fn to_text(&self) -> String {
         let mut words: Vec<String> = Vec::new();
+        let mut below = String::new();
         for (key, value) in &self.fields {
             let text = match value {
+                Value::Records(records) => {
+                    for r in records {
+                        below += "\n    ";
+                        below += &r.to_text().replace('\n', "\n    ");
+                    }
+                    continue;
+                }
+                Value::Ago(Some(ms)) => format!("{} ago", format_ms(*ms)),
+                Value::Ago(None) => "never".to_string(),
                 Value::Text(s) => s.clone(),
                 Value::Number(n) => n.to_string(),
                 Value::Switch(b) => if *b { "on" } else { "off" }.to_string(),
@@ -81,14 +100,14 @@ impl Record {
                 Value::Hex(n) => format!("{n:#x}"),
             };
             let key = match value {
-                Value::Millis(_) => key.strip_suffix("-ms").unwrap_or(key),
+                Value::Millis(_) | Value::Ago(_) => key.strip_suffix("-ms").unwrap_or(key),
                 Value::WallClockNs(_) => key.strip_suffix("-ns").unwrap_or(key),
                 _ => key,
             };
             words.push(key.to_string());
             words.push(text);
         }
-        words.join(" ")
+        words.join(" ") + &below
     }
 
     pub fn to_json(&self) -> Json {
@@ -101,6 +120,10 @@ impl Record {
                 Value::Switch(b) | Value::YesNo(b) => Json::from(*b),
                 Value::List(items) => Json::from(items.clone()),
                 Value::Hex(n) => Json::from(*n),
+                Value::Ago(ms) => ms.map_or(Json::Null, Json::from),
+                Value::Records(records) => {
+                    Json::Array(records.iter().map(Record::to_json).collect())
+                }
                 Value::Prefix(addr, len) => {
                     map.insert(key, Json::from(addr.to_string()));
                     map.insert("prefixlen".into(), Json::from(*len));
@@ -254,6 +277,43 @@ mod tests {
             r.to_json().to_string(),
             r#"{"addr":"fe80::1","family":"inet6"}"#
         );
+    }
+
+    #[test]
+    fn ago_and_nested_records() {
+        let path = |ms| {
+            let mut r = Record::new();
+            r.push("target", Value::Addr("10.1.0.2".parse().unwrap()))
+                .push("last-reply-ms", Value::Ago(ms));
+            r
+        };
+        let mut r = Record::new();
+        r.push("port", Value::Text("rxe0/1".into()))
+            .push("probes", Value::Records(vec![path(Some(120)), path(None)]))
+            .push("failures", Value::Number(1));
+        assert_eq!(
+            r.to_text(),
+            "port rxe0/1 failures 1\n    target 10.1.0.2 last-reply 120ms ago\n    \
+             target 10.1.0.2 last-reply never"
+        );
+        assert_eq!(
+            r.to_json().to_string(),
+            r#"{"port":"rxe0/1","probes":[{"target":"10.1.0.2","family":"inet","last_reply_ms":120},{"target":"10.1.0.2","family":"inet","last_reply_ms":null}],"failures":1}"#
+        );
+        assert_eq!(
+            path(Some(5000)).to_text(),
+            "target 10.1.0.2 last-reply 5s ago"
+        );
+        let mut empty = Record::new();
+        empty
+            .push("port", Value::Text("rxe0/1".into()))
+            .push("probes", Value::Records(vec![]));
+        assert_eq!(empty.to_text(), "port rxe0/1");
+        assert_eq!(
+            empty.to_json().to_string(),
+            r#"{"port":"rxe0/1","probes":[]}"#
+        );
+        assert_eq!(Format::Text.listing(&[r.clone()]).lines().count(), 3);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 
-use crate::model::{Addr, Event, Group, Module, Port};
+use crate::model::{Addr, Event, Group, Module, Port, ProbePath};
 use crate::output::{Record, Value};
 use crate::uapi::{cmd, down_reason, group_state, move_reason, port_state, FAMILY_NAME};
 
@@ -49,6 +49,31 @@ pub fn group(g: &Group, details: bool) -> Record {
             g.announce_count.map(|n| Value::Number(n.into())),
         )
         .push_opt("announce-interval-ms", millis(g.announce_interval_ms));
+    // The probe settings (targets: none while probing is off), and the
+    // targets' state while it is on.
+    let probing = !g.probe_targets.is_empty();
+    let targets = g.probe_targets.iter().map(IpAddr::to_string).collect();
+    // A module without probing reports none of them.
+    let knows_probing = probing || g.probe_interval_ms.is_some();
+    r.push_opt(
+        "probe-targets",
+        knows_probing.then_some(Value::List(targets)),
+    )
+    .push_opt("probe-interval-ms", millis(g.probe_interval_ms))
+    .push_opt(
+        "probe-misses",
+        g.probe_misses.map(|n| Value::Number(n.into())),
+    )
+    .push_opt(
+        "probe-successes",
+        g.probe_successes.map(|n| Value::Number(n.into())),
+    );
+    if probing {
+        r.push_opt(
+            "probe-targets-unreachable",
+            g.probe_targets_unreachable.map(Value::YesNo),
+        );
+    }
     if details {
         r.push_opt("failovers", number(g.failovers))
             .push_opt("failbacks", number(g.failbacks))
@@ -56,11 +81,17 @@ pub fn group(g: &Group, details: bool) -> Record {
                 "last-failover-ns",
                 g.last_failover_ns.map(Value::WallClockNs),
             );
+        if probing {
+            r.push_opt("probe-replies-ignored", number(g.probe_replies_ignored));
+        }
     }
     r
 }
 
-pub fn port(p: &Port, details: bool) -> Record {
+/// A port; `details` adds its counters and its probe paths (`probes`, the
+/// paths of `paths` whose port is this one; none for a port whose group
+/// does not probe).
+pub fn port(p: &Port, details: bool, paths: &[ProbePath]) -> Record {
     let mut r = Record::new();
     r.push("port", Value::Text(p.name.clone()))
         .push_opt("ifname", text(&p.ifname));
@@ -78,6 +109,34 @@ pub fn port(p: &Port, details: bool) -> Record {
         .push_opt("addrs-hosted", number(p.addrs_hosted));
     if details {
         r.push_opt("failures", number(p.failures));
+        let mine = paths
+            .iter()
+            .filter(|path| path.port == p.name)
+            .filter(|path| p.group.is_none() || path.group == p.group)
+            .map(|path| probe_path(path, true, false))
+            .collect();
+        r.push("probes", Value::Records(mine));
+    }
+    r
+}
+
+/// The probe state of one member towards one target; `owner` starts with
+/// the group and port (`probe show`), which a port's own paths leave out;
+/// `details` adds the counters.
+pub fn probe_path(p: &ProbePath, details: bool, owner: bool) -> Record {
+    let mut r = Record::new();
+    if owner {
+        r.push_opt("group", text(&p.group))
+            .push("port", Value::Text(p.port.clone()));
+    }
+    r.push("target", Value::Addr(p.target))
+        .push_opt("misses", p.misses.map(|n| Value::Number(n.into())))
+        .push_opt("successes", p.successes.map(|n| Value::Number(n.into())))
+        .push("last-reply-ms", Value::Ago(p.last_reply_ms));
+    if details {
+        r.push_opt("sent", number(p.sent))
+            .push_opt("replies", number(p.replies))
+            .push_opt("missed", number(p.missed));
     }
     r
 }
@@ -167,6 +226,10 @@ pub fn event(e: &Event, details: bool) -> Record {
     .push_opt(
         "state",
         e.group_state.map(|s| enum_value(group_state::name, s)),
+    )
+    .push_opt(
+        "probe-targets-unreachable",
+        e.probe_targets_unreachable.map(Value::YesNo),
     );
     r
 }
@@ -199,6 +262,154 @@ mod tests {
     }
 
     #[test]
+    fn group_probing() {
+        let g = Group::decode(&fake::group_g0_probing()).unwrap();
+        let base = "group g0 state up ports rxe0/1,rxe1/1 failback on failback-delay 5s \
+                    hold-down-max 60s announce-count 3 announce-interval 300ms \
+                    probe-targets 10.1.0.2,fd00:1::2 probe-interval 200ms probe-misses 4 \
+                    probe-successes 1 probe-targets-unreachable no";
+        assert_eq!(group(&g, false).to_text(), base);
+        assert_eq!(
+            group(&g, true).to_text(),
+            format!(
+                "{base} failovers 2 failbacks 1 last-failover 1763729042.512000000 \
+                 probe-replies-ignored 7"
+            )
+        );
+        let json = group(&g, true).to_json();
+        assert_eq!(
+            json["probe_targets"],
+            serde_json::json!(["10.1.0.2", "fd00:1::2"])
+        );
+        assert_eq!(json["probe_interval_ms"], 200);
+        assert_eq!(json["probe_misses"], 4);
+        assert_eq!(json["probe_successes"], 1);
+        assert_eq!(json["probe_targets_unreachable"], false);
+        assert_eq!(json["probe_replies_ignored"], 7);
+        assert!(group(&g, false)
+            .to_json()
+            .get("probe_replies_ignored")
+            .is_none());
+        // Probing off: the settings, no targets' state.
+        let off = Group {
+            probe_targets: vec![],
+            probe_targets_unreachable: Some(false),
+            ..g
+        };
+        assert!(group(&off, true).to_text().ends_with(
+            "announce-interval 300ms probe-interval 200ms probe-misses 4 probe-successes 1 \
+             failovers 2 failbacks 1 last-failover 1763729042.512000000"
+        ));
+        let json = group(&off, true).to_json();
+        assert_eq!(json["probe_targets"], serde_json::json!([]));
+        assert!(json.get("probe_targets_unreachable").is_none());
+        assert!(json.get("probe_replies_ignored").is_none());
+    }
+
+    fn paths() -> Vec<ProbePath> {
+        [
+            fake::probe_path("rxe0/1", "10.1.0.2".parse().unwrap(), Some(120)),
+            fake::probe_path("rxe1/1", "10.1.0.2".parse().unwrap(), Some(5000)),
+            fake::probe_path("rxe0/1", "fd00:1::2".parse().unwrap(), None),
+        ]
+        .iter()
+        .map(|p| ProbePath::decode(p).unwrap())
+        .collect()
+    }
+
+    #[test]
+    fn port_probe_paths() {
+        let p = Port::decode(&fake::port_rxe0_down()).unwrap();
+        assert_eq!(
+            port(&p, true, &paths()).to_text(),
+            "port rxe0/1 ifname eth0 ifindex 2 group g0 state down down-reason no-carrier drained no \
+             addrs-home 2 addrs-hosted 0 failures 1\n    \
+             target 10.1.0.2 misses 0 successes 12 last-reply 120ms ago sent 100 replies 98 missed 2\n    \
+             target fd00:1::2 misses 0 successes 12 last-reply never sent 100 replies 98 missed 2"
+        );
+        // Without -d, no paths (they are not even asked for).
+        assert!(!port(&p, false, &paths()).to_text().contains('\n'));
+        let json = port(&p, true, &paths()).to_json();
+        assert_eq!(
+            json["probes"],
+            serde_json::json!([
+                {"target": "10.1.0.2", "family": "inet", "misses": 0, "successes": 12,
+                 "last_reply_ms": 120, "sent": 100, "replies": 98, "missed": 2},
+                {"target": "fd00:1::2", "family": "inet6", "misses": 0, "successes": 12,
+                 "last_reply_ms": null, "sent": 100, "replies": 98, "missed": 2},
+            ])
+        );
+        assert_eq!(
+            port(&p, true, &[]).to_json()["probes"],
+            serde_json::json!([])
+        );
+        // Another group's path of a port of that name is not this port's.
+        let elsewhere = Port {
+            group: Some("g1".into()),
+            ..p
+        };
+        assert_eq!(
+            port(&elsewhere, true, &paths()).to_json()["probes"],
+            serde_json::json!([])
+        );
+    }
+
+    #[test]
+    fn probe_show_lines() {
+        let paths = paths();
+        assert_eq!(
+            probe_path(&paths[1], false, true).to_text(),
+            "group g0 port rxe1/1 target 10.1.0.2 misses 0 successes 12 last-reply 5s ago"
+        );
+        assert_eq!(
+            probe_path(&paths[2], true, true).to_text(),
+            "group g0 port rxe0/1 target fd00:1::2 misses 0 successes 12 last-reply never \
+             sent 100 replies 98 missed 2"
+        );
+        assert_eq!(
+            probe_path(&paths[0], true, true).to_json().to_string(),
+            r#"{"group":"g0","port":"rxe0/1","target":"10.1.0.2","family":"inet","misses":0,"successes":12,"last_reply_ms":120,"sent":100,"replies":98,"missed":2}"#
+        );
+    }
+
+    #[test]
+    fn probe_events() {
+        let e = Event::decode(&fake::probe_targets_event(true)).unwrap();
+        assert_eq!(
+            event(&e, false).to_text(),
+            "event probe-targets time 1763729042.512000000 group g0 probe-targets-unreachable yes"
+        );
+        assert_eq!(
+            event(&e, false).to_json().to_string(),
+            r#"{"event":"probe-targets","time_ns":1763729042512000000,"group":"g0","probe_targets_unreachable":true}"#
+        );
+        let e = Event::decode(&fake::probe_targets_event(false)).unwrap();
+        assert!(event(&e, false)
+            .to_text()
+            .ends_with("group g0 probe-targets-unreachable no"));
+        let down = Event {
+            cmd: cmd::PORT_DOWN_NTF,
+            port: Some("rxe0/1".into()),
+            down_reason: Some(down_reason::PROBE),
+            ..Event::default()
+        };
+        assert_eq!(
+            event(&down, false).to_text(),
+            "event port-down port rxe0/1 down-reason probe"
+        );
+        let p = Port {
+            name: "rxe0/1".into(),
+            state: Some(2),
+            down_reason: Some(down_reason::PROBE),
+            ..Port::default()
+        };
+        assert_eq!(
+            port(&p, false, &[]).to_text(),
+            "port rxe0/1 state down down-reason probe"
+        );
+    }
+
+    #[test]
     fn empty_group() {
         let g = Group {
             name: "g1".into(),
@@ -216,11 +427,11 @@ mod tests {
     fn port_text_and_details() {
         let p = Port::decode(&fake::port_rxe0_down()).unwrap();
         assert_eq!(
-            port(&p, false).to_text(),
+            port(&p, false, &[]).to_text(),
             "port rxe0/1 ifname eth0 group g0 state down down-reason no-carrier drained no addrs-home 2 addrs-hosted 0"
         );
         assert_eq!(
-            port(&p, true).to_text(),
+            port(&p, true, &[]).to_text(),
             "port rxe0/1 ifname eth0 ifindex 2 group g0 state down down-reason no-carrier drained no \
              addrs-home 2 addrs-hosted 0 failures 1"
         );
@@ -230,7 +441,7 @@ mod tests {
     fn port_json() {
         let p = Port::decode(&fake::port_rxe0_down()).unwrap();
         assert_eq!(
-            port(&p, false).to_json().to_string(),
+            port(&p, false, &[]).to_json().to_string(),
             r#"{"port":"rxe0/1","ifname":"eth0","group":"g0","state":"down","down_reason":"no-carrier","drained":false,"addrs_home":2,"addrs_hosted":0}"#
         );
     }
@@ -356,6 +567,7 @@ mod tests {
             );
         }
         assert_eq!(event_name(cmd::PORT_DOWN_NTF), "port-down");
+        assert_eq!(event_name(cmd::PROBE_TARGETS_NTF), "probe-targets");
         assert_eq!(event_name(99), "unknown-99");
     }
 
@@ -368,7 +580,7 @@ mod tests {
             ..Port::default()
         };
         assert_eq!(
-            port(&p, false).to_text(),
+            port(&p, false, &[]).to_text(),
             "port rxe0/1 state unknown-9 down-reason unknown-0"
         );
     }

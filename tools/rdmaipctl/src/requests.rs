@@ -5,9 +5,11 @@
 //! success is confirmed and failures come with an extended ACK); listings
 //! are dumps.
 
+use std::net::IpAddr;
+
 use crate::cli::{ModuleSettings, Settings};
 use crate::netlink::message::{Request, NLM_F_ACK, NLM_F_DUMP};
-use crate::uapi::{addr_attr, cmd, group_attr, module_attr, port_attr, FAMILY_VERSION};
+use crate::uapi::{addr_attr, cmd, group_attr, module_attr, port_attr, probe_attr, FAMILY_VERSION};
 
 fn do_request(family: u16, command: u8) -> Request {
     Request::new(family, command, FAMILY_VERSION, NLM_F_ACK)
@@ -32,6 +34,29 @@ fn put_settings(req: &mut Request, s: &Settings) {
     }
     if let Some(ms) = s.announce_interval_ms {
         req.put_u32(group_attr::ANNOUNCE_INTERVAL_MS, ms);
+    }
+    match s.probe_targets.as_deref() {
+        // No targets: probing off.
+        Some([]) => req.put_flag(group_attr::PROBE_OFF),
+        // One attribute per target; they replace the group's.
+        Some(targets) => {
+            for target in targets {
+                match target {
+                    IpAddr::V4(a) => req.put_bytes(group_attr::PROBE_TARGET, &a.octets()),
+                    IpAddr::V6(a) => req.put_bytes(group_attr::PROBE_TARGET, &a.octets()),
+                }
+            }
+        }
+        None => {}
+    }
+    if let Some(ms) = s.probe_interval_ms {
+        req.put_u32(group_attr::PROBE_INTERVAL_MS, ms);
+    }
+    if let Some(n) = s.probe_misses {
+        req.put_u32(group_attr::PROBE_MISSES, n);
+    }
+    if let Some(n) = s.probe_successes {
+        req.put_u32(group_attr::PROBE_SUCCESSES, n);
     }
 }
 
@@ -126,6 +151,16 @@ pub fn addr_get(family: u16, group: Option<&str>) -> Request {
     req
 }
 
+/// A dump of the probe state of every member and target (of one group,
+/// if given).
+pub fn probe_get(family: u16, group: Option<&str>) -> Request {
+    let mut req = dump_request(family, cmd::PROBE_GET);
+    if let Some(group) = group {
+        req.put_str(probe_attr::GROUP, group);
+    }
+    req
+}
+
 /// The module's settings and counters.
 pub fn module_get(family: u16) -> Request {
     do_request(family, cmd::MODULE_GET)
@@ -177,6 +212,7 @@ mod tests {
             hold_down_max_ms: Some(60000),
             announce_count: Some(3),
             announce_interval_ms: Some(300),
+            ..Settings::default()
         };
         let (flags, command, attrs) = decode(group_new(FAMILY, "g0", &settings));
         assert_eq!((flags, command), (DO, cmd::GROUP_NEW));
@@ -199,6 +235,57 @@ mod tests {
                     300u32.to_ne_bytes().to_vec()
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn probe_settings() {
+        let settings = Settings {
+            probe_targets: Some(vec![
+                "10.1.0.2".parse().unwrap(),
+                "fd00:1::2".parse().unwrap(),
+            ]),
+            probe_interval_ms: Some(200),
+            probe_misses: Some(4),
+            probe_successes: Some(1),
+            ..Settings::default()
+        };
+        let v6: std::net::Ipv6Addr = "fd00:1::2".parse().unwrap();
+        let (flags, command, attrs) = decode(group_set(FAMILY, "g0", &settings));
+        assert_eq!((flags, command), (DO, cmd::GROUP_SET));
+        assert_eq!(
+            attrs,
+            [
+                (group_attr::NAME, s("g0")),
+                (group_attr::PROBE_TARGET, vec![10, 1, 0, 2]),
+                (group_attr::PROBE_TARGET, v6.octets().to_vec()),
+                (group_attr::PROBE_INTERVAL_MS, 200u32.to_ne_bytes().to_vec()),
+                (group_attr::PROBE_MISSES, 4u32.to_ne_bytes().to_vec()),
+                (group_attr::PROBE_SUCCESSES, 1u32.to_ne_bytes().to_vec()),
+            ]
+        );
+        // No targets: the probe-off flag, without a payload.
+        let off = Settings {
+            probe_targets: Some(vec![]),
+            ..Settings::default()
+        };
+        let (_, command, attrs) = decode(group_new(FAMILY, "g0", &off));
+        assert_eq!(command, cmd::GROUP_NEW);
+        assert_eq!(
+            attrs,
+            [(group_attr::NAME, s("g0")), (group_attr::PROBE_OFF, vec![])]
+        );
+    }
+
+    #[test]
+    fn probe_dump() {
+        assert_eq!(
+            decode(probe_get(FAMILY, None)),
+            (DUMP, cmd::PROBE_GET, vec![])
+        );
+        assert_eq!(
+            decode(probe_get(FAMILY, Some("g0"))),
+            (DUMP, cmd::PROBE_GET, vec![(probe_attr::GROUP, s("g0"))])
         );
     }
 

@@ -22,7 +22,7 @@ use crate::cli::{self, Command, Words};
 use crate::commands::{mismatch, Ctx};
 use crate::config;
 use crate::error::Error;
-use crate::model::{Addr, Group, Module, Port};
+use crate::model::{Addr, Group, Module, Port, ProbePath};
 use crate::records;
 use crate::requests;
 
@@ -157,10 +157,18 @@ pub const COMMANDS: &[CommandSpec] = &[
         verb: "show",
         args: "[PORT | group NAME]",
         parse: cli::port_show,
-        run: on!(|k| Command::PortShow { port, group } => k.show(
-            requests::port_get(k.family_id(), port.as_deref(), group.as_deref()),
-            |p, details| Port::decode(p).map(|port| records::port(&port, details)),
-        )),
+        // With -d, each member's probe paths too (a second request).
+        run: on!(|k| Command::PortShow { port, group } => {
+            let paths = if k.options().details {
+                k.probe_paths(group.as_deref())?
+            } else {
+                Vec::new()
+            };
+            k.show(
+                requests::port_get(k.family_id(), port.as_deref(), group.as_deref()),
+                |p, details| Port::decode(p).map(|port| records::port(&port, details, &paths)),
+            )
+        }),
     },
     CommandSpec {
         object: "port",
@@ -188,6 +196,16 @@ pub const COMMANDS: &[CommandSpec] = &[
         run: on!(|k| Command::AddrShow { group } => k.show(
             requests::addr_get(k.family_id(), group.as_deref()),
             |p, details| Addr::decode(p).map(|a| records::addr(&a, details)),
+        )),
+    },
+    CommandSpec {
+        object: "probe",
+        verb: "show",
+        args: "[group NAME]",
+        parse: cli::probe_show,
+        run: on!(|k| Command::ProbeShow { group } => k.show(
+            requests::probe_get(k.family_id(), group.as_deref()),
+            |p, details| ProbePath::decode(p).map(|path| records::probe_path(&path, details, true)),
         )),
     },
     CommandSpec {
@@ -317,6 +335,10 @@ const SETTINGS_USAGE: &str = "\
 SETTINGS := [failback { on | off }] [failback-delay DURATION]
             [hold-down-max DURATION] [announce-count COUNT]
             [announce-interval DURATION]
+            [probe-targets { ADDR[,ADDR]... | none }]
+            [probe-interval DURATION] [probe-misses COUNT]
+            [probe-successes COUNT]
+ADDR := a probe target's IPv4 or IPv6 address, e.g. 10.1.0.2 or fd00:1::2
 DURATION := NUMBER{ms|s|m|h}, e.g. 300ms, 5s, 1.5s, 2m, 1h (a bare number is ms)
 ";
 const PORT_USAGE: &str = "PORT := DEVICE/PORT, e.g. rxe0/1, or the port's netdev, e.g. eth2\n";
@@ -395,7 +417,7 @@ pub(crate) mod tests {
 Usage: rdmaipctl [OPTIONS] OBJECT [COMMAND [ARGUMENTS]]
        rdmaipctl [OPTIONS] monitor
        rdmaipctl [-force] -b[atch] FILE
-OBJECT := { group | port | addr | module | monitor | config | help }
+OBJECT := { group | port | addr | probe | module | monitor | config | help }
 OPTIONS := { -j[son] | -p[retty] | -d[etails] | -force | -V[ersion] | -h[elp] }
 
   rdmaipctl group add NAME [SETTINGS]
@@ -408,6 +430,7 @@ OPTIONS := { -j[son] | -p[retty] | -d[etails] | -force | -V[ersion] | -h[elp] }
   rdmaipctl port drain PORT
   rdmaipctl port undrain PORT
   rdmaipctl addr show [group NAME]
+  rdmaipctl probe show [group NAME]
   rdmaipctl module show
   rdmaipctl module set peer-notify { on | off }
   rdmaipctl monitor
@@ -418,6 +441,10 @@ OPTIONS := { -j[son] | -p[retty] | -d[etails] | -force | -V[ersion] | -h[elp] }
 SETTINGS := [failback { on | off }] [failback-delay DURATION]
             [hold-down-max DURATION] [announce-count COUNT]
             [announce-interval DURATION]
+            [probe-targets { ADDR[,ADDR]... | none }]
+            [probe-interval DURATION] [probe-misses COUNT]
+            [probe-successes COUNT]
+ADDR := a probe target's IPv4 or IPv6 address, e.g. 10.1.0.2 or fd00:1::2
 DURATION := NUMBER{ms|s|m|h}, e.g. 300ms, 5s, 1.5s, 2m, 1h (a bare number is ms)
 PORT := DEVICE/PORT, e.g. rxe0/1, or the port's netdev, e.g. eth2
 FILE := a configuration file, - for stdin (see rdmaipctl(8))
@@ -437,6 +464,7 @@ list and ls are show, delete is del.
         "port drain rxe0/1",
         "port undrain rxe0/1",
         "addr show",
+        "probe show",
         "module show",
         "module set peer-notify off",
         "monitor",
@@ -515,7 +543,7 @@ list and ls are show, delete is del.
     fn objects_and_verbs_come_from_the_table() {
         assert_eq!(
             objects(),
-            ["group", "port", "addr", "module", "monitor", "config", "help"]
+            ["group", "port", "addr", "probe", "module", "monitor", "config", "help"]
         );
         assert_eq!(verbs("group"), ["add", "del", "show", "set", "help"]);
         assert_eq!(
@@ -523,6 +551,7 @@ list and ls are show, delete is del.
             ["add", "del", "show", "drain", "undrain", "help"]
         );
         assert_eq!(verbs("addr"), ["show", "help"]);
+        assert_eq!(verbs("probe"), ["show", "help"]);
         assert_eq!(verbs("module"), ["show", "set", "help"]);
         assert_eq!(verbs("config"), ["show", "apply", "diff", "help"]);
     }

@@ -43,7 +43,7 @@ fn module_set_names_the_bad_word() {
     );
     assert_eq!(
         refused(&["link"]),
-        "rdmaipctl: unknown object \"link\" (expected group, port, addr, module, monitor, config, help)"
+        "rdmaipctl: unknown object \"link\" (expected group, port, addr, probe, module, monitor, config, help)"
     );
 }
 
@@ -119,8 +119,9 @@ fn help_lists_the_module_commands() {
         assert!(out.status.success(), "{args:?}: {out:?}");
         let text = String::from_utf8(out.stdout).unwrap();
         if args != ["module", "help"] {
-            assert!(text
-                .contains("OBJECT := { group | port | addr | module | monitor | config | help }"));
+            assert!(text.contains(
+                "OBJECT := { group | port | addr | probe | module | monitor | config | help }"
+            ));
         }
         assert!(text.contains("rdmaipctl module show\n"));
         assert!(text.contains("rdmaipctl module set peer-notify { on | off }\n"));

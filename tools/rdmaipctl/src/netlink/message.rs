@@ -113,6 +113,16 @@ impl Request {
         self.record(|w| w.put_str(kind, value), kind);
     }
 
+    /// A binary attribute (an address, for instance).
+    pub fn put_bytes(&mut self, kind: u16, value: &[u8]) {
+        self.record(|w| w.put(kind, value), kind);
+    }
+
+    /// A flag: an attribute without a payload, there or not.
+    pub fn put_flag(&mut self, kind: u16) {
+        self.record(|w| w.put(kind, &[]), kind);
+    }
+
     pub fn command(&self) -> u8 {
         self.cmd
     }
