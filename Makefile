@@ -20,6 +20,7 @@
 #                        SOAK_TESTS="rds nvmeof ..." chooses the tests
 #   make demo            build everything, run the failover demo in the lab
 #   make bench           benchmarks: failover (rdmaip against Linux bonding),
+#                        the same for a gray path (probing vs ARP monitor),
 #                        then RDS and NVMe-oF stalls (no rdmaip, rdmaip, bonding)
 #   make clean
 
@@ -79,6 +80,7 @@ demo: deps
 bench: lab-install
 	cargo build --quiet -p rdmaipctl
 	python3 tools/bench/failover.py
+	python3 tools/bench/failover.py --cut gray
 	python3 tools/bench/consumers.py
 
 clean:

@@ -47,7 +47,15 @@ the lab itself fails (or a kernel reported a problem). The lab runs under
 TCG (software-emulated CPUs), so absolute numbers are far slower than on
 hardware; compare the rows with each other.
 
-    tools/bench/failover.py [--rounds N] [--interval S] [--attempt-timeout S]
+    tools/bench/failover.py [--rounds N] [--interval S] [--attempt-timeout S] [--cut link|gray]
+
+With --cut gray, the cut is a gray failure instead: the lab's switch drops
+every frame of node A's NIC 1 while its carrier stays up (Lab.gray). The
+setups are then rdmaip with path probing at its defaults (targets: node B's
+two addresses), rdmaip without probing (one round: it never fails over,
+nothing reports the path down), and bonding's ARP monitor (active-backup,
+arp_interval 100 ms, arp_validate all, arp_ip_target node B's address on
+switch 1: the same probe rate and peer).
 
 The same file holds the small guest-side helpers (--guest ROLE), run in
 the VMs by /usr/bin/python3 from the shared repository.
@@ -407,6 +415,20 @@ class Bench:
         self.offsets.append((name, offs))
         return offs
 
+    def unprobed_gray(self, hold=10):
+        """rdmaip without probing, one gray cut: whether the address moved
+        within `hold` seconds (it must not: nothing reports the path)."""
+        self.lab.gray("a", 1, "both")
+        time.sleep(hold)
+        still = ADDR in self.lab.check("a", f"ip -br addr show dev {NETDEV[1]}")
+        self.lab.gray("a", 1, None)
+        return still
+
+    def probe_on(self):
+        """Path probing at its defaults (100 ms, 3 misses, 2 successes),
+        targets node B's two addresses."""
+        self.lab.check("a", f"{R} group set g0 probe-targets {B_ADDR},{LAB_ADDR['b', 2]}")
+
     def setup_rdmaip(self):
         from rdmaiplab.kernel_log import HEALTH_RE, wait_match
         from rdmaiplab.monitor import load_rdmaip
@@ -421,10 +443,12 @@ class Bench:
         kill(self.lab, "a", self.monitor_pid)
         self.lab.check("a", f"{R} group del g0 && rmmod rdmaip && rdma link del {RXE[1]} && rdma link del {RXE[2]}")
 
-    def setup_bond(self, miimon):
+    def setup_bond(self, miimon=None, arp_interval=None):
+        monitor = (f"miimon {miimon}" if miimon else
+                   f"arp_interval {arp_interval} arp_validate all arp_ip_target {B_ADDR}")
         self.lab.check("a", "modprobe bonding max_bonds=0 && "
                        f"ip addr flush dev {NETDEV[1]} && ip addr flush dev {NETDEV[2]} && "
-                       f"ip link add bond0 type bond mode active-backup miimon {miimon} && "
+                       f"ip link add bond0 type bond mode active-backup {monitor} && "
                        f"ip link set {NETDEV[1]} down && ip link set {NETDEV[2]} down && "
                        f"ip link set {NETDEV[1]} master bond0 && ip link set {NETDEV[2]} master bond0 && "
                        f"ip link set bond0 up && echo {NETDEV[1]} > /sys/class/net/bond0/bonding/active_slave && "
@@ -481,14 +505,26 @@ class Bench:
                 self.baseline.append(first - t)
 
     def cut(self):
-        """Cuts A's NIC 1; returns the moment, in the host's clock. Every
-        guest time is converted to it with offsets measured just before."""
+        """Cuts A's NIC 1 (or makes its path gray); returns the moment, in
+        the host's clock. Every guest time is converted to it with offsets
+        measured just before."""
         offs = self.measure_offsets("cut")
-        t1, t2 = self.lab.link("a", 1, False)
+        if self.args.cut == "gray":
+            t1 = time.time()
+            self.lab.gray("a", 1, "both")
+            t2 = time.time()
+        else:
+            t1, t2 = self.lab.link("a", 1, False)
         self.qmp.append(t2 - t1)
         self.log("cut; clocks: " + ", ".join(f"{n} {o * 1000:+.1f} ms (round trip {r * 1000:.1f} ms)"
                                              for n, (o, r) in offs.items()) + f"; QMP took {(t2 - t1) * 1000:.1f} ms")
         return (t1 + t2) / 2
+
+    def restore(self):
+        if self.args.cut == "gray":
+            self.lab.gray("a", 1, None)
+        else:
+            self.lab.link("a", 1, True)
 
     def conn_after(self, t_cut, timeout=60):
         """Seconds from the cut to the first new connection started after it."""
@@ -542,7 +578,7 @@ class Bench:
         t0a = t0 + self.off["a"]
         res["detect"] = down[0]["time_ns"] / 1e9 - t0a if down else None
         res["live"] = moved[0]["time_ns"] / 1e9 - t0a if moved else None
-        self.lab.link("a", 1, True)
+        self.restore()
         # Home again (failback delay 1 s) before the next round.
         try:
             self.wait(lambda: ADDR in self.lab.check("a", f"ip -br addr show dev {NETDEV[1]}"), 60, "")
@@ -573,7 +609,7 @@ class Bench:
         if res["live"] is None:
             self.notes.append("bonding: no failover line in node A's kernel log:\n"
                               + self.lab.check("a", "dmesg | grep -i bond | tail -8; true"))
-        self.lab.link("a", 1, True)
+        self.restore()
         try:
             self.wait(lambda: "MII Status: up" in self.lab.check(
                 "a", f"grep -A1 'Slave Interface: {NETDEV[1]}' /proc/net/bonding/bond0"), 60, "")
@@ -641,6 +677,8 @@ def main():
                     help="seconds between the starts of node B's connection attempts (default 0.5)")
     ap.add_argument("--attempt-timeout", type=float, default=3.0,
                     help="seconds after which an attempt is given up (default 3)")
+    ap.add_argument("--cut", choices=("link", "gray"), default="link",
+                    help="link: carrier loss (QMP set_link); gray: frames dropped, carrier up")
     args = ap.parse_args()
 
     from rdmaiplab.lab import Lab
@@ -650,23 +688,41 @@ def main():
     with Lab() as lab:
         b = Bench(lab, args)
         b.start_common()
-        b.setup_rdmaip()
-        results["rdmaip (group of 2 adapters)"] = b.run_setup("rdmaip", b.round_rdmaip)
-        b.teardown_rdmaip()
-        for miimon in (100, 10):
-            b.setup_bond(miimon)
-            name = f"bonding active-backup miimon={miimon}"
-            results[name] = b.run_setup(name, b.round_bond)
+        unprobed = None
+        if args.cut == "gray":
+            b.setup_rdmaip()
+            unprobed = b.unprobed_gray()
+            b.probe_on()
+            results["rdmaip, probing at defaults"] = b.run_setup("rdmaip", b.round_rdmaip)
+            b.teardown_rdmaip()
+            b.setup_bond(arp_interval=100)
+            name = "bonding active-backup ARP monitor 100 ms"
+            results[name] = b.run_setup("bonding-arp", b.round_bond)
             b.teardown_bond()
+        else:
+            b.setup_rdmaip()
+            results["rdmaip (group of 2 adapters)"] = b.run_setup("rdmaip", b.round_rdmaip)
+            b.teardown_rdmaip()
+            for miimon in (100, 10):
+                b.setup_bond(miimon)
+                name = f"bonding active-backup miimon={miimon}"
+                results[name] = b.run_setup(name, b.round_bond)
+                b.teardown_bond()
         problems = {n: lab.kernel_problems(n) for n in NODES}
         if any(problems.values()):
             # Evidence: the run directory (both consoles) is kept and named.
             lab.keep()
 
-    print(f"\nFailover after cutting node A's NIC 1: ms from the cut, median [min-max] "
+    what = ("making node A's NIC 1 gray (frames dropped, carrier up)" if args.cut == "gray"
+            else "cutting node A's NIC 1")
+    print(f"\nFailover after {what}: ms from the cut, median [min-max] "
           f"of {args.rounds} rounds (QEMU TCG lab)\n")
     print(f"{'setup':38} {'detect':>16} {'address live':>16} {'first new conn':>18}")
     print(f"{'baseline (nothing cut)':38} {'-':>16} {'-':>16} {fmt(b.baseline):>18}")
+    if unprobed is not None:
+        never = "never" if unprobed else "moved?!"
+        print(f"{'rdmaip without probing':38} {never:>16} {never:>16} {'-':>18}"
+              f"   (address on NIC 1 10 s after the cut: {'yes' if unprobed else 'no'})")
     for name, rounds in results.items():
         print(f"{name:38} {fmt([r['detect'] for r in rounds]):>16} "
               f"{fmt([r['live'] for r in rounds]):>16} {fmt([r['conn'] for r in rounds]):>18}")
@@ -674,6 +730,7 @@ def main():
     drift = {n: [offs[n][0] for _, offs in b.offsets] for n in NODES}
     print(f"""
 detect: rdmaip port-down event / bonding "link status definitely down" (eth0);
+  with --cut gray, rdmaip's port-down has reason probe
 live:   rdmaip addr-moved event / bonding "making interface the new active one";
 first new conn: the first RDMA CM connection from node B started after the cut that
   reached ESTABLISHED (a new attempt every {args.interval * 1000:.0f} ms, each given up after
