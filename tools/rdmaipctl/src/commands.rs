@@ -394,7 +394,7 @@ mod tests {
         fake, GenlMsg, NlMsgs, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_MULTI,
     };
     use crate::netlink::session::scripted::ScriptedKernel;
-    use crate::uapi::{cmd, group_attr, module_attr};
+    use crate::uapi::{cmd, group_attr, module_attr, probe_attr};
 
     /// `run`, with no RDMA port listing: these tests name every port
     /// `<device>/<port>` (netdev names are tested in `config` and `netdev`).
@@ -716,6 +716,189 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "group-new failed: Numerical result out of range: integer out of range (attribute failback-delay-ms)"
+        );
+    }
+
+    #[test]
+    fn probe_settings_reach_the_kernel_and_its_refusal_is_shown() {
+        let mut s = kernel(|_, _| {
+            Err((
+                libc::EINVAL,
+                Box::new(|w: &mut AttrWriter<'_>| {
+                    w.put_str(1, "probe interval must be 10 to 60000 ms");
+                }),
+            ))
+        });
+        let (result, _, _) = run_line(&mut s, "group set g0 probe-interval 5ms");
+        let e = result.unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(
+            e.to_string(),
+            "group-set failed: Invalid argument: probe interval must be 10 to 60000 ms"
+        );
+        assert_eq!(
+            sent(&mut s),
+            [(
+                cmd::GROUP_SET,
+                vec![
+                    (group_attr::NAME, b"g0\0".to_vec()),
+                    (group_attr::PROBE_INTERVAL_MS, 5u32.to_ne_bytes().to_vec())
+                ]
+            )]
+        );
+        let mut s = kernel(|_, _| Ok(vec![]));
+        run_line(&mut s, "group set g0 probe-targets none probe-misses 5")
+            .0
+            .unwrap();
+        assert_eq!(
+            sent(&mut s),
+            [(
+                cmd::GROUP_SET,
+                vec![
+                    (group_attr::NAME, b"g0\0".to_vec()),
+                    (group_attr::PROBE_OFF, vec![]),
+                    (group_attr::PROBE_MISSES, 5u32.to_ne_bytes().to_vec())
+                ]
+            )]
+        );
+        // A bad address is a bad command line: nothing is sent, exit 2.
+        let args: Vec<String> = ["group", "add", "g0", "probe-targets", "10.1.0.2,b"]
+            .map(String::from)
+            .to_vec();
+        let e = Error::from(parse(&args).unwrap_err());
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("invalid address \"b\""), "{e}");
+    }
+
+    fn probing_kernel() -> Session<ScriptedKernel> {
+        kernel(|command, req| match command {
+            cmd::PORT_GET => Ok(vec![replies::port_rxe0_down()]),
+            cmd::PROBE_GET => {
+                let v4 = "10.1.0.2".parse().unwrap();
+                let mut paths = vec![
+                    replies::probe_path("rxe0/1", v4, Some(120)),
+                    replies::probe_path("rxe1/1", v4, None),
+                ];
+                // Filtered by group: only g0 has paths.
+                let filtered = Attrs::new(&req[20..]).next().is_some();
+                if !filtered {
+                    paths.push(replies::probe_path(
+                        "rxe0/1",
+                        "fd00:1::2".parse().unwrap(),
+                        None,
+                    ));
+                }
+                Ok(paths)
+            }
+            cmd::GROUP_GET => Ok(vec![replies::group_g0_probing()]),
+            _ => Ok(vec![]),
+        })
+    }
+
+    #[test]
+    fn port_show_details_has_the_probe_paths() {
+        let mut s = probing_kernel();
+        let (result, out, _) = run_line(&mut s, "-d port show group g0");
+        result.unwrap();
+        assert_eq!(
+            out,
+            "port rxe0/1 ifname eth0 ifindex 2 group g0 state down down-reason no-carrier \
+             drained no addrs-home 2 addrs-hosted 0 failures 1\n    \
+             target 10.1.0.2 misses 0 successes 12 last-reply 120ms ago sent 100 replies 98 \
+             missed 2\n"
+        );
+        let requests = sent(&mut s);
+        assert_eq!(
+            requests[0],
+            (cmd::PROBE_GET, vec![(probe_attr::GROUP, b"g0\0".to_vec())])
+        );
+        assert_eq!(requests[1].0, cmd::PORT_GET);
+        let (result, out, _) = run_line(&mut s, "-j -d port show rxe0/1");
+        result.unwrap();
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let probes = json[0]["probes"].as_array().unwrap();
+        assert_eq!(probes.len(), 2);
+        assert_eq!(probes[1]["target"], "fd00:1::2");
+        assert_eq!(probes[1]["last_reply_ms"], serde_json::Value::Null);
+        // Without -d, no probe-get.
+        let mut s = probing_kernel();
+        let (result, out, _) = run_line(&mut s, "port show");
+        result.unwrap();
+        assert_eq!(out.lines().count(), 1);
+        assert_eq!(sent(&mut s).len(), 1);
+        // A module that cannot dump probe paths: the ports without them.
+        let mut s = kernel(|command, _| match command {
+            cmd::PORT_GET => Ok(vec![replies::port_rxe0_down()]),
+            _ => Err((libc::EOPNOTSUPP, Box::new(|_: &mut AttrWriter<'_>| {}))),
+        });
+        let (result, out, _) = run_line(&mut s, "-d -j port show");
+        result.unwrap();
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(json[0]["probes"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn probe_show_lists_every_path() {
+        let mut s = probing_kernel();
+        let (result, out, _) = run_line(&mut s, "probe show");
+        result.unwrap();
+        assert_eq!(
+            out,
+            "group g0 port rxe0/1 target 10.1.0.2 misses 0 successes 12 last-reply 120ms ago \
+             sent 100 replies 98 missed 2\n\
+             group g0 port rxe1/1 target 10.1.0.2 misses 0 successes 12 last-reply never \
+             sent 100 replies 98 missed 2\n\
+             group g0 port rxe0/1 target fd00:1::2 misses 0 successes 12 last-reply never \
+             sent 100 replies 98 missed 2\n"
+        );
+        assert_eq!(sent(&mut s), [(cmd::PROBE_GET, vec![])]);
+        let (result, out, _) = run_line(&mut s, "-j probe show group g0");
+        result.unwrap();
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(json.as_array().unwrap().len(), 2);
+        assert_eq!(json[0]["port"], "rxe0/1");
+        assert_eq!(json[0]["group"], "g0");
+        assert_eq!(json[0]["replies"], 98);
+        assert_eq!(json[1]["last_reply_ms"], serde_json::Value::Null);
+        let (result, out, _) = run_line(&mut s, "-j -d group show");
+        result.unwrap();
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            json[0]["probe_targets"],
+            serde_json::json!(["10.1.0.2", "fd00:1::2"])
+        );
+        assert_eq!(json[0]["probe_replies_ignored"], 7);
+    }
+
+    #[test]
+    fn monitor_prints_probe_events() {
+        let mut s = kernel(|_, _| Ok(vec![]));
+        let t = s.transport_mut();
+        for unreachable in [true, false] {
+            t.notifications.push(Ok(fake::message(
+                FAMILY,
+                0,
+                0,
+                &replies::probe_targets_event(unreachable),
+            )));
+        }
+        t.notifications.push(Ok(fake::message(
+            FAMILY,
+            0,
+            0,
+            &replies::payload(cmd::PORT_DOWN_NTF, |w| {
+                w.put_str(2, "rxe0/1");
+                w.put_u32(4, crate::uapi::down_reason::PROBE);
+            }),
+        )));
+        let (result, out, err) = run_line(&mut s, "monitor");
+        assert!(matches!(result, Err(Error::Netlink(SessionError::Io(_)))));
+        assert_eq!(err, "");
+        assert_eq!(
+            out,
+            "event probe-targets time 1763729042.512000000 group g0 probe-targets-unreachable yes\n\
+             event probe-targets time 1763729042.512000000 group g0 probe-targets-unreachable no\n\
+             event port-down port rxe0/1 down-reason probe\n"
         );
     }
 

@@ -1213,6 +1213,95 @@ group add g3 failback on failback-delay 5s hold-down-max 60s announce-count 3 an
     }
 
     #[test]
+    fn probe_settings_round_trip() {
+        let module = Module::new();
+        let probing = "\
+group add g0 failback-delay 2s probe-targets 10.1.0.2,fd00:1::2 probe-interval 200ms
+port add rxe0/1 rxe1/1 group g0
+";
+        assert_eq!(
+            apply_text(&module, probing),
+            ["group-new g0", "port-add g0 rxe0/1 rxe1/1"]
+        );
+        let shown = show(&module);
+        assert_eq!(
+            shown,
+            "\
+module set peer-notify on
+
+group add g0 failback on failback-delay 2s hold-down-max 60s announce-count 3 \
+announce-interval 300ms probe-targets 10.1.0.2,fd00:1::2 probe-interval 200ms probe-misses 3 \
+probe-successes 2
+port add rxe0/1 rxe1/1 group g0
+"
+        );
+        // Applying the file again, or what show printed, sends nothing;
+        // nor do the same targets in another order.
+        assert!(apply_text(&module, probing).is_empty());
+        assert!(apply_text(&module, &shown).is_empty());
+        let reordered = probing.replace("10.1.0.2,fd00:1::2", "fd00:1::2,10.1.0.2");
+        assert!(apply_text(&module, &reordered).is_empty());
+        // Other targets replace them; the other settings stay.
+        let other = probing.replace("10.1.0.2,fd00:1::2", "10.1.0.3");
+        assert_eq!(
+            apply_text(&module, &other),
+            ["group-set g0 probe-targets 10.1.0.3"]
+        );
+        let path = file(&other.replace("probe-interval 200ms", "probe-misses 5"));
+        let (result, out, _) = rdmaipctl(&module, &format!("config diff {}", path.display()));
+        result.unwrap();
+        assert_eq!(out, "group set g0 probe-interval 100ms probe-misses 5\n");
+        // A file without probe settings turns probing off, at the defaults.
+        assert_eq!(
+            apply_text(
+                &module,
+                "group add g0 failback-delay 2s\nport add rxe0/1 rxe1/1 group g0\n"
+            ),
+            ["group-set g0 probe-targets none probe-interval 100ms"]
+        );
+        assert!(!show(&module).contains("probe"));
+        // A new group that probes gets its settings with group-new.
+        let fresh = Module::new();
+        let path = file("group add g1 probe-targets 10.1.0.2 probe-successes 3\n");
+        let (result, out, _) = rdmaipctl(&fresh, &format!("config diff {}", path.display()));
+        result.unwrap();
+        assert_eq!(
+            out,
+            "group add g1 failback on failback-delay 5s hold-down-max 60s announce-count 3 \
+             announce-interval 300ms probe-targets 10.1.0.2 probe-interval 100ms probe-misses 3 \
+             probe-successes 3\n"
+        );
+    }
+
+    #[test]
+    fn probe_settings_given_twice_are_a_bad_line() {
+        let e = parse(
+            "f.conf",
+            "group add g0 probe-targets 10.1.0.2\ngroup set g0 probe-targets none\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "f.conf:2: group set: probe-targets of group g0 is already set above"
+        );
+        let e = parse("f.conf", "group add g0 probe-targets 10.1.0.300\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("f.conf:1: group add: probe-targets: invalid address \"10.1.0.300\""),
+            "{e}"
+        );
+        // Settings of one group may be split over group add and group set.
+        let config = parse(
+            "f.conf",
+            "group add g0 probe-targets 10.1.0.2\ngroup set g0 probe-interval 1s\n",
+        )
+        .unwrap();
+        let s = &config.groups["g0"].settings;
+        assert_eq!(s.probe_interval_ms, Some(1000));
+        assert_eq!(s.probe_targets.as_ref().map(Vec::len), Some(1));
+    }
+
+    #[test]
     fn a_group_that_goes_frees_its_ports_first() {
         let module = Module::new();
         apply_text(&module, "group add a\nport add rxe0/1 rxe1/1 group a\n");

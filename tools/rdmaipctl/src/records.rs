@@ -113,17 +113,18 @@ pub fn port(p: &Port, details: bool, paths: &[ProbePath]) -> Record {
             .iter()
             .filter(|path| path.port == p.name)
             .filter(|path| p.group.is_none() || path.group == p.group)
-            .map(|path| probe_path(path, true, false))
+            .map(|path| probe_path(path, false))
             .collect();
         r.push("probes", Value::Records(mine));
     }
     r
 }
 
-/// The probe state of one member towards one target; `owner` starts with
-/// the group and port (`probe show`), which a port's own paths leave out;
-/// `details` adds the counters.
-pub fn probe_path(p: &ProbePath, details: bool, owner: bool) -> Record {
+/// The probe state of one member towards one target, with its counters
+/// (`probe show` is itself the detailed view, and a port's paths are shown
+/// with `-d` only); `owner` starts with the group and port (`probe show`),
+/// which a port's own paths leave out.
+pub fn probe_path(p: &ProbePath, owner: bool) -> Record {
     let mut r = Record::new();
     if owner {
         r.push_opt("group", text(&p.group))
@@ -132,12 +133,10 @@ pub fn probe_path(p: &ProbePath, details: bool, owner: bool) -> Record {
     r.push("target", Value::Addr(p.target))
         .push_opt("misses", p.misses.map(|n| Value::Number(n.into())))
         .push_opt("successes", p.successes.map(|n| Value::Number(n.into())))
-        .push("last-reply-ms", Value::Ago(p.last_reply_ms));
-    if details {
-        r.push_opt("sent", number(p.sent))
-            .push_opt("replies", number(p.replies))
-            .push_opt("missed", number(p.missed));
-    }
+        .push("last-reply-ms", Value::Ago(p.last_reply_ms))
+        .push_opt("sent", number(p.sent))
+        .push_opt("replies", number(p.replies))
+        .push_opt("missed", number(p.missed));
     r
 }
 
@@ -358,16 +357,17 @@ mod tests {
     fn probe_show_lines() {
         let paths = paths();
         assert_eq!(
-            probe_path(&paths[1], false, true).to_text(),
-            "group g0 port rxe1/1 target 10.1.0.2 misses 0 successes 12 last-reply 5s ago"
+            probe_path(&paths[1], true).to_text(),
+            "group g0 port rxe1/1 target 10.1.0.2 misses 0 successes 12 last-reply 5s ago \
+             sent 100 replies 98 missed 2"
         );
         assert_eq!(
-            probe_path(&paths[2], true, true).to_text(),
+            probe_path(&paths[2], true).to_text(),
             "group g0 port rxe0/1 target fd00:1::2 misses 0 successes 12 last-reply never \
              sent 100 replies 98 missed 2"
         );
         assert_eq!(
-            probe_path(&paths[0], true, true).to_json().to_string(),
+            probe_path(&paths[0], true).to_json().to_string(),
             r#"{"group":"g0","port":"rxe0/1","target":"10.1.0.2","family":"inet","misses":0,"successes":12,"last_reply_ms":120,"sent":100,"replies":98,"missed":2}"#
         );
     }

@@ -205,7 +205,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         parse: cli::probe_show,
         run: on!(|k| Command::ProbeShow { group } => k.show(
             requests::probe_get(k.family_id(), group.as_deref()),
-            |p, details| ProbePath::decode(p).map(|path| records::probe_path(&path, details, true)),
+            |p, _| ProbePath::decode(p).map(|path| records::probe_path(&path, true)),
         )),
     },
     CommandSpec {
