@@ -35,8 +35,8 @@ _rdmaipctl()
 		cword=$COMP_CWORD
 	fi
 	local prog=${words[0]}
-	local objects="group port addr module monitor config help"
-	local settings="failback failback-delay hold-down-max announce-count announce-interval"
+	local objects="group port addr probe module monitor config help"
+	local settings="failback failback-delay hold-down-max announce-count announce-interval probe-targets probe-interval probe-misses probe-successes"
 
 	# Options, and -batch FILE, before the object.
 	local i=1 object="" verb="" force=""
@@ -72,6 +72,7 @@ _rdmaipctl()
 	group) verbs="show list add del set delete help" ;;
 	port) verbs="show list add del drain undrain delete help" ;;
 	addr) verbs="show list help" ;;
+	probe) verbs="show list help" ;;
 	module) verbs="show list set help" ;;
 	config) verbs="show list apply diff help" ;;
 	monitor) verbs="help" ;;
@@ -93,7 +94,12 @@ _rdmaipctl()
 	failback | peer-notify)
 		COMPREPLY=($(compgen -W "on off" -- "$cur"))
 		return ;;
-	failback-delay | hold-down-max | announce-interval | announce-count)
+	failback-delay | hold-down-max | announce-interval | announce-count | \
+		probe-interval | probe-misses | probe-successes)
+		return ;;
+	probe-targets)
+		# Addresses, separated by commas; or none.
+		COMPREPLY=($(compgen -W "none" -- "$cur"))
 		return ;;
 	group)
 		COMPREPLY=($(compgen -W "$(_rdmaipctl_names "$prog" group)" -- "$cur"))
@@ -125,7 +131,7 @@ _rdmaipctl()
 	port/drain | port/undrain)
 		[ $((i + 1)) -eq $cword ] &&
 			COMPREPLY=($(compgen -W "$(_rdmaipctl_ports "$prog")" -- "$cur")) ;;
-	addr/show)
+	addr/show | probe/show)
 		COMPREPLY=($(compgen -W "group" -- "$cur")) ;;
 	module/set)
 		COMPREPLY=($(compgen -W "peer-notify" -- "$cur")) ;;
