@@ -21,6 +21,7 @@
 #   make demo            build everything, run the failover demo in the lab
 #   make bench           benchmarks: failover (rdmaip against Linux bonding),
 #                        the same for a gray path (probing vs ARP monitor),
+#                        probing's cost (16 members x 8 targets),
 #                        then RDS and NVMe-oF stalls (no rdmaip, rdmaip, bonding)
 #   make clean
 
@@ -81,6 +82,7 @@ bench: lab-install
 	cargo build --quiet -p rdmaipctl
 	python3 tools/bench/failover.py
 	python3 tools/bench/failover.py --cut gray
+	python3 tools/bench/probe_cost.py
 	python3 tools/bench/consumers.py
 
 clean:

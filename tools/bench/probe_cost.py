@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Probing's cost: what path probing at its defaults (100 ms, every member
+to every target) costs node A, with the largest group rdmaip allows (16
+members, 8 targets), against the same group with probing off, in one lab
+run.
+
+Node A gets 14 more RDMA ports (soft-RoCE on veth pairs whose peers are
+left without addresses: their probes go out and are never answered, which
+costs the same to send) next to its two NICs, all in group g0. The 8
+targets are node B's four addresses and four that nobody has. For each
+state (probing off, then on) the benchmark samples, over --seconds:
+
+- CPU: node A's non-idle time from /proc/stat (all CPUs; the guest is
+  otherwise idle), in percent of one CPU;
+- wire: bytes and frames sent by the 16 member netdevs (ip -s link), per
+  second; replies received on NIC 1 and NIC 2 per second;
+- rdmaip's own count of probes sent (probe show).
+
+This is a measurement, not a test. The lab runs under TCG (software CPUs),
+so CPU percentages are far above what real hardware pays; compare the two
+rows.
+
+    tools/bench/probe_cost.py [--seconds S]
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "selftests", "lab"))
+from rdmaiplab.paths import RDMAIPCTL as R  # noqa: E402
+from rdmaiplab.topology import ADDR, ADDR6, NETDEV, NODES, RDMA_PORT  # noqa: E402
+
+EXTRA = 14
+TARGETS = [ADDR["b", 1], ADDR["b", 2], ADDR6["b", 1], ADDR6["b", 2],
+           "10.1.0.200", "10.2.0.200", "fd00:1::200", "fd00:2::200"]
+
+
+def cpu_busy(lab):
+    """(busy jiffies, total jiffies) of node A."""
+    f = [int(x) for x in lab.check("a", "head -1 /proc/stat").split()[1:]]
+    idle = f[3] + f[4]
+    return sum(f) - idle, sum(f)
+
+
+def members(extra=EXTRA):
+    return [NETDEV[1], NETDEV[2]] + [f"pv{i}" for i in range(extra)]
+
+
+def tx(lab, devs):
+    """(bytes, packets) sent by `devs`, and packets received on the NICs."""
+    out = json.loads(lab.check("a", "ip -s -j link show"))
+    by = {d["ifname"]: d["stats64"] for d in out}
+    txb = sum(by[d]["tx"]["bytes"] for d in devs)
+    txp = sum(by[d]["tx"]["packets"] for d in devs)
+    rxp = sum(by[d]["rx"]["packets"] for d in (NETDEV[1], NETDEV[2]))
+    return txb, txp, rxp
+
+
+def sent(lab):
+    paths = json.loads(lab.check("a", f"{R} -d -j probe show group g0"))
+    return sum(p.get("sent", 0) for p in paths), len(paths)
+
+
+def sample(lab, seconds):
+    devs = members()
+    b0, c0 = cpu_busy(lab), tx(lab, devs)
+    s0 = sent(lab)[0]
+    t0 = time.monotonic()
+    time.sleep(seconds)
+    b1, c1 = cpu_busy(lab), tx(lab, devs)
+    s1, n = sent(lab)
+    dt = time.monotonic() - t0
+    hz = 100  # USER_HZ
+    ncpu = int(lab.check("a", "nproc").strip())
+    busy = (b1[0] - b0[0]) / hz / dt * 100
+    return {
+        "cpu_pct": busy,
+        "cpus": ncpu,
+        "tx_Bps": (c1[0] - c0[0]) / dt,
+        "tx_pps": (c1[1] - c0[1]) / dt,
+        "rx_pps": (c1[2] - c0[2]) / dt,
+        "probes_ps": (s1 - s0) / dt,
+        "paths": n,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=float, default=20)
+    args = ap.parse_args()
+
+    from rdmaiplab.lab import Lab
+    from rdmaiplab.monitor import load_rdmaip
+    from rdmaiplab.nodes import setup_nic
+
+    rows = {}
+    with Lab() as lab:
+        for node in NODES:
+            for nic in (1, 2):
+                setup_nic(lab, node, nic)
+            lab.check(node, f"ip addr add {ADDR6[node, 1]}/64 dev {NETDEV[1]} nodad && "
+                            f"ip addr add {ADDR6[node, 2]}/64 dev {NETDEV[2]} nodad")
+        for i in range(EXTRA):
+            lab.check("a", f"ip link add pv{i} type veth peer name pw{i} && ip link set pv{i} up && "
+                           f"ip link set pw{i} up && rdma link add prxe{i} type rxe netdev pv{i}")
+        load_rdmaip(lab, "a")
+        ports = list(RDMA_PORT.values()) + [f"prxe{i}/1" for i in range(EXTRA)]
+        lab.wait_for("a", f"{R} group show g0 >/dev/null 2>&1 || {R} group add g0", timeout=20)
+        lab.wait_for("a", f"{R} port add {' '.join(ports)} group g0", timeout=60, interval=1)
+        time.sleep(3)
+        rows["probing off (16 members)"] = sample(lab, args.seconds)
+        lab.check("a", f"{R} group set g0 probe-targets {','.join(TARGETS)}")
+        time.sleep(3)
+        rows["probing on: 16 members x 8 targets, 100 ms"] = sample(lab, args.seconds)
+        problems = {n: lab.kernel_problems(n) for n in NODES}
+        if any(problems.values()):
+            lab.keep()
+
+    print(f"\nPath probing's cost on node A, {args.seconds:g} s per row (QEMU TCG lab; "
+          f"{rows[next(iter(rows))]['cpus']} vCPUs)\n")
+    print(f"{'state':44} {'CPU % of 1':>10} {'tx B/s':>10} {'tx frames/s':>12} "
+          f"{'rx frames/s':>12} {'probes/s':>9}")
+    for name, r in rows.items():
+        print(f"{name:44} {r['cpu_pct']:>10.1f} {r['tx_Bps']:>10.0f} {r['tx_pps']:>12.0f} "
+              f"{r['rx_pps']:>12.0f} {r['probes_ps']:>9.0f}")
+    off, on = rows.values()
+    print(f"\nprobing costs {on['cpu_pct'] - off['cpu_pct']:.1f} % of one emulated CPU and "
+          f"{on['tx_Bps'] - off['tx_Bps']:.0f} B/s sent ({on['paths']} paths); "
+          "CPU is busy time of the whole guest (/proc/stat), wire counts are the members' netdevs.")
+    if any(problems.values()):
+        print(f"kernel problems: {problems}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
