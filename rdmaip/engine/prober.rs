@@ -76,11 +76,14 @@ impl Job for ProbeRounds {
         // Taps exist while some group probes.
         self.taps.set(round.next.is_some());
         for p in round.probes.iter() {
+            let Some(netdev) = round.netdevs.get(p.netdev) else {
+                continue;
+            };
             match p.target {
-                IpAddr::V4(a) => p.netdev.arp_probe(a),
+                IpAddr::V4(a) => netdev.arp_probe(a),
                 IpAddr::V6(a) => {
                     // Unsent, it counts as a miss; said once per load.
-                    if p.netdev.ns_probe(&a).is_err()
+                    if netdev.ns_probe(&a).is_err()
                         && self.no_source.fetch_add(1, Ordering::Relaxed) == 0
                     {
                         pr_warn!("IPv6 probes need a link-local address on each member's netdev; one has none\n");
@@ -88,7 +91,7 @@ impl Job for ProbeRounds {
                 }
             }
         }
-        drop(round.probes);
+        drop(round.netdevs);
         monitor::port_health_changes(&round.outcome.health);
         let at = WallTime::now();
         for c in round.targets.iter() {

@@ -115,9 +115,10 @@ impl ProbeReplies {
     }
 }
 
-/// One probe to send once the lock is released.
+/// One probe to send once the lock is released: from `netdevs[netdev]`
+/// of its round to `target`.
 pub(crate) struct ProbeToSend {
-    pub(crate) netdev: NetDevRef,
+    pub(crate) netdev: usize,
     pub(crate) target: IpAddr,
 }
 
@@ -133,6 +134,9 @@ pub(crate) struct TargetsChange {
 pub(crate) struct Round {
     pub(crate) outcome: Outcome,
     pub(crate) probes: KVec<ProbeToSend>,
+    /// The member netdevs the probes go out of, one reference each per
+    /// round (not per probe: a tracked reference costs an allocation).
+    pub(crate) netdevs: KVec<NetDevRef>,
     pub(crate) targets: KVec<TargetsChange>,
     /// When the next round is due (monotonic ns); `None`: no group probes.
     pub(crate) next: Option<u64>,
@@ -144,6 +148,7 @@ impl PortRegistry {
     /// the members' health, and collects the probes to send.
     pub(crate) fn probe_round(&self, replies: &[ProbeReply], now: u64) -> Round {
         let mut probes = KVec::new();
+        let mut netdevs = KVec::new();
         let mut targets = KVec::new();
         let mut next = None;
         let outcome = self.with_changes(|t, changed, mono| {
@@ -175,15 +180,27 @@ impl PortRegistry {
                 if let Some(at) = g.prober.next_tick() {
                     next = Some(next.map_or(at, |n: u64| n.min(at)));
                 }
+                // `tick` sends member by member: one reference per member.
+                let mut last: Option<(usize, usize)> = None;
                 for (member, target) in sends.iter() {
-                    let netdev = g
-                        .member_port(*member)
-                        .and_then(|p| t.port(p))
-                        .and_then(|p| p.netdev.as_ref());
-                    if let Some(n) = netdev {
+                    let index = match last {
+                        Some((m, i)) if m == *member => Some(i),
+                        _ => {
+                            let netdev = g
+                                .member_port(*member)
+                                .and_then(|p| t.port(p))
+                                .and_then(|p| p.netdev.as_ref());
+                            netdev.and_then(|n| {
+                                netdevs.push(NetDevRef::new(n), GFP_KERNEL).ok()?;
+                                last = Some((*member, netdevs.len() - 1));
+                                Some(netdevs.len() - 1)
+                            })
+                        }
+                    };
+                    if let Some(netdev) = index {
                         let _ = probes.push(
                             ProbeToSend {
-                                netdev: NetDevRef::new(n),
+                                netdev,
                                 target: *target,
                             },
                             GFP_KERNEL,
@@ -196,6 +213,7 @@ impl PortRegistry {
         Round {
             outcome,
             probes,
+            netdevs,
             targets,
             next,
         }

@@ -12,36 +12,17 @@ address work, and what rdmaipctl and its monitor report.
 import json
 import os
 import random
-import re
 import sys
 import time
 
-from rdmaiplab.failover import (FAILBACK_S, HOME, MAC, addrs_on, events, home_layout, moved_layout, setup,
-                                wait_placed, where)
+from rdmaiplab.failover import (FAILBACK_S, HOME, MAC, addrs_on, events, home_layout, moved_layout, neigh_mac,
+                                rping_b_to, setup, touch, wait_placed, where)
 from rdmaiplab.kernel_log import HEALTH_RE, wait_match
 from rdmaiplab.paths import LAB_TESTS, RDMAIPCTL as R
 from rdmaiplab.runner import run_in_lab
 from rdmaiplab.topology import NETDEV, RDMA_PORT, RXE
 
 GENL_RAW = os.path.join(LAB_TESTS, "genl_raw.py")
-
-
-def touch(lab, addr):
-    """Makes node B resolve `addr` (a TCP connect attempt: no ping here)."""
-    lab.exec("b", f"timeout 3 bash -c 'echo > /dev/tcp/{addr}/9' 2>/dev/null; true")
-
-
-def neigh_mac(lab, addr):
-    out = lab.check("b", f"ip neigh show {addr}")
-    m = re.search(r"lladdr (\S+)", out)
-    return m.group(1) if m else None
-
-
-def rping_b_to(lab, addr):
-    lab.check("a", f"(timeout 40 rping -s -a {addr} -C 2 > /tmp/rping-s.log 2>&1 &)")
-    time.sleep(1)
-    rc, out = lab.exec("b", f"timeout 30 rping -c -a {addr} -C 2 -v", timeout=45)
-    assert rc == 0 and out.count("ping data") == 2, f"rping to {addr}: rc {rc}\n{out}"
 
 
 def test_failover(lab, tap):

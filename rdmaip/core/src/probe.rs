@@ -27,7 +27,8 @@
 //!
 //! A reply counts only if it answers the outstanding probe that this member
 //! sent to this target (token, source address) and arrived on this
-//! member's netdev, before the probe timed out and for the first time.
+//! member's netdev, before the next round resolved the probe (sent its
+//! successor) and for the first time.
 //! Anything else is ignored and counted by [`IgnoreReason`]: traffic on the
 //! segment, replies to another member's probe, late and duplicate replies
 //! can never keep a dead member alive. Tokens stop misrouted and stale
@@ -397,7 +398,7 @@ pub enum IgnoreReason {
     OtherMember,
     /// It answers this member's probe to another target.
     OtherTarget,
-    /// It answers a probe that had already timed out.
+    /// It answers a probe that a later round already counted as missed.
     Late,
     /// It answers a probe that was already answered.
     Duplicate,
@@ -896,8 +897,12 @@ impl<M: MemberStore> Prober<M> {
         if path.answered {
             return ignore(Duplicate);
         }
-        let deadline = path.sent_at.saturating_add(self.settings.interval_ns());
-        if !path.outstanding || now >= deadline {
+        // Until the round that sends its successor resolves it: a round
+        // that comes late (a busy machine, a delayed timer) must not turn
+        // answers that arrived in time for it into misses.
+        // No answer comes before its question: a reply that arrived before
+        // this probe was sent answers an earlier one.
+        if !path.outstanding || now < path.sent_at {
             return ignore(Late);
         }
         ReplyVerdict::Accepted

@@ -4,6 +4,7 @@ IPv6 address each (HOME), rdmaip's monitor in JSON; where A's addresses
 are, waiting until they are where a test wants them."""
 
 import json
+import re
 import time
 
 from .kernel_log import HEALTH_RE, wait_match
@@ -68,3 +69,24 @@ def setup(lab):
 def events(lab, kind):
     out = lab.check("a", f"cat {MONITOR_JSON}")
     return [e for e in (json.loads(l) for l in out.splitlines() if l.startswith("{")) if e.get("event") == kind]
+
+
+def touch(lab, addr):
+    """Makes node B resolve one of A's addresses (a TCP connect attempt: no
+    ping in the lab)."""
+    lab.exec("b", f"timeout 3 bash -c 'echo > /dev/tcp/{addr}/9' 2>/dev/null; true")
+
+
+def neigh_mac(lab, addr):
+    """The MAC node B's neighbour table has for `addr`."""
+    out = lab.check("b", f"ip neigh show {addr}")
+    m = re.search(r"lladdr (\S+)", out)
+    return m.group(1) if m else None
+
+
+def rping_b_to(lab, addr):
+    """rping from node B to `addr` on node A: two exchanges."""
+    lab.check("a", f"(timeout 40 rping -s -a {addr} -C 2 > /tmp/rping-s.log 2>&1 &)")
+    time.sleep(1)
+    rc, out = lab.exec("b", f"timeout 30 rping -c -a {addr} -C 2 -v", timeout=45)
+    assert rc == 0 and out.count("ping data") == 2, f"rping to {addr}: rc {rc}\n{out}"
