@@ -308,21 +308,25 @@ class Lab:
         """Makes a VM NIC's path gray while its carrier stays up: the lab's
         switches drop what the VM sends ("out"), what they would deliver to
         it ("in"), or both ("both"); None heals it. (nftables' bridge
-        family on the switch port: the host kernel has no tc drop action.)
-        Returns the host's monotonic time once the rule is in place."""
+        family on the switch port, in one transaction: the host kernel has
+        no tc drop action.) Returns the host's monotonic time once the
+        rules are in place (or gone)."""
         if nic not in (1, 2) or direction not in (None, "in", "out", "both"):
             raise LabError(f"gray: bad NIC {nic!r} or direction {direction!r}")
         nft = ["ip", "netns", "exec", self.netns, "nft"]
         table = f"gray_{node}{nic}"
-        run(nft + ["delete", "table", "bridge", table], check=False)
+        grayed = self.__dict__.setdefault("_gray", set())
+        if table in grayed:
+            run(nft + [f"delete table bridge {table}"])
+            grayed.discard(table)
         if direction is not None:
             dev = tap(node, nic)
-            run(nft + ["add", "table", "bridge", table])
-            run(nft + ["add", "chain", "bridge", table, "cut",
-                       "{ type filter hook forward priority 0; }"])
             matches = {"out": ["iifname"], "in": ["oifname"], "both": ["iifname", "oifname"]}
-            for m in matches[direction]:
-                run(nft + ["add", "rule", "bridge", table, "cut", m, dev, "drop"])
+            rules = "\n".join(f"add rule bridge {table} cut {m} {dev} drop" for m in matches[direction])
+            run(nft + [f"add table bridge {table}\n"
+                       f"add chain bridge {table} cut {{ type filter hook forward priority 0; }}\n"
+                       + rules])
+            grayed.add(table)
         return time.monotonic()
 
     def switch(self, n, up):
