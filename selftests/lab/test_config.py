@@ -23,11 +23,11 @@ from rdmaiplab.monitor import MONITOR_LOG
 from rdmaiplab.nodes import setup_nic
 from rdmaiplab.paths import RDMAIPCTL as R
 from rdmaiplab.runner import run_in_lab
-from rdmaiplab.topology import NETDEV, RDMA_PORT
+from rdmaiplab.topology import ADDR, NETDEV, RDMA_PORT
 
 CONF = "/tmp/rdmaip.conf"
 CONFIG = f"""# rdmaip on node A: its two adapters, one port each.
-group add g0 failback-delay 2s
+group add g0 failback-delay 2s probe-targets {ADDR["b", 1]} probe-interval 200ms
 port add {RDMA_PORT[1]} {RDMA_PORT[2]} group g0
 module set peer-notify on
 """
@@ -54,6 +54,7 @@ def addrs(lab):
 def setup(lab):
     setup_nic(lab, "a", 1)
     setup_nic(lab, "a", 2)
+    setup_nic(lab, "b", 1, rxe=False)  # the probe target
     lab.check("a", "! test -d /sys/module/rdmaip")
     write(lab, CONF, CONFIG)
 
@@ -64,12 +65,14 @@ def test_boot_apply(lab):
     lab.wait_for("a", f"{R} group show g0 | grep -q 'state up'", timeout=30)
     g = group(lab)
     assert g["ports"] == [RDMA_PORT[1], RDMA_PORT[2]] and g["failback_delay_ms"] == 2000, g
+    assert g["probe_targets"] == [ADDR["b", 1]] and g["probe_interval_ms"] == 200, g
 
 
 def test_round_trip(lab):
     lab.check("a", f"{R} config show > /tmp/shown.conf")
     shown = lab.check("a", "cat /tmp/shown.conf")
     assert "group add g0" in shown and f"port add {RDMA_PORT[1]} {RDMA_PORT[2]} group g0" in shown, shown
+    assert f"probe-targets {ADDR['b', 1]}" in shown and "probe-interval 200ms" in shown, shown
     for f in ("/tmp/shown.conf", CONF):
         out = lab.check("a", f"{R} config diff {f}")
         assert out.strip() == "", f"{f}: applying would send:\n{out}"
