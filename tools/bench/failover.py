@@ -375,7 +375,7 @@ class Bench:
     def start_server(self):
         # One listener on every device for the whole setup.
         self.server_pid = spawn(self.lab, "a", f"{GUEST_PY} cm-server {CM_PORT}", "/tmp/cm-server.log")
-        self.wait(lambda: "listening" in self.lab.check("a", "cat /tmp/cm-server.log"), 60,
+        self.wait(lambda: "listening" in self.lab.check("a", "cat /tmp/cm-server.log"), 180,
                   "node A's RDMA CM server did not start")
 
     def stop_server(self):
