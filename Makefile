@@ -22,7 +22,8 @@
 #   make bench           benchmarks: failover (rdmaip against Linux bonding),
 #                        the same for a gray path (probing vs ARP monitor),
 #                        probing's cost (16 members x 8 targets),
-#                        then RDS and NVMe-oF stalls (no rdmaip, rdmaip, bonding)
+#                        RDS and NVMe-oF stalls (no rdmaip, rdmaip, bonding),
+#                        then how failover grows (1-1000 addresses, 10-10000 ids)
 #   make clean
 
 RUSTC_KERNEL ?= /usr/bin/rustc
@@ -84,6 +85,7 @@ bench: lab-install
 	python3 tools/bench/failover.py --cut gray
 	python3 tools/bench/probe_cost.py
 	python3 tools/bench/consumers.py
+	python3 tools/bench/scale.py
 
 clean:
 	@if [ -n "$(KDIR)" ] || ls $${RDMAIP_CACHE:-$$HOME/.cache/rdmaip}/kernel-*/built.stamp >/dev/null 2>&1; then \
