@@ -743,7 +743,7 @@ first new conn: the first RDMA CM connection from node B started after the cut t
   reached ESTABLISHED (a new attempt every {args.interval * 1000:.0f} ms, each given up after
   {args.attempt_timeout:g} s); the baseline row is the same measurement at {len(b.baseline)} instants where
   nothing was cut: the granularity of that column.
-the cut: QMP set_link on the host, {fmt(b.qmp)} ms from the command to QEMU's answer
+the cut: {"one nftables transaction" if args.cut == "gray" else "QMP set_link"} on the host, {fmt(b.qmp)} ms from the command to its end
   (the middle is taken; times are in the host's clock).
 steady state: connect time {fmt(b.connect)} ms, {fmt(b.gaps)} ms between successes,
   {b.failed_steady} of {b.steady_attempts} attempts failed.
