@@ -1001,11 +1001,20 @@ fn heap_store_behaves_like_inline() {
         let ca = a.tick(now, |p| pa.push(p));
         let cb = b.tick(now, |p| pb.push(p));
         assert_eq!(pa, pb);
-        assert_eq!(ca.verdicts().collect::<Vec<_>>(), cb.verdicts().collect::<Vec<_>>());
+        assert_eq!(
+            ca.verdicts().collect::<Vec<_>>(),
+            cb.verdicts().collect::<Vec<_>>()
+        );
         // Member 2 is cut after round 1.
         for p in pa.iter().filter(|p| p.member != 2 || round < 1) {
-            assert_eq!(a.reply(p.member, p.addr, p.token, now + I / 2), ReplyVerdict::Accepted);
-            assert_eq!(b.reply(p.member, p.addr, p.token, now + I / 2), ReplyVerdict::Accepted);
+            assert_eq!(
+                a.reply(p.member, p.addr, p.token, now + I / 2),
+                ReplyVerdict::Accepted
+            );
+            assert_eq!(
+                b.reply(p.member, p.addr, p.token, now + I / 2),
+                ReplyVerdict::Accepted
+            );
         }
         now += I;
     }
