@@ -180,24 +180,25 @@ impl PortRegistry {
                 if let Some(at) = g.prober.next_tick() {
                     next = Some(next.map_or(at, |n: u64| n.min(at)));
                 }
-                // `tick` sends member by member: one reference per member.
-                let mut last: Option<(usize, usize)> = None;
+                // One reference per member per round, taken at its first
+                // probe.
+                let mut refs: [Option<usize>; MAX_MEMBERS] = [None; MAX_MEMBERS];
                 for (member, target) in sends.iter() {
-                    let index = match last {
-                        Some((m, i)) if m == *member => Some(i),
-                        _ => {
-                            let netdev = g
-                                .member_port(*member)
-                                .and_then(|p| t.port(p))
-                                .and_then(|p| p.netdev.as_ref());
-                            netdev.and_then(|n| {
-                                netdevs.push(NetDevRef::new(n), GFP_KERNEL).ok()?;
-                                last = Some((*member, netdevs.len() - 1));
-                                Some(netdevs.len() - 1)
-                            })
-                        }
+                    let Some(slot) = refs.get_mut(*member) else {
+                        continue;
                     };
-                    if let Some(netdev) = index {
+                    if slot.is_none() {
+                        let netdev = g
+                            .member_port(*member)
+                            .and_then(|p| t.port(p))
+                            .and_then(|p| p.netdev.as_ref());
+                        if let Some(n) = netdev {
+                            if netdevs.push(NetDevRef::new(n), GFP_KERNEL).is_ok() {
+                                *slot = Some(netdevs.len() - 1);
+                            }
+                        }
+                    }
+                    if let Some(netdev) = *slot {
                         let _ = probes.push(
                             ProbeToSend {
                                 netdev,
