@@ -3,13 +3,24 @@
 //! Path probing: finding a member port that keeps its carrier but cannot
 //! reach its peers (a gray failure), without mistaking dead peers for it.
 //!
-//! Every member of a group sends one probe to every probe target each
-//! interval, from its own netdev, whether or not it carries addresses at
-//! the moment (a member whose addresses are away must still prove its path,
-//! or it could never take them back). [`Prober`] decides everything about
-//! it except the packets themselves: which probes to send ([`Prober::tick`],
-//! called from a timer), whether a reply counts ([`Prober::reply`]), and
-//! what each member's verdict is.
+//! Every member of a group probes each interval, from its own netdev,
+//! whether or not it carries addresses at the moment (a member whose
+//! addresses are away must still prove its path, or it could never take
+//! them back). [`Prober`] decides everything about it except the packets
+//! themselves: which probes to send ([`Prober::tick`], called from a
+//! timer), whether a reply counts ([`Prober::reply`]), and what each
+//! member's verdict is.
+//!
+//! # Focused probing
+//!
+//! A member whose latest round was answered probes only the target that
+//! answered it (the first, by index, when several did); a member whose
+//! latest round went unanswered, or that has not probed yet, probes every
+//! target. One answered probe per round is all a verdict needs, so a
+//! healthy group sends one probe per member and interval, however many
+//! targets it has: the targets are there to tell a broken member from a
+//! dead target, and they are all asked as soon as one stays silent. Bonding's
+//! ARP monitor asks every target every interval instead.
 //!
 //! # Probes and tokens
 //!
@@ -38,12 +49,14 @@
 //!
 //! Per member and target the prober keeps consecutive misses (probes that
 //! timed out unanswered), consecutive successes (valid replies) and the
-//! time of the last valid reply. At every tick (a "round"), once the
-//! probes of the previous round are resolved:
+//! time of the last valid reply; per member, its consecutive unanswered
+//! rounds (rounds in which none of its probes was answered). At every tick
+//! (a "round"), once the probes of the previous round are resolved:
 //!
 //! - A member is *failing* when it has at least `misses` consecutive
-//!   misses on every target. A member is a *witness* when its latest probe
-//!   to some target was answered (it reaches a target right now).
+//!   unanswered rounds: every round after the first of them asked every
+//!   target. A member is a *witness* when a probe of its latest round was
+//!   answered (it reaches a target right now).
 //! - A [`Verdict::Reachable`] member that is failing becomes
 //!   [`Verdict::Unreachable`] if another member is a witness in the same
 //!   round and the group is not in the targets-unreachable condition. The
@@ -53,10 +66,12 @@
 //!   first member reaches `misses`, and nothing is marked down.
 //! - The group enters the *targets unreachable* condition when every member
 //!   is failing, and leaves it when some member has `successes` consecutive
-//!   valid replies from one target ([`TargetsEvent`]). Members keep their
-//!   verdicts meanwhile: nothing moves because of the targets.
+//!   valid replies from one target, the latest in its latest round
+//!   ([`TargetsEvent`]). Members keep their verdicts meanwhile: nothing
+//!   moves because of the targets.
 //! - An [`Verdict::Unreachable`] member becomes [`Verdict::Reachable`] once
-//!   it has `successes` consecutive valid replies from one target.
+//!   it has `successes` consecutive valid replies from one target, the
+//!   latest in its latest round.
 //! - With no targets (probing off), every member is reachable and nothing
 //!   is sent. A group of one member never gets an unreachable verdict (it
 //!   has no witness): it can only report the targets unreachable.
@@ -67,7 +82,11 @@
 //! no sooner than `misses` rounds after its last valid reply, and comes
 //! back no sooner than `successes` rounds after going unreachable.
 //! Detection at the defaults (100 ms, 3 misses) takes 300 to 400 ms after
-//! the path breaks.
+//! the path breaks. A focused target that dies costs every member one
+//! unanswered round (the next round asks the others), which `misses` of at
+//! least 2 absorbs; if a member's path breaks in that same round, its
+//! verdict may come one round later, when the others have found a
+//! target that answers.
 //!
 //! # Hook into port health (to be wired by the module)
 //!
@@ -523,6 +542,8 @@ impl Path {
 pub struct MemberProbe {
     active: bool,
     verdict: Verdict,
+    /// Consecutive resolved rounds in which none of its probes was answered.
+    unanswered_rounds: u32,
     paths: [Path; MAX_TARGETS],
 }
 
@@ -550,6 +571,7 @@ impl MemberProbe {
     pub const VACANT: MemberProbe = MemberProbe {
         active: false,
         verdict: Verdict::Reachable,
+        unanswered_rounds: 0,
         paths: [Path::new(0); MAX_TARGETS],
     };
 
@@ -557,19 +579,36 @@ impl MemberProbe {
         self.paths.get(..n).unwrap_or(&[])
     }
 
-    /// At least `misses` consecutive misses on every one of `n` targets.
+    /// At least `misses` consecutive unanswered rounds.
     fn failing(&self, n: usize, misses: u32) -> bool {
-        n > 0 && self.paths(n).iter().all(|p| p.misses >= misses)
+        n > 0 && self.unanswered_rounds >= misses
     }
 
-    /// Its latest resolved probe to some target was answered.
+    /// A probe of its latest resolved round was answered.
     fn witness(&self, n: usize) -> bool {
-        self.paths(n).iter().any(|p| p.successes >= 1)
+        self.paths(n).iter().any(|p| p.answered)
     }
 
-    /// `successes` consecutive valid replies from some target.
+    /// `successes` consecutive valid replies from some target, the latest
+    /// in its latest round.
     fn recovered(&self, n: usize, successes: u32) -> bool {
-        self.paths(n).iter().any(|p| p.successes >= successes)
+        self.paths(n)
+            .iter()
+            .any(|p| p.answered && p.successes >= successes)
+    }
+
+    /// The target its next round asks alone: the first that answered its
+    /// latest round; `None` (ask every target) if none did.
+    fn focus(&self, n: usize) -> Option<usize> {
+        self.paths(n).iter().position(|p| p.answered)
+    }
+
+    /// A fresh start of every path and of the round count.
+    fn reset_paths(&mut self) {
+        self.unanswered_rounds = 0;
+        for p in self.paths.iter_mut() {
+            p.reset();
+        }
     }
 }
 
@@ -639,10 +678,15 @@ impl<M: MemberStore> Prober<M> {
     pub fn set_settings(&mut self, settings: ProbeSettings) -> Changes {
         let old = self.settings;
         for m in self.slots_mut().iter_mut() {
+            let mut changed = false;
             for (i, p) in m.paths.iter_mut().enumerate() {
                 if old.targets().get(i) != settings.targets().get(i) {
                     p.reset();
+                    changed = true;
                 }
+            }
+            if changed {
+                m.unanswered_rounds = 0;
             }
         }
         self.settings = settings;
@@ -673,9 +717,7 @@ impl<M: MemberStore> Prober<M> {
         if m.active != present {
             m.active = present;
             m.verdict = Verdict::Reachable;
-            for p in m.paths.iter_mut() {
-                p.reset();
-            }
+            m.reset_paths();
         }
         true
     }
@@ -696,9 +738,10 @@ impl<M: MemberStore> Prober<M> {
     /// One probing round, if one is due at `now`: resolves the previous
     /// round's probes (unanswered ones are misses), decides the verdicts
     /// and the targets condition, and calls `send` for every probe of the
-    /// new round (every member to every target). The next round is due one
-    /// interval later; a late timer delays it but never makes up rounds, so
-    /// misses count probes, not time.
+    /// new round (each member to its focused target, or to every target:
+    /// see the module documentation). The next round is due one interval
+    /// later; a late timer delays it but never makes up rounds, so misses
+    /// count probes, not time.
     pub fn tick(&mut self, now: u64, mut send: impl FnMut(Probe)) -> Changes {
         let mut changes = Changes::default();
         if !self.settings.enabled() || self.next_round.is_some_and(|t| now < t) {
@@ -709,13 +752,21 @@ impl<M: MemberStore> Prober<M> {
         let successes = self.settings.successes();
 
         for m in self.slots_mut().iter_mut().filter(|m| m.active) {
+            let (mut probed, mut answered) = (false, false);
             for p in m.paths.iter_mut().take(n) {
+                probed |= p.outstanding || p.answered;
+                answered |= p.answered;
                 if p.outstanding {
                     p.outstanding = false;
                     p.misses = p.misses.saturating_add(1);
                     p.successes = 0;
                     p.missed = p.missed.saturating_add(1);
                 }
+            }
+            if answered {
+                m.unanswered_rounds = 0;
+            } else if probed {
+                m.unanswered_rounds = m.unanswered_rounds.saturating_add(1);
             }
         }
 
@@ -768,7 +819,13 @@ impl<M: MemberStore> Prober<M> {
             if !m.active {
                 continue;
             }
+            let focus = m.focus(n);
             for (t, (p, addr)) in m.paths.iter_mut().zip(targets.iter()).take(n).enumerate() {
+                // Answers count for the round they came in, not beyond.
+                p.answered = false;
+                if focus.is_some_and(|f| f != t) {
+                    continue;
+                }
                 p.seq = if p.issued {
                     p.seq.wrapping_add(1) & SEQ_MASK
                 } else {
@@ -776,7 +833,6 @@ impl<M: MemberStore> Prober<M> {
                 };
                 p.issued = true;
                 p.outstanding = true;
-                p.answered = false;
                 p.sent_at = now;
                 p.sent = p.sent.saturating_add(1);
                 send(Probe {

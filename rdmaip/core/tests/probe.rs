@@ -263,10 +263,13 @@ fn gray_member_goes_down_after_misses_while_another_reaches_a_target() {
     assert_eq!(c.targets(), None);
     let v: Vec<VerdictChange> = c.verdicts().collect();
     assert_eq!(v[0].from, Verdict::Reachable);
-    let info = sim.p.path(0, 1).unwrap();
-    assert_eq!(info.misses, 3);
-    assert_eq!(info.missed, 3);
+    // Its first gray round asked only target 0 (which answered before),
+    // the next two asked both.
+    let info = sim.p.path(0, 0).unwrap();
+    assert_eq!((info.misses, info.missed), (3, 3));
     assert!(info.last_reply.is_some());
+    let info = sim.p.path(0, 1).unwrap();
+    assert_eq!((info.misses, info.missed), (2, 2));
     assert_eq!(sim.verdict(1), Verdict::Reachable);
     // It stays down (no flapping) while it stays gray.
     for _ in 0..10 {
@@ -281,7 +284,45 @@ fn a_member_that_reaches_one_target_stays_up() {
         assert!(sim.round(|m, t| m != 0 || t == 2).is_empty());
     }
     assert_eq!(sim.verdict(0), Verdict::Reachable);
-    assert_eq!(sim.p.path(0, 0).unwrap().misses, 19);
+    // After the first round it asks only the target that answers it.
+    let (p0, p2) = (sim.p.path(0, 0).unwrap(), sim.p.path(0, 2).unwrap());
+    assert_eq!((p0.sent, p0.misses), (1, 1));
+    assert_eq!((p2.sent, p2.replies), (20, 20));
+}
+
+#[test]
+fn an_answered_member_asks_one_target_and_all_after_a_miss() {
+    let mut sim = Sim::new(2, 4, 3, 2);
+    let asked = |sim: &Sim, m: usize| -> Vec<usize> {
+        sim.probes
+            .iter()
+            .filter(|p| p.member == m)
+            .map(|p| p.target)
+            .collect()
+    };
+    // First round: everyone asks every target; targets 1 and 3 answer.
+    sim.round(|_, t| t == 1 || t == 3);
+    assert_eq!(asked(&sim, 0), [0, 1, 2, 3]);
+    // Then one probe per member and round, to the first that answered.
+    for _ in 0..5 {
+        assert!(sim.round(all).is_empty());
+        assert_eq!(asked(&sim, 0), [1]);
+        assert_eq!(asked(&sim, 1), [1]);
+    }
+    // Target 1 dies for everyone: one unanswered round, then every target
+    // is asked, target 0 answers first and is asked from then on. Nothing
+    // moves, and the group never counts the targets as gone.
+    let no_1 = |_: usize, t: usize| t != 1;
+    let c = sim.round(no_1);
+    assert!(c.is_empty());
+    assert_eq!(asked(&sim, 0), [1]);
+    assert!(sim.round(no_1).is_empty());
+    assert_eq!(asked(&sim, 0), [0, 1, 2, 3]);
+    for _ in 0..5 {
+        assert!(sim.round(no_1).is_empty());
+        assert_eq!(asked(&sim, 1), [0]);
+    }
+    assert!(!sim.p.targets_unreachable());
 }
 
 #[test]
@@ -483,14 +524,13 @@ fn a_member_that_leaves_and_returns_starts_fresh() {
 #[test]
 fn new_settings_keep_the_paths_of_unchanged_targets() {
     let mut sim = Sim::new(2, 2, 3, 2);
-    sim.round(all);
-    sim.round(|_, t| t == 0);
+    sim.round(|_, t| t == 1);
     sim.tick();
-    assert_eq!(sim.p.path(0, 1).unwrap().misses, 1);
-    let s = ProbeSettings::new(200, 4, 1, &[target(10), target(42)]).unwrap();
+    assert_eq!(sim.p.path(0, 0).unwrap().misses, 1);
+    let s = ProbeSettings::new(200, 4, 1, &[target(42), target(11)]).unwrap();
     assert!(sim.p.set_settings(s).is_empty());
-    assert_eq!(sim.p.path(0, 0).unwrap().successes, 2);
-    let fresh = sim.p.path(0, 1).unwrap();
+    assert_eq!(sim.p.path(0, 1).unwrap().successes, 1);
+    let fresh = sim.p.path(0, 0).unwrap();
     assert_eq!((fresh.addr, fresh.misses, fresh.sent), (target(42), 0, 0));
     assert_eq!(sim.p.settings().interval_ns(), 200 * NS_PER_MS);
 }
@@ -587,6 +627,12 @@ struct World {
     last_change: Vec<Option<u64>>,
     /// Which paths delivered their reply this round.
     delivered: Vec<Vec<bool>>,
+    /// Which paths delivered their reply in the latest resolved round.
+    answered: Vec<Vec<bool>>,
+    /// Which paths this round probes.
+    asked: Vec<Vec<bool>>,
+    /// Per member, consecutive resolved rounds with no reply.
+    unanswered: Vec<u32>,
     /// First round whose probes all went unanswered after a KillAll,
     /// while no path has healed since.
     killed_at: Option<u64>,
@@ -616,21 +662,24 @@ impl World {
             prev_probes: vec![],
             last_change: vec![None; n],
             delivered: vec![vec![false; t]; n],
+            answered: vec![vec![false; t]; n],
+            asked: vec![vec![false; t]; n],
+            unanswered: vec![0; n],
             killed_at: None,
             verdicts_at_kill: vec![],
         }
     }
 
     fn failing(&self, m: usize) -> bool {
-        self.model[m].iter().all(|p| p.misses >= self.misses)
+        self.unanswered[m] >= self.misses
     }
 
     fn witness(&self, m: usize) -> bool {
-        self.model[m].iter().any(|p| p.successes >= 1)
+        self.answered[m].iter().any(|&a| a)
     }
 
     fn recovered(&self, m: usize) -> bool {
-        self.model[m].iter().any(|p| p.successes >= self.successes)
+        (0..self.t).any(|tg| self.answered[m][tg] && self.model[m][tg].successes >= self.successes)
     }
 
     fn token(&self, probes: &[Probe], m: usize, t: usize) -> Option<u32> {
@@ -653,18 +702,29 @@ impl World {
     /// deliver the replies the world lets through.
     fn round(&mut self, evs: &[Ev]) -> Result<(), TestCaseError> {
         let (n, t) = (self.n, self.t);
-        if self.round > 0 {
-            // Resolve the previous round in the model, as the tick will.
-            for m in 0..n {
-                for tg in 0..t {
-                    if !self.delivered[m][tg] {
-                        self.model[m][tg].misses += 1;
-                        self.model[m][tg].successes = 0;
-                    }
+        // Resolve the previous round in the model, as the tick will: misses
+        // on the paths it asked, the member's unanswered rounds.
+        for m in 0..n {
+            for tg in 0..t {
+                if self.asked[m][tg] && !self.delivered[m][tg] {
+                    self.model[m][tg].misses += 1;
+                    self.model[m][tg].successes = 0;
                 }
             }
+            if self.delivered[m].iter().any(|&d| d) {
+                self.unanswered[m] = 0;
+            } else if self.asked[m].iter().any(|&a| a) {
+                self.unanswered[m] += 1;
+            }
         }
-        self.delivered = vec![vec![false; t]; n];
+        self.answered = std::mem::replace(&mut self.delivered, vec![vec![false; t]; n]);
+        // This round asks the first target that answered, or every target.
+        for m in 0..n {
+            let focus = self.answered[m].iter().position(|&a| a);
+            for tg in 0..t {
+                self.asked[m][tg] = focus.is_none_or(|f| f == tg);
+            }
+        }
         let before: Vec<Verdict> = (0..n).map(|m| self.clean.verdict(m).unwrap()).collect();
         let mut probes = vec![];
         let c = self.clean.tick(self.now, |p| probes.push(p));
@@ -673,7 +733,13 @@ impl World {
         // Noise never counts: both probers are in the same state.
         prop_assert_eq!(&probes, &noisy_probes);
         prop_assert_eq!(c, cn);
-        prop_assert_eq!(probes.len(), n * t);
+        let mut sent: Vec<_> = probes.iter().map(|p| (p.member, p.target)).collect();
+        sent.sort();
+        let expected: Vec<_> = (0..n)
+            .flat_map(|m| (0..t).map(move |tg| (m, tg)))
+            .filter(|&(m, tg)| self.asked[m][tg])
+            .collect();
+        prop_assert_eq!(sent, expected);
         for m in 0..n {
             prop_assert_eq!(self.clean.verdict(m), self.noisy.verdict(m));
             for tg in 0..t {
@@ -719,8 +785,7 @@ impl World {
                 }
                 Ev::Misroute(a, b, tg) => {
                     let (a, b) = (a % n, b % n);
-                    if a != b {
-                        let tok = self.token(&self.probes, a, tg % t).unwrap();
+                    if let Some(tok) = self.token(&self.probes, a, tg % t).filter(|_| a != b) {
                         self.noise(b, targets(t)[tg % t], tok)?;
                     }
                 }
@@ -738,8 +803,7 @@ impl World {
                 }
                 Ev::Cross(m, a, b) => {
                     let (m, a, b) = (m % n, a % t, b % t);
-                    if a != b {
-                        let tok = self.token(&self.probes, m, a).unwrap();
+                    if let Some(tok) = self.token(&self.probes, m, a).filter(|_| a != b) {
                         self.noise(m, targets(t)[b], tok)?;
                     }
                 }
@@ -751,7 +815,11 @@ impl World {
             // are, between the events.
             for m in 0..n {
                 for tg in 0..t {
-                    if self.up[m][tg] && !dropped[m][tg] && !self.delivered[m][tg] {
+                    if self.asked[m][tg]
+                        && self.up[m][tg]
+                        && !dropped[m][tg]
+                        && !self.delivered[m][tg]
+                    {
                         self.genuine(m, tg)?;
                     }
                 }
@@ -760,7 +828,7 @@ impl World {
         if evs.is_empty() {
             for m in 0..n {
                 for tg in 0..t {
-                    if self.up[m][tg] {
+                    if self.asked[m][tg] && self.up[m][tg] {
                         self.genuine(m, tg)?;
                     }
                 }
