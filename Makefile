@@ -85,6 +85,7 @@ bench: lab-install
 	python3 tools/bench/failover.py --cut gray
 	python3 tools/bench/probe_cost.py
 	python3 tools/bench/consumers.py
+	python3 tools/bench/multipath.py
 	python3 tools/bench/scale.py
 
 clean:

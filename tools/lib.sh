@@ -25,7 +25,8 @@ die() { log "error: $*"; exit 1; }
 # RUST depends on "!KASAN || CC_IS_CLANG"), so that flavour is built with
 # Debian's clang-16: LLVM=-16 is exported for every kernel make that
 # follows (modules must be built with the kernel's compiler), and
-# kernel/rdmaip-lab-kasan.config goes on top of the lab fragment.
+# kernel/rdmaip-lab-kasan.config goes on top of the lab fragment. The
+# plain flavour has kernel/rdmaip-lab-multipath.config on top instead.
 lab_kernel_paths() {
 	local srcver fraghash tc key cc=gcc
 	srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
@@ -35,6 +36,8 @@ lab_kernel_paths() {
 		LAB_FRAGMENTS+=("$RDMAIP_ROOT/kernel/rdmaip-lab-kasan.config")
 		export LLVM=-16
 		cc=clang-16
+	else
+		LAB_FRAGMENTS+=("$RDMAIP_ROOT/kernel/rdmaip-lab-multipath.config")
 	fi
 	fraghash=$(cat "${LAB_FRAGMENTS[@]}" | sha256sum | cut -c1-12)
 	tc=$( { "$cc" --version | head -1; "$KRUSTC" --version; echo "bindgen $BINDGEN_VERSION"; } | sha256sum | cut -c1-8)

@@ -28,15 +28,14 @@ address is home again; with them, nvmet-rdma re-listens and the host
 reconnects while NIC 1 is still cut.
 """
 
-import json
 import os
 import sys
 import time
 
 from rdmaiplab.cutter import Cutter
 from rdmaiplab.group import load_peer, setup_group, setup_nodes
-from rdmaiplab.nvmeof import (A_ADDR, B_ADDR, IO_LOG, NQN, connect, io_count, log_stuck_io, start_io,
-                              stop_fio, target_up)
+from rdmaiplab.nvmeof import (A_ADDR, B_ADDR, NQN, connect, io_count, io_errors, log_stuck_io, start_io,
+                              stop_io, target_up)
 from rdmaiplab.runner import run_in_lab
 from rdmaiplab.stalls import longest_gap, stall_report
 
@@ -58,19 +57,6 @@ def connect_and_start(lab, tag, host_traddr):
     dev = connect(lab, host_traddr)
     start_io(lab, dev, tag)
     return dev
-
-
-def stop_io(lab, tap, tag):
-    """Stops fio and the sampler; returns (fio job result, progress times)."""
-    stop_fio(lab, tap.diag)
-    lab.check("b", f"touch {IO_LOG}.stop")
-    out = lab.check("b", f"cat /tmp/fio-{tag}.json")
-    job = json.loads(out[out.index("{"):])["jobs"][0]
-    times = [float(l.split()[0]) for l in lab.check("b", f"cat {IO_LOG}", timeout=120).splitlines()
-             if l.strip()]
-    tap.diag(f"fio {tag}: {job['write']['total_ios']} writes, {job['read']['total_ios']} "
-             f"verify reads, error {job.get('error')}, runtime {job.get('job_runtime', 0) / 1000:.0f}s")
-    return job, times
 
 
 def cuts(lab, tap, node, addr, n, tag):
@@ -97,11 +83,6 @@ def report(tap, tag, cutter, times):
     tap.diag(f"{tag}: longest pause in I/O completions {g:.2f}s")
     for line in stall_report(times, cutter):
         tap.diag(f"{tag}: {line}")
-
-
-def io_errors(lab):
-    rc, out = lab.exec("b", "dmesg | grep -E 'I/O error|critical medium error|blk_update_request' | tail -5")
-    return out.strip()
 
 
 def phase(tap, lab, tag, node, addr, n, host_traddr=None):

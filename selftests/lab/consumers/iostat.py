@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 """Block device progress sampler for the lab's consumer tests (in a guest).
 
-    iostat.py DEV OUTFILE [--interval S]
+    iostat.py DEV[,DEV...] OUTFILE [--interval S]
 
 Reads /sys/block/DEV/stat every S seconds (default 0.05) and writes a line
 "<epoch> <reads completed> <writes completed>" whenever the completed
-counts changed, until OUTFILE + ".stop" exists.
+counts changed, until OUTFILE + ".stop" exists. Several devices (the
+paths of a multipath namespace) are summed.
 """
 
 import os
@@ -15,16 +16,18 @@ import time
 
 
 def main():
-    dev, out = sys.argv[1], sys.argv[2]
+    devs, out = sys.argv[1].split(","), sys.argv[2]
     interval = float(sys.argv[sys.argv.index("--interval") + 1]) if "--interval" in sys.argv else 0.05
     stop = out + ".stop"
     last = None
     with open(out, "w") as f:
         while not os.path.exists(stop):
             try:
-                with open(f"/sys/block/{dev}/stat") as st:
-                    fields = st.read().split()
-                cur = (int(fields[0]), int(fields[4]))
+                cur = (0, 0)
+                for dev in devs:
+                    with open(f"/sys/block/{dev}/stat") as st:
+                        fields = st.read().split()
+                    cur = (cur[0] + int(fields[0]), cur[1] + int(fields[4]))
             except (OSError, ValueError, IndexError):
                 cur = None
             if cur is not None and cur != last:

@@ -82,20 +82,25 @@ class Cutter:
 
     def cut_nic1(self, i):
         """Cut NIC 1, failover, dwell, restore, failback."""
-        lab = self.lab
+        self.cut_home(i, 1)
+
+    def cut_home(self, i, nic):
+        """Cut NIC ``nic`` (the home of ``addr``): failover to the other
+        NIC, dwell, restore, failback."""
+        lab, other = self.lab, 3 - nic
         self._spacing()
-        self.mark(f"cut{i}:nic1")
-        lab.link(self.node, 1, False)
+        self.mark(f"cut{i}:nic{nic}")
+        lab.link(self.node, nic, False)
         if self.managed:
-            moved = wait_addr(lab, self.node, 2, self.addr, timeout=30)
-            self.log(f"cut {i}: NIC 1 down, {self.addr} on NIC 2 after {moved:.2f}s")
-        self._hold(f"cut{i}:nic1")
-        self.mark(f"cut{i}:restore1")
-        lab.link(self.node, 1, True)
+            moved = wait_addr(lab, self.node, other, self.addr, timeout=30)
+            self.log(f"cut {i}: NIC {nic} down, {self.addr} on NIC {other} after {moved:.2f}s")
+        self._hold(f"cut{i}:nic{nic}")
+        self.mark(f"cut{i}:restore{nic}")
+        lab.link(self.node, nic, True)
         self.last_restore = time.monotonic()
         if self.managed:
-            back = wait_addr(lab, self.node, 1, self.addr, timeout=90)
-            self.log(f"cut {i}: NIC 1 up, {self.addr} home after {back:.2f}s")
+            back = wait_addr(lab, self.node, nic, self.addr, timeout=90)
+            self.log(f"cut {i}: NIC {nic} up, {self.addr} home after {back:.2f}s")
 
     def cut_nic2_hosting(self, i):
         """Cut NIC 1 (the address goes to NIC 2), restore it with failback

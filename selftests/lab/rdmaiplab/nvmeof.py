@@ -4,6 +4,8 @@ null_blk namespace, consumers/nvmet.sh), the host on B running fio
 (write + verify) with a sampler of the namespace's completions
 (consumers/iostat.py)."""
 
+import json
+
 from .cutter import wait_progress
 from .node_state import RDMA_STATE, log_node_state
 from .paths import CONSUMERS
@@ -39,10 +41,13 @@ def connect(lab, host_traddr=None):
     return dev
 
 
-def start_io(lab, dev, tag):
-    """fio (write + verify without a break) and the progress sampler on B."""
+def start_io(lab, dev, tag, sampled=None):
+    """fio (write + verify without a break) and the progress sampler on B
+    (of ``sampled``, block devices whose completions are summed: by
+    default ``dev`` itself)."""
     lab.exec("b", f"rm -f {IO_LOG} {IO_LOG}.stop /tmp/fio-{tag}.json")
-    lab.check("b", f"(/usr/bin/python3 {CONSUMERS}/iostat.py {dev} {IO_LOG} > /tmp/iostat.err 2>&1 &)")
+    lab.check("b", f"(/usr/bin/python3 {CONSUMERS}/iostat.py {','.join(sampled or [dev])} {IO_LOG} "
+                   "> /tmp/iostat.err 2>&1 &)")
     lab.check("b", f"(fio --name=verify-{tag} --filename=/dev/{dev} --rw=randwrite --bs=4k "
                    f"--size={FIO_SIZE} --direct=1 --ioengine=libaio --iodepth=4 "
                    "--verify=crc32c --verify_backlog=64 --verify_fatal=1 --do_verify=1 "
@@ -70,9 +75,25 @@ done
 """ + RDMA_STATE
 
 
+# The gist of it on B, logged last (the end of a long log is what gets
+# read): controllers, then every task in uninterruptible sleep with the top
+# of its kernel stack (fio's, and the nvme-rdma work it waits for).
+STUCK_IO_GIST = r"""
+for c in /sys/class/nvme/nvme*; do
+  echo "${c##*/} state $(timeout 5 cat $c/state) address $(timeout 5 cat $c/address)"
+done
+for t in /proc/[0-9]*/task/[0-9]*; do
+  grep -q '^State:.*D' $t/status 2>/dev/null || continue
+  echo "D: ${t##*/} $(cat $t/comm 2>/dev/null) wchan $(cat $t/wchan 2>/dev/null):" \
+    $(timeout 5 head -8 $t/stack 2>/dev/null | sed 's/^\[<0>\] //; s/+0x[0-9a-f/x]*//' | tr '\n' ' ')
+done
+"""
+
+
 def log_stuck_io(lab, log):
-    for node in ("b", "a"):
+    for node in ("a", "b"):
         log_node_state(lab, node, STUCK_IO_STATE, log)
+    log_node_state(lab, "b", STUCK_IO_GIST, log)
 
 
 def stop_fio(lab, log):
@@ -85,3 +106,21 @@ def stop_fio(lab, log):
         log("fio did not exit; B's state:")
         log_stuck_io(lab, log)
         raise
+
+
+def stop_io(lab, tap, tag):
+    """Stops fio and the sampler; returns (fio job result, progress times)."""
+    stop_fio(lab, tap.diag)
+    lab.check("b", f"touch {IO_LOG}.stop")
+    out = lab.check("b", f"cat /tmp/fio-{tag}.json")
+    job = json.loads(out[out.index("{"):])["jobs"][0]
+    times = [float(l.split()[0]) for l in lab.check("b", f"cat {IO_LOG}", timeout=120).splitlines()
+             if l.strip()]
+    tap.diag(f"fio {tag}: {job['write']['total_ios']} writes, {job['read']['total_ios']} "
+             f"verify reads, error {job.get('error')}, runtime {job.get('job_runtime', 0) / 1000:.0f}s")
+    return job, times
+
+
+def io_errors(lab):
+    rc, out = lab.exec("b", "dmesg | grep -E 'I/O error|critical medium error|blk_update_request' | tail -5")
+    return out.strip()
