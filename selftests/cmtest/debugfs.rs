@@ -14,6 +14,7 @@ use crate::ffi;
 use crate::text::Out;
 use core::ffi::{c_char, c_int, c_void};
 use core::ptr::NonNull;
+use kernel::alloc::KVVec;
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
@@ -140,7 +141,7 @@ unsafe extern "C" fn show_callback<F: DebugFile>(m: *mut ffi::seq_file, ctx: *mu
     // SAFETY: `ctx` is the pinned `Entry<F>` registered with this file,
     // alive until the directory is removed, which waits for us.
     let entry = unsafe { &*ctx.cast::<Entry<F>>() };
-    let mut out = Out(KVec::new());
+    let mut out = Out(KVVec::new());
     if let Err(e) = entry.file.show(&mut out) {
         return e.to_errno();
     }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Text helpers: formatting into a fixed buffer or a growing `KVec`, and
+//! Text helpers: formatting into a fixed buffer or a growing `KVVec`, and
 //! splitting command lines.
 
 use core::fmt;
+use kernel::alloc::KVVec;
 use kernel::prelude::*;
 
 /// A short string formatted on the stack (rdmaip's own).
@@ -15,8 +16,10 @@ pub(crate) fn as_str<const N: usize>(b: &Buf<N>) -> &str {
 }
 
 /// A debugfs file's content, built with `write!`. Allocation failures make
-/// `write!` fail, which the file reports as `ENOMEM`.
-pub(crate) struct Out(pub(crate) KVec<u8>);
+/// `write!` fail, which the file reports as `ENOMEM`. `kvmalloc`-backed:
+/// the `ids` report of 10,000 ids is megabytes, more than `kmalloc` may
+/// be asked for (a page allocator WARN).
+pub(crate) struct Out(pub(crate) KVVec<u8>);
 
 impl fmt::Write for Out {
     fn write_str(&mut self, s: &str) -> fmt::Result {

@@ -8,7 +8,6 @@ extack messages, and the permission check on changing operations.
 """
 
 import json
-import os
 import sys
 import time
 
