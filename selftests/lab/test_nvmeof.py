@@ -54,8 +54,8 @@ def setup(lab):
 
 
 def connect_and_start(lab, tag, host_traddr):
-    dev = connect(lab, host_traddr)
-    start_io(lab, dev, tag)
+    dev, disk = connect(lab, host_traddr)
+    start_io(lab, dev, tag, sampled=[disk])
     return dev
 
 

@@ -29,16 +29,24 @@ def target_up(lab):
 
 
 def connect(lab, host_traddr=None):
-    """Connects B to the target; returns the namespace's block device."""
+    """Connects B to the target; returns (the namespace's block device,
+    the controller's own disk). With native NVMe multipath (the lab
+    kernel has it) the block device is the namespace head, a bio-based
+    device on top of the controller's hidden disk nvmeXcYnZ; without it,
+    both are nvmeXnY. The progress sampler reads the controller's disk:
+    its completions are the I/O that reached the target."""
     extra = f" --host-traddr {host_traddr}" if host_traddr else ""
     lab.check("b", f"nvme connect -t rdma -a {A_ADDR} -s 4420 -n {NQN} --reconnect-delay 1 "
                    f"--ctrl-loss-tmo 600{extra}", timeout=120)
     lab.wait_for("b", f"for c in /sys/class/nvme/nvme*; do grep -qx {NQN} $c/subsysnqn && "
                       "ls -d $c/nvme*n1 >/dev/null 2>&1 && exit 0; done; exit 1", timeout=30)
-    dev = lab.check("b", f"for c in /sys/class/nvme/nvme*; do grep -qx {NQN} $c/subsysnqn && "
-                         "basename $(ls -d $c/nvme*n1 | head -1); done").split()[0]
+    disk = lab.check("b", f"for c in /sys/class/nvme/nvme*; do grep -qx {NQN} $c/subsysnqn && "
+                          "basename $(ls -d $c/nvme*n1 | head -1); done").split()[0]
+    head = lab.check("b", f"for s in /sys/class/nvme-subsystem/*; do grep -qx {NQN} $s/subsysnqn 2>/dev/null && "
+                          "ls $s | grep -E '^nvme[0-9]+n[0-9]+$'; done; true").split()
+    dev = head[0] if head else disk
     lab.wait_for("b", f"test -b /dev/{dev}", timeout=30)
-    return dev
+    return dev, disk
 
 
 def start_io(lab, dev, tag, sampled=None):
