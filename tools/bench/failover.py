@@ -685,7 +685,7 @@ def main():
                     help="link: carrier loss (QMP set_link); gray: frames dropped, carrier up")
     args = ap.parse_args()
 
-    from rdmaiplab.lab import Lab
+    from rdmaiplab.lab import Lab, exit_status
 
     started = time.monotonic()
     results = {}
@@ -715,10 +715,7 @@ def main():
                 name = f"bonding active-backup miimon={miimon}"
                 results[name] = b.run_setup(name, b.round_bond)
                 b.teardown_bond()
-        problems = {n: lab.kernel_problems(n) for n in NODES}
-        if any(problems.values()):
-            # Evidence: the run directory (both consoles) is kept and named.
-            lab.keep()
+        problems = lab.problems_kept()
 
     what = ("making node A's NIC 1 gray (frames dropped, carrier up)" if args.cut == "gray"
             else "cutting node A's NIC 1")
@@ -753,10 +750,7 @@ clocks: guest minus host, measured over UDP from the lab's namespace before each
 run time: {time.monotonic() - started:.0f} s""")
     for note in b.notes:
         print(f"note: {note}")
-    if any(problems.values()):
-        print(f"kernel problems: {problems}")
-        return 1
-    return 0
+    return exit_status(problems)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "selftests", "lab"))
 from rdmaiplab.cutter import Cutter  # noqa: E402
 from rdmaiplab.group import setup_group, setup_nodes  # noqa: E402
-from rdmaiplab.lab import Lab  # noqa: E402
+from rdmaiplab.lab import Lab, exit_status  # noqa: E402
 from rdmaiplab.nvme_multipath import connect_paths, host_ready, target_up, wait_both_live  # noqa: E402
 from rdmaiplab.nvmeof import NQN, start_io, stop_fio  # noqa: E402
 from rdmaiplab.stalls import attribute_stalls, fmt_s  # noqa: E402
@@ -120,15 +120,10 @@ def main():
             except Exception as e:  # one setup failing must not lose the other
                 log(f"{name}: failed: {type(e).__name__}: {e}")
                 lab.exec("b", f"pkill -x fio; nvme disconnect -n {NQN}; true", timeout=120)
-        problems = {n: lab.kernel_problems(n) for n in NODES}
-        if any(problems.values()):
-            lab.keep()
+        problems = lab.problems_kept()
     summary(rows, args.hold)
     print(f"\nbench took {time.monotonic() - t0:.0f}s")
-    if any(problems.values()):
-        print(f"kernel problems: {problems}")
-        return 1
-    return 0
+    return exit_status(problems)
 
 
 if __name__ == "__main__":

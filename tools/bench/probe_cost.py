@@ -122,7 +122,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=20)
     args = ap.parse_args()
 
-    from rdmaiplab.lab import Lab
+    from rdmaiplab.lab import Lab, exit_status
     from rdmaiplab.monitor import load_rdmaip
     from rdmaiplab.nodes import setup_nic
 
@@ -166,9 +166,7 @@ def main():
         time.sleep(3)
         rows["bonding ARP/NS monitor, 16 slaves x 8 targets"] = sample(
             lab, args.seconds, [f"bd{i}" for i in range(16)])
-        problems = {n: lab.kernel_problems(n) for n in NODES}
-        if any(problems.values()):
-            lab.keep()
+        problems = lab.problems_kept()
 
     print(f"\nPath probing's cost on node A, {args.seconds:g} s per row (QEMU TCG lab; "
           f"{rows[next(iter(rows))]['cpus']} vCPUs)\n")
@@ -190,10 +188,7 @@ def main():
     per_b = extra_b / 100 / bond['probes_ps'] * 1e6 if bond['probes_ps'] else float("nan")
     print(f"bonding's monitor, sending {bond['probes_ps']:.0f} probes/s from its 16 slaves, costs {extra_b:.1f} % "
           f"({per_b:.0f} us per probe) in the same guest: the kernel's own price of such a probe here.")
-    if any(problems.values()):
-        print(f"kernel problems: {problems}")
-        return 1
-    return 0
+    return exit_status(problems)
 
 
 if __name__ == "__main__":

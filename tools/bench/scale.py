@@ -374,7 +374,7 @@ def main():
     addrs = [int(x) for x in args.addrs.split(",")]
     id_counts = sorted(int(x) for x in args.ids.split(","))
 
-    from rdmaiplab.lab import Lab
+    from rdmaiplab.lab import Lab, exit_status
 
     started = time.monotonic()
     load0 = os.getloadavg()
@@ -396,9 +396,7 @@ def main():
                                                         for k, v in r.items()))
                     rounds.append(r)
                 results.append(median(rounds))
-        problems = {n: lab.kernel_problems(n) for n in NODES}
-        if any(problems.values()):
-            lab.keep()
+        problems = lab.problems_kept()
 
     print("\nFailover scaling: node A's NIC 1 cut, N addresses moved (plus the lab's own), M rdma_cm ids "
           "bound to them on node A (C connected to node B); ms from the port event, median of "
@@ -435,10 +433,7 @@ host load average (1 min): {load0[0]:.1f} at start, {os.getloadavg()[0]:.1f} at 
 run time: {time.monotonic() - started:.0f} s""")
     for note in s.notes:
         print(f"note: {note}")
-    if any(problems.values()):
-        print(f"kernel problems: {problems}")
-        return 1
-    return 0
+    return exit_status(problems)
 
 
 if __name__ == "__main__":

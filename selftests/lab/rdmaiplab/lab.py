@@ -353,6 +353,14 @@ class Lab:
         lockdep, hung task, panic, kmemleak...). Empty list: all clean."""
         return [line for line in self.console(node).splitlines() if PROBLEM_RE.search(line)]
 
+    def problems_kept(self):
+        """{node: kernel_problems(node)} of every node; if any node has
+        some, the run directory (both consoles) is kept as evidence."""
+        problems = {n: self.kernel_problems(n) for n in NODES}
+        if any(problems.values()):
+            self.keep()
+        return problems
+
     def check_kernel(self):
         """Raise LabError listing kernel_problems() of every node, if any."""
         problems = [f"node {n}: {line}" for n in NODES for line in self.kernel_problems(n)]
@@ -379,3 +387,12 @@ while :; do
 done
 echo $(( ${EPOCHREALTIME/./} - s ))
 """
+
+
+def exit_status(problems):
+    """A benchmark's exit status: 1 (after saying which) if the kernel
+    reported problems (``Lab.problems_kept``), else 0."""
+    if any(problems.values()):
+        print(f"kernel problems: {problems}")
+        return 1
+    return 0
