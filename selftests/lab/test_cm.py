@@ -487,7 +487,10 @@ def steps(tap, lab):
     tap.run("group: rdmaip_group_ports()/rdmaip_group_addrs() agree with rdmaipctl", test_group, lab)
     tap.run("device removal: ids on the removed device get DEVICE_REMOVAL from rdma_cm, never "
             "ADDR_CHANGE from rdmaip", test_device_removal, lab)
-    tap.run("many: the report of 10000 bound ids reads whole", test_many_ids, lab, tap)
+    # 10000 ids take minutes to bind on the KASAN kernel: fewer there (the
+    # report still outgrows a page many times over).
+    many = 2000 if os.environ.get("RDMAIP_LAB_KASAN") == "1" else 10000
+    tap.run(f"many: the report of {many} bound ids reads whole", test_many_ids, lab, tap, many)
     tap.run("reset and unload: no id left, modules unload", test_reset_unload, lab)
 
 
