@@ -5,7 +5,7 @@ native NVMe multipath (CONFIG_NVME_MULTIPATH), I/O policy round-robin."""
 
 import re
 
-from .nvmeof import NQN, SIZE_MB
+from .nvmeof import NQN, SIZE_MB, namespace_head, subsystem_dir
 from .paths import CONSUMERS
 from .topology import ADDR, NICS
 
@@ -38,10 +38,9 @@ def connect_paths(lab):
                        f"--host-traddr {ADDR['b', nic]} --reconnect-delay 1 --ctrl-loss-tmo 600",
                   timeout=120)
     wait_both_live(lab)
-    subsys = lab.check("b", f"for s in /sys/class/nvme-subsystem/*; do grep -qx {NQN} $s/subsysnqn && "
-                            "echo $s; done").split()[0]
+    subsys = subsystem_dir(lab)
     lab.wait_for("b", f"ls {subsys} | grep -qE '^nvme[0-9]+n[0-9]+$'", timeout=30)
-    head = lab.check("b", f"ls {subsys} | grep -E '^nvme[0-9]+n[0-9]+$' | head -1").strip()
+    head = namespace_head(lab, subsys)
     lab.wait_for("b", f"test -b /dev/{head}", timeout=30)
     # Both paths carry I/O, as in production active-active setups.
     lab.check("b", f"echo round-robin > {subsys}/iopolicy")

@@ -42,11 +42,22 @@ def connect(lab, host_traddr=None):
                       "ls -d $c/nvme*n1 >/dev/null 2>&1 && exit 0; done; exit 1", timeout=30)
     disk = lab.check("b", f"for c in /sys/class/nvme/nvme*; do grep -qx {NQN} $c/subsysnqn && "
                           "basename $(ls -d $c/nvme*n1 | head -1); done").split()[0]
-    head = lab.check("b", f"for s in /sys/class/nvme-subsystem/*; do grep -qx {NQN} $s/subsysnqn 2>/dev/null && "
-                          "ls $s | grep -E '^nvme[0-9]+n[0-9]+$'; done; true").split()
-    dev = head[0] if head else disk
+    dev = namespace_head(lab, subsystem_dir(lab)) or disk
     lab.wait_for("b", f"test -b /dev/{dev}", timeout=30)
     return dev, disk
+
+
+def subsystem_dir(lab):
+    """B's sysfs directory of the target's subsystem (nvme-subsystem class)."""
+    return lab.check("b", f"for s in /sys/class/nvme-subsystem/*; do grep -qx {NQN} $s/subsysnqn "
+                          "2>/dev/null && echo $s; done").split()[0]
+
+
+def namespace_head(lab, subsys):
+    """The namespace head (nvmeXnY) under ``subsys``; None without native
+    multipath, where namespaces belong to their controller."""
+    heads = lab.check("b", f"ls {subsys} | grep -E '^nvme[0-9]+n[0-9]+$'; true").split()
+    return heads[0] if heads else None
 
 
 def start_io(lab, dev, tag, sampled=None):
