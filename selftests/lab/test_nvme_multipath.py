@@ -53,7 +53,7 @@ def connect_and_start(lab, tap):
     head, paths = connect_paths(lab)
     tap.diag(f"namespace head {head}, paths {' '.join(paths)}; controllers: "
              + "; ".join(" ".join(c) for c in controllers(lab)))
-    start_io(lab, head, TAG, sampled=paths)
+    start_io(lab, head, TAG, sampled=paths, trace=True)
     return head
 
 

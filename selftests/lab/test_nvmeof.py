@@ -55,7 +55,7 @@ def setup(lab):
 
 def connect_and_start(lab, tag, host_traddr):
     dev, disk = connect(lab, host_traddr)
-    start_io(lab, dev, tag, sampled=[disk])
+    start_io(lab, dev, tag, sampled=[disk], trace=True)
     return dev
 
 
@@ -94,6 +94,8 @@ def phase(tap, lab, tag, node, addr, n, host_traddr=None):
                      "each", cuts, lab, tap, node, addr, n, tag)
     res = tap.run(f"{tag}: fio stopped", stop_io, lab, tap, tag)
     if res is None:
+        # fio was killed; the next phase needs a fresh controller.
+        lab.exec("b", f"nvme disconnect -n {NQN}", timeout=120)
         return
     job, times = res
     verify_err = job.get("error", 0)

@@ -6,6 +6,7 @@ null_blk namespace, consumers/nvmet.sh), the host on B running fio
 
 import json
 
+from . import io_trace
 from .cutter import wait_progress
 from .node_state import RDMA_STATE, log_node_state
 from .paths import CONSUMERS
@@ -60,11 +61,16 @@ def namespace_head(lab, subsys):
     return heads[0] if heads else None
 
 
-def start_io(lab, dev, tag, sampled=None):
+def start_io(lab, dev, tag, sampled=None, trace=False):
     """fio (write + verify without a break) and the progress sampler on B
     (of ``sampled``, block devices whose completions are summed: by
-    default ``dev`` itself)."""
+    default ``dev`` itself). ``trace``: trace B's block layer and nvme
+    meanwhile (rdmaiplab.io_trace), so that an I/O fio waits for in vain
+    can be followed (tests; not benchmarks, whose timing it would
+    change)."""
     lab.exec("b", f"rm -f {IO_LOG} {IO_LOG}.stop /tmp/fio-{tag}.json")
+    if trace:
+        io_trace.start(lab, "b")
     lab.check("b", f"(/usr/bin/python3 {CONSUMERS}/iostat.py {','.join(sampled or [dev])} {IO_LOG} "
                    "> /tmp/iostat.err 2>&1 &)")
     lab.check("b", f"(fio --name=verify-{tag} --filename=/dev/{dev} --rw=randwrite --bs=4k "
@@ -113,18 +119,35 @@ def log_stuck_io(lab, log):
     for node in ("a", "b"):
         log_node_state(lab, node, STUCK_IO_STATE, log)
     log_node_state(lab, "b", STUCK_IO_GIST, log)
+    io_trace.report(lab, "b", log, keep_as="b.io-trace.txt")
 
 
 def stop_fio(lab, log):
     """Interrupts fio on B and waits (bounded) until it has exited; if it
-    does not, logs what it waits for and raises."""
+    does not, logs what it waits for (B's I/O trace: the bios that never
+    finished), whether a controller reset lets it finish, and raises
+    after killing it."""
     lab.exec("b", "pkill -INT -x fio")
     try:
         lab.wait_for("b", "! pgrep -x fio", timeout=120, interval=0.5)
     except Exception:
         log("fio did not exit; B's state:")
         log_stuck_io(lab, log)
+        log_reset_verdict(lab, log)
+        lab.exec("b", "pkill -KILL -x fio; sleep 1")
         raise
+    io_trace.stop(lab, "b")
+
+
+def log_reset_verdict(lab, log):
+    """Resets B's controllers and says whether fio then finished: if it
+    did, its I/O was parked (a requeue list or a quiesced queue nobody
+    kicked), not lost."""
+    lab.exec("b", "for c in /sys/class/nvme/nvme*; do echo 1 > $c/reset_controller; done")
+    rc, _ = lab.exec("b", "for i in $(seq 60); do pgrep -x fio >/dev/null || exit 0; sleep 0.5; done; "
+                          "exit 1", timeout=60)
+    log("after a reset of B's controllers fio " + ("exited: its I/O was parked, not lost" if rc == 0
+                                                  else "still did not exit"))
 
 
 def stop_io(lab, tap, tag):
