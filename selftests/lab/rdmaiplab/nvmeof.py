@@ -127,7 +127,14 @@ def stop_fio(lab, log):
     does not, logs what it waits for (B's I/O trace: the bios that never
     finished), whether a controller reset lets it finish, and raises
     after killing it."""
-    lab.exec("b", "pkill -INT -x fio")
+    # SIGINT to fio's main process only (the oldest "fio"): it marks the
+    # job terminated and the job winds down by itself. A signal to the job
+    # process can interrupt its final io_getevents() after part of the
+    # events came back, and fio before 3.35 (Debian 12 has 3.33) then
+    # waits for the full count again, forever, with nothing in flight
+    # (fio commit a8f6714e, "engines/libaio: fix io_getevents min/max
+    # events arguments").
+    lab.exec("b", "pkill -INT -o -x fio")
     try:
         lab.wait_for("b", "! pgrep -x fio", timeout=120, interval=0.5)
     except Exception:
