@@ -103,7 +103,7 @@ def start_consumers(lab, tag):
 
 def clean_up(lab):
     """Whatever a failed setup left running, gone: the next one starts clean."""
-    lab.exec("b", "pkill -x fio; pkill -f '[r]ds_send.py'; pkill -f '[i]ostat.py'; true")
+    lab.exec("b", "pkill -KILL -x fio; pkill -f '[r]ds_send.py'; pkill -f '[i]ostat.py'; true")
     lab.exec("b", f"nvme disconnect -n {nv.NQN}; true", timeout=120)
     lab.exec("a", f"pkill -f '[r]ds_recv.py'; bash {CONSUMERS}/nvmet.sh down {nv.NQN}; true")
 

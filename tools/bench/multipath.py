@@ -119,7 +119,7 @@ def main():
                 rows.append((name, run_setup(lab, name, args.rounds, args.hold, managed)))
             except Exception as e:  # one setup failing must not lose the other
                 log(f"{name}: failed: {type(e).__name__}: {e}")
-                lab.exec("b", f"pkill -x fio; nvme disconnect -n {NQN}; true", timeout=120)
+                lab.exec("b", f"pkill -KILL -x fio; nvme disconnect -n {NQN}; true", timeout=120)
         problems = lab.problems_kept()
     summary(rows, args.hold)
     print(f"\nbench took {time.monotonic() - t0:.0f}s")
