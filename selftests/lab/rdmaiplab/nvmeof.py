@@ -101,11 +101,18 @@ done
 
 
 # The gist of it on B, logged last (the end of a long log is what gets
-# read): controllers, then every task in uninterruptible sleep with the top
-# of its kernel stack (fio's, and the nvme-rdma work it waits for).
+# read): controllers, fio's tasks with the syscall each waits in, then
+# every task in uninterruptible sleep with the top of its kernel stack
+# (fio's, and the nvme-rdma work it waits for).
 STUCK_IO_GIST = r"""
 for c in /sys/class/nvme/nvme*; do
   echo "${c##*/} state $(timeout 5 cat $c/state) address $(timeout 5 cat $c/address)"
+done
+for p in $(pgrep -x fio); do
+  for t in /proc/$p/task/[0-9]*; do
+    # io_getevents is syscall 208: its args are ctx, min_nr, nr (hex)
+    echo "fio ${t##*/} wchan $(cat $t/wchan 2>/dev/null) syscall $(cut -d' ' -f1-4 $t/syscall 2>/dev/null)"
+  done
 done
 for t in /proc/[0-9]*/task/[0-9]*; do
   grep -q '^State:.*D' $t/status 2>/dev/null || continue
