@@ -19,6 +19,10 @@ pub(crate) mod group;
 pub(crate) mod rtaddr;
 
 #[allow(unreachable_pub, dead_code)]
+#[path = "core/src/moved_addrs.rs"]
+pub(crate) mod moved_addrs;
+
+#[allow(unreachable_pub, dead_code)]
 #[path = "core/src/announce.rs"]
 pub(crate) mod announce;
 

@@ -4,6 +4,7 @@
 //! address (see `sys/cm_ids.rs`).
 
 use super::planned_move::Move;
+use crate::logic::moved_addrs::{self, MovedAddr};
 use crate::logic::rtaddr::IpAddr;
 use crate::state::registry::PortRegistry;
 use crate::sys::clock::mono_ns;
@@ -50,11 +51,14 @@ pub(crate) fn deliver(registry: &PortRegistry, moves: &[Move], done: &[bool]) ->
     };
     let start = mono_ns();
     if cm_ids::AVAILABLE && done.iter().any(|ok| *ok) {
-        let wanted = |a: &IpAddr| {
-            moves
+        let moved = moved_index(moves, done);
+        let wanted = |a: &IpAddr| match &moved {
+            Some(moved) => moved_addrs::move_of(moved, a),
+            // Without memory for the index: a scan of the moves per id.
+            None => moves
                 .iter()
                 .zip(done.iter())
-                .position(|(m, ok)| *ok && m.info.addr == *a)
+                .position(|(m, ok)| *ok && m.info.addr == *a),
         };
         for dev in registry.cm_devices().iter() {
             cm_ids::notify_addr_change(dev, &wanted, &mut |i| {
@@ -66,4 +70,17 @@ pub(crate) fn deliver(registry: &PortRegistry, moves: &[Move], done: &[bool]) ->
     }
     cm.delivery_us = mono_ns().saturating_sub(start) / 1000;
     cm
+}
+
+/// The moves carried out (`done`), sorted by address for the per-id
+/// lookup (`moved_addrs`); `None` without memory for it.
+fn moved_index(moves: &[Move], done: &[bool]) -> Option<KVec<MovedAddr>> {
+    let mut moved = KVec::with_capacity(moves.len(), GFP_KERNEL).ok()?;
+    for (i, (m, ok)) in moves.iter().zip(done.iter()).enumerate() {
+        if *ok {
+            moved.push((m.info.addr, i), GFP_KERNEL).ok()?;
+        }
+    }
+    moved_addrs::sort(&mut moved);
+    Some(moved)
 }

@@ -13,6 +13,7 @@
 
 pub mod announce;
 pub mod group;
+pub mod moved_addrs;
 pub mod peer;
 pub mod port;
 pub mod probe;
