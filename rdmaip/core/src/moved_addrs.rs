@@ -4,9 +4,9 @@
 //!
 //! The local delivery asks this once per id on every RDMA device, so a
 //! scan of the pass's moves per id would cost ids x moves: 10^7 steps for
-//! 10,000 ids and 1,000 moved addresses, all under each device's id lock.
-//! Instead the moves carried out are sorted once by address and each id is
-//! a binary search: ids x log(moves).
+//! 10,000 ids and 1,000 moved addresses, while consumers wait for their
+//! events. Instead the moves carried out are sorted once by address and
+//! each id is a binary search: ids x log(moves).
 
 use super::rtaddr::IpAddr;
 
