@@ -3,8 +3,9 @@
 //! `RDMA_CM_EVENT_ADDR_CHANGE` for every rdma_cm id bound to a moved
 //! address (see `sys/cm_ids.rs`).
 
+use super::moved_index;
 use super::planned_move::Move;
-use crate::logic::moved_addrs::{self, MovedAddr};
+use crate::logic::moved_addrs;
 use crate::logic::rtaddr::IpAddr;
 use crate::state::registry::PortRegistry;
 use crate::sys::clock::mono_ns;
@@ -51,7 +52,12 @@ pub(crate) fn deliver(registry: &PortRegistry, moves: &[Move], done: &[bool]) ->
     };
     let start = mono_ns();
     if cm_ids::AVAILABLE && done.iter().any(|ok| *ok) {
-        let moved = moved_index(moves, done);
+        let moved = moved_index::build(
+            moves
+                .iter()
+                .zip(done.iter())
+                .map(|(m, ok)| ok.then_some(m.info.addr)),
+        );
         let wanted = |a: &IpAddr| match &moved {
             Some(moved) => moved_addrs::move_of(moved, a),
             // Without memory for the index: a scan of the moves per id.
@@ -70,17 +76,4 @@ pub(crate) fn deliver(registry: &PortRegistry, moves: &[Move], done: &[bool]) ->
     }
     cm.delivery_us = mono_ns().saturating_sub(start) / 1000;
     cm
-}
-
-/// The moves carried out (`done`), sorted by address for the per-id
-/// lookup (`moved_addrs`); `None` without memory for it.
-fn moved_index(moves: &[Move], done: &[bool]) -> Option<KVec<MovedAddr>> {
-    let mut moved = KVec::with_capacity(moves.len(), GFP_KERNEL).ok()?;
-    for (i, (m, ok)) in moves.iter().zip(done.iter()).enumerate() {
-        if *ok {
-            moved.push((m.info.addr, i), GFP_KERNEL).ok()?;
-        }
-    }
-    moved_addrs::sort(&mut moved);
-    Some(moved)
 }

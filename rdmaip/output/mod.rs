@@ -12,6 +12,7 @@ pub(crate) mod attrs;
 pub(crate) mod cm_events;
 pub(crate) mod monitor;
 pub(crate) mod move_report;
+pub(crate) mod moved_index;
 pub(crate) mod planned_move;
 pub(crate) mod remote_cm_events;
 pub(crate) mod ulp_notifier;

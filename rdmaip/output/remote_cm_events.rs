@@ -5,6 +5,8 @@
 //! (see `logic::peer` for which ids, and `sys/cm_ids.rs` for how).
 
 use super::monitor;
+use super::moved_index;
+use crate::logic::moved_addrs;
 use crate::logic::peer::{remember, verdict, LinkAddr, NeighUpdate, PeerPath, Verdict};
 use crate::logic::rtaddr::IpAddr;
 use crate::sys::clock::{mono_ns, WallTime};
@@ -72,19 +74,35 @@ pub(crate) fn deliver(
     for t in told.iter_mut() {
         t.seen = false;
     }
-    let interesting = |dst: &IpAddr| updates.iter().any(|u| u.ip == *dst);
+    // Each id looks its update and what it was told up by binary search:
+    // updates sorted by address, `told` by key (ids x log, not ids x
+    // updates and ids x told). Ids told for the first time are kept
+    // apart until the pass ends: each id is visited once.
+    let by_addr = moved_index::build(updates.iter().map(|u| Some(u.ip)));
+    told.sort_unstable_by_key(|t| t.key);
+    let mut fresh: KVec<Told> = KVec::new();
+    let update_of = |dst: &IpAddr, ifindex: u32| {
+        let on_netdev = |i: usize| {
+            updates
+                .get(i)
+                .is_some_and(|u| ifindex == 0 || ifindex == u.ifindex)
+        };
+        match &by_addr {
+            Some(ix) => moved_addrs::find(ix, dst, on_netdev),
+            None => (0..updates.len())
+                .find(|i| updates.get(*i).is_some_and(|u| u.ip == *dst) && on_netdev(*i)),
+        }
+    };
+    let interesting = |dst: &IpAddr| update_of(dst, 0).is_some();
     for dev in devs {
         cm_ids::notify_peer_moved(dev, &interesting, &mut |key, id| {
-            let Some(i) = updates
-                .iter()
-                .position(|u| u.ip == id.dst && (id.ifindex == 0 || id.ifindex == u.ifindex))
-            else {
+            let Some(i) = update_of(&id.dst, id.ifindex) else {
                 return false;
             };
             let Some(u) = updates.get(i) else {
                 return false;
             };
-            let slot = told.iter().position(|t| t.key == key);
+            let slot = told.binary_search_by_key(&key, |t| t.key).ok();
             let before = slot.and_then(|s| told.get(s)).and_then(|t| t.lladdr);
             let v = verdict(id, u, before.as_ref());
             let after = remember(v, u, before);
@@ -100,7 +118,7 @@ pub(crate) fn deliver(
                         lladdr: after,
                         seen: true,
                     };
-                    if told.push(t, GFP_KERNEL).is_err() {
+                    if fresh.push(t, GFP_KERNEL).is_err() {
                         pr_warn!("out of memory: an rdma_cm id may hear of a remote move twice\n");
                     }
                 }
@@ -119,15 +137,22 @@ pub(crate) fn deliver(
             true
         });
     }
-    forget_gone(told, updates);
+    let moved = |dst: &IpAddr| update_of(dst, 0).is_some();
+    forget_gone(told, &moved);
+    for t in fresh.iter() {
+        if told.push(*t, GFP_KERNEL).is_err() {
+            pr_warn!("out of memory: an rdma_cm id may hear of a remote move twice\n");
+            break;
+        }
+    }
     moves
 }
 
 /// Drops what was remembered about ids that are gone (destroyed or no
-/// longer connected: a scan for their address did not find them) or back
-/// on their own path.
-fn forget_gone(told: &mut KVec<Told>, updates: &[NeighUpdate]) {
-    let keep = |t: &Told| t.lladdr.is_some() && (t.seen || !updates.iter().any(|u| u.ip == t.dst));
+/// longer connected: a scan for their address, one that `moved`, did not
+/// find them) or back on their own path.
+fn forget_gone(told: &mut KVec<Told>, moved: &dyn Fn(&IpAddr) -> bool) {
+    let keep = |t: &Told| t.lladdr.is_some() && (t.seen || !moved(&t.dst));
     if told.iter().all(keep) {
         return;
     }

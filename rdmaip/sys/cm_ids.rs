@@ -67,7 +67,7 @@ pub(crate) fn notify_addr_change(
 /// One rdma_cm id, across passes: its device, its restrack index and its
 /// address (restrack reuses an index only after its cyclic allocator wraps
 /// around; the address tells a reused index apart).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub(crate) struct IdKey {
     dev: u32,
     index: u32,

@@ -4,7 +4,7 @@
 //! pass's moves would.
 
 use proptest::prelude::*;
-use rdmaip_core::moved_addrs::{move_of, sort, MovedAddr};
+use rdmaip_core::moved_addrs::{find, move_of, sort, MovedAddr};
 use rdmaip_core::rtaddr::IpAddr;
 
 /// What the delivery asked before: the first move carried out whose
@@ -67,6 +67,24 @@ proptest! {
         }
         for (a, _) in &moves {
             prop_assert_eq!(move_of(&moved, a), scan(&moves, a), "{}", a);
+        }
+    }
+}
+
+proptest! {
+    /// The peer notification's question: the first update of the id's
+    /// address that is also on its netdev.
+    #[test]
+    fn find_agrees_with_a_scan_that_also_filters(
+        moves in prop::collection::vec((addr(), any::<bool>(), 0u8..3), 0..40),
+        asked in prop::collection::vec((addr(), 0u8..3), 0..20),
+    ) {
+        let flags: Vec<(IpAddr, bool)> = moves.iter().map(|(a, d, _)| (*a, *d)).collect();
+        let moved = index(&flags);
+        for (a, netdev) in &asked {
+            let accept = |i: usize| moves[i].2 == *netdev;
+            let scanned = moves.iter().position(|(m, done, n)| *done && m == a && n == netdev);
+            prop_assert_eq!(find(&moved, a, accept), scanned, "{} on {}", a, netdev);
         }
     }
 }
