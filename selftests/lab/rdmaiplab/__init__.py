@@ -21,6 +21,8 @@ package imports nothing else (import the modules you need):
     stalls      per-cut stalls from a consumer's progress timestamps
     rds         RDS over RDMA as a consumer (B sends, A receives)
     nvmeof      NVMe over RDMA as a consumer (target A, host B, fio)
+    nvme_multipath  the same subsystem on both of A's ports, one head on B
+    io_trace    B's block and nvme tracepoints: the bios that never finished
 
 Tests in selftests/lab import it directly (their directory is on
 sys.path); tools add selftests/lab to sys.path first. Guest-side programs
