@@ -74,10 +74,10 @@ pub(crate) fn deliver(
     for t in told.iter_mut() {
         t.seen = false;
     }
-    // Each id looks its update and what it was told up by binary search:
-    // updates sorted by address, `told` by key (ids x log, not ids x
-    // updates and ids x told). Ids told for the first time are kept
-    // apart until the pass ends: each id is visited once.
+    // Each id finds its update, and what it was told before, by binary
+    // search: updates sorted by address, `told` by key (ids x log, not
+    // ids x updates and ids x told). Ids told for the first time are kept
+    // apart until the pass ends (each id is visited once).
     let by_addr = moved_index::build(updates.iter().map(|u| Some(u.ip)));
     told.sort_unstable_by_key(|t| t.key);
     let mut fresh: KVec<Told> = KVec::new();
@@ -93,9 +93,9 @@ pub(crate) fn deliver(
                 .find(|i| updates.get(*i).is_some_and(|u| u.ip == *dst) && on_netdev(*i)),
         }
     };
-    let interesting = |dst: &IpAddr| update_of(dst, 0).is_some();
+    let moved = |dst: &IpAddr| update_of(dst, 0).is_some();
     for dev in devs {
-        cm_ids::notify_peer_moved(dev, &interesting, &mut |key, id| {
+        cm_ids::notify_peer_moved(dev, &moved, &mut |key, id| {
             let Some(i) = update_of(&id.dst, id.ifindex) else {
                 return false;
             };
@@ -137,7 +137,6 @@ pub(crate) fn deliver(
             true
         });
     }
-    let moved = |dst: &IpAddr| update_of(dst, 0).is_some();
     forget_gone(told, &moved);
     for t in fresh.iter() {
         if told.push(*t, GFP_KERNEL).is_err() {
