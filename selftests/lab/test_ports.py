@@ -13,7 +13,7 @@ import sys
 import time
 
 from rdmaiplab.kernel_log import ADDED_RE, HEALTH_RE, REMOVED_RE, port_health, wait_match
-from rdmaiplab.monitor import load_rdmaip
+from rdmaiplab.monitor import load_rdmaip, monitor_paused
 from rdmaiplab.nodes import add_rxe, guest_now, setup_nic
 from rdmaiplab.runner import run_in_lab
 from rdmaiplab.topology import ADDR, NETDEV, NODES, RDMA_PORT, RXE
@@ -112,11 +112,12 @@ def test_load_unload_cycles(lab, tap):
     # reference was leaked (and the refcount tracker names the taker).
     lab.check(node, "ip link add vleak0 type veth peer name vleak1 && ip link set vleak0 up "
                     "&& ip link set vleak1 up && rdma link add rxe9 type rxe netdev vleak0")
-    lab.check(node, "rmmod rdmaip")
-    lab.check(node, f"for i in $(seq {LOAD_CYCLES}); do modprobe rdmaip && rmmod rdmaip || exit 1; done",
-              timeout=900)
-    users_after = lab.check(node, refs).strip()
-    holders_after = lab.check(node, "ls /sys/module/ib_core/holders").split()
+    with monitor_paused(lab, node):
+        lab.check(node, "rmmod rdmaip")
+        lab.check(node, f"for i in $(seq {LOAD_CYCLES}); do modprobe rdmaip && rmmod rdmaip || exit 1; done",
+                  timeout=900)
+        users_after = lab.check(node, refs).strip()
+        holders_after = lab.check(node, "ls /sys/module/ib_core/holders").split()
     # rdmaip itself was loaded before: it is no holder now, and no other
     # reference was left behind by the cycles.
     assert "rdmaip" in holders_before and "rdmaip" not in holders_after, (holders_before, holders_after)

@@ -3,6 +3,7 @@
 guest keeps an `rdmaipctl monitor` logging its events to MONITOR_LOG."""
 
 import base64
+import contextlib
 import sys
 
 from .paths import RDMAIPCTL
@@ -29,6 +30,22 @@ def start_monitors(lab, nodes=NODES):
                         f"'import binascii; exec(binascii.a2b_base64(\"{code}\"))' {MONITOR_LOG} {RDMAIPCTL} "
                         f">>{MONITOR_LOG} 2>&1 </dev/null &)")
         started.add(node)
+
+
+@contextlib.contextmanager
+def monitor_paused(lab, node):
+    """No `rdmaipctl monitor` on ``node`` meanwhile: its genetlink family
+    lookup would autoload rdmaip while a test has it unloaded."""
+    start_monitors(lab, (node,))
+    pauses = f"grep -c 'monitor keeper: paused' {MONITOR_LOG}"
+    before = int(lab.exec(node, pauses)[1].strip() or 0)
+    lab.check(node, f"touch {MONITOR_LOG}.pause")
+    try:
+        lab.wait_for(node, f"[ $({pauses}) -gt {before} ] && ! pgrep -f '[r]dmaipctl monitor' >/dev/null",
+                     timeout=30, interval=0.2)
+        yield
+    finally:
+        lab.exec(node, f"rm -f {MONITOR_LOG}.pause")
 
 
 def load_rdmaip(lab, node, timeout=30):
@@ -112,8 +129,23 @@ def exited(pid):
 
 pid = inst = None
 retry_at = 0.0
+paused = False
 note("pid %d, waiting for rdmaip" % os.getpid())
 while True:
+    # Paused (pause_monitor): no monitor at all. Starting one resolves
+    # the rdmaip genetlink family, and the kernel autoloads the module
+    # when it is not loaded: a test that unloads it must not have it back.
+    if os.path.exists(log + ".pause") != paused:
+        paused = not paused
+        note("paused" if paused else "resumed")
+    if paused:
+        if pid is not None:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            note("monitor of instance %s stopped: paused" % inst)
+            pid = None
+        time.sleep(0.2)
+        continue
     cur = instance()
     if pid is not None:
         rc = exited(pid)
