@@ -3,9 +3,8 @@
 //! `RDMA_CM_EVENT_ADDR_CHANGE` for every rdma_cm id bound to a moved
 //! address (see `sys/cm_ids.rs`).
 
-use super::moved_index;
+use super::moved_index::MovedIndex;
 use super::planned_move::Move;
-use crate::logic::moved_addrs;
 use crate::logic::rtaddr::IpAddr;
 use crate::state::registry::PortRegistry;
 use crate::sys::clock::mono_ns;
@@ -52,20 +51,13 @@ pub(crate) fn deliver(registry: &PortRegistry, moves: &[Move], done: &[bool]) ->
     };
     let start = mono_ns();
     if cm_ids::AVAILABLE && done.iter().any(|ok| *ok) {
-        let moved = moved_index::build(
+        let moved = MovedIndex::new(moves.len(), |i| {
             moves
-                .iter()
-                .zip(done.iter())
-                .map(|(m, ok)| ok.then_some(m.info.addr)),
-        );
-        let wanted = |a: &IpAddr| match &moved {
-            Some(moved) => moved_addrs::move_of(moved, a),
-            // Without memory for the index: a scan of the moves per id.
-            None => moves
-                .iter()
-                .zip(done.iter())
-                .position(|(m, ok)| *ok && m.info.addr == *a),
-        };
+                .get(i)
+                .filter(|_| done.get(i) == Some(&true))
+                .map(|m| m.info.addr)
+        });
+        let wanted = |a: &IpAddr| moved.find(a, |_| true);
         for dev in registry.cm_devices().iter() {
             cm_ids::notify_addr_change(dev, &wanted, &mut |i| {
                 if let Some(c) = cm.counts.get_mut(i) {

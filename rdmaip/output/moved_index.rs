@@ -8,17 +8,42 @@ use crate::logic::moved_addrs::{self, MovedAddr};
 use crate::logic::rtaddr::IpAddr;
 use kernel::prelude::*;
 
-/// Sorted (address, index) of the entries `addrs` gives an address for;
-/// `None` without memory for it (the callers then scan their entries).
-pub(crate) fn build(
-    addrs: impl ExactSizeIterator<Item = Option<IpAddr>>,
-) -> Option<KVec<MovedAddr>> {
-    let mut moved = KVec::with_capacity(addrs.len(), GFP_KERNEL).ok()?;
-    for (i, a) in addrs.enumerate() {
-        if let Some(a) = a {
-            moved.push((a, i), GFP_KERNEL).ok()?;
+/// A pass's entries `0..len`, looked up by the address `addr_of` gives
+/// each (`None`: the entry moved nothing, e.g. a move that failed).
+pub(crate) struct MovedIndex<F: Fn(usize) -> Option<IpAddr>> {
+    len: usize,
+    addr_of: F,
+    /// Sorted (address, entry); `None` without memory for it, and then
+    /// each lookup scans the entries.
+    sorted: Option<KVec<MovedAddr>>,
+}
+
+impl<F: Fn(usize) -> Option<IpAddr>> MovedIndex<F> {
+    pub(crate) fn new(len: usize, addr_of: F) -> Self {
+        let sorted = Self::sorted(len, &addr_of);
+        MovedIndex {
+            len,
+            addr_of,
+            sorted,
         }
     }
-    moved_addrs::sort(&mut moved);
-    Some(moved)
+
+    fn sorted(len: usize, addr_of: &F) -> Option<KVec<MovedAddr>> {
+        let mut moved = KVec::with_capacity(len, GFP_KERNEL).ok()?;
+        for i in 0..len {
+            if let Some(a) = addr_of(i) {
+                moved.push((a, i), GFP_KERNEL).ok()?;
+            }
+        }
+        moved_addrs::sort(&mut moved);
+        Some(moved)
+    }
+
+    /// The lowest entry of `addr` that `accept` takes.
+    pub(crate) fn find(&self, addr: &IpAddr, accept: impl Fn(usize) -> bool) -> Option<usize> {
+        match &self.sorted {
+            Some(sorted) => moved_addrs::find(sorted, addr, accept),
+            None => (0..self.len).find(|i| (self.addr_of)(*i) == Some(*addr) && accept(*i)),
+        }
+    }
 }

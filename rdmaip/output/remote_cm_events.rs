@@ -5,8 +5,7 @@
 //! (see `logic::peer` for which ids, and `sys/cm_ids.rs` for how).
 
 use super::monitor;
-use super::moved_index;
-use crate::logic::moved_addrs;
+use super::moved_index::MovedIndex;
 use crate::logic::peer::{remember, verdict, LinkAddr, NeighUpdate, PeerPath, Verdict};
 use crate::logic::rtaddr::IpAddr;
 use crate::sys::clock::{mono_ns, WallTime};
@@ -78,20 +77,15 @@ pub(crate) fn deliver(
     // search: updates sorted by address, `told` by key (ids x log, not
     // ids x updates and ids x told). Ids told for the first time are kept
     // apart until the pass ends (each id is visited once).
-    let by_addr = moved_index::build(updates.iter().map(|u| Some(u.ip)));
+    let by_addr = MovedIndex::new(updates.len(), |i| updates.get(i).map(|u| u.ip));
     told.sort_unstable_by_key(|t| t.key);
     let mut fresh: KVec<Told> = KVec::new();
     let update_of = |dst: &IpAddr, ifindex: u32| {
-        let on_netdev = |i: usize| {
+        by_addr.find(dst, |i| {
             updates
                 .get(i)
                 .is_some_and(|u| ifindex == 0 || ifindex == u.ifindex)
-        };
-        match &by_addr {
-            Some(ix) => moved_addrs::find(ix, dst, on_netdev),
-            None => (0..updates.len())
-                .find(|i| updates.get(*i).is_some_and(|u| u.ip == *dst) && on_netdev(*i)),
-        }
+        })
     };
     let moved = |dst: &IpAddr| update_of(dst, 0).is_some();
     for dev in devs {
