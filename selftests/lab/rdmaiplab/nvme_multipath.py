@@ -5,7 +5,7 @@ native NVMe multipath (CONFIG_NVME_MULTIPATH), I/O policy round-robin."""
 
 import re
 
-from .nvmeof import NQN, SIZE_MB, namespace_head, subsystem_dir
+from .nvmeof import HEAD_RE, NQN, SIZE_MB, namespace_head, subsystem_dir
 from .paths import CONSUMERS
 from .topology import ADDR, NICS
 
@@ -39,7 +39,7 @@ def connect_paths(lab):
                   timeout=120)
     wait_both_live(lab)
     subsys = subsystem_dir(lab)
-    lab.wait_for("b", f"ls {subsys} | grep -qE '^nvme[0-9]+n[0-9]+$'", timeout=30)
+    lab.wait_for("b", f"ls {subsys} | grep -qE '{HEAD_RE}'", timeout=30)
     head = namespace_head(lab, subsys)
     lab.wait_for("b", f"test -b /dev/{head}", timeout=30)
     # Both paths carry I/O, as in production active-active setups.

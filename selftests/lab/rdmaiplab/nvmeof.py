@@ -54,10 +54,14 @@ def subsystem_dir(lab):
                           "2>/dev/null && echo $s; done").split()[0]
 
 
+# A namespace head's name among its subsystem's sysfs entries.
+HEAD_RE = "^nvme[0-9]+n[0-9]+$"
+
+
 def namespace_head(lab, subsys):
     """The namespace head (nvmeXnY) under ``subsys``; None without native
     multipath, where namespaces belong to their controller."""
-    heads = lab.check("b", f"ls {subsys} | grep -E '^nvme[0-9]+n[0-9]+$'; true").split()
+    heads = lab.check("b", f"ls {subsys} | grep -E '{HEAD_RE}'; true").split()
     return heads[0] if heads else None
 
 
