@@ -221,6 +221,7 @@ class Scale:
             except Exception:
                 self.notes.append(f"N={n} M={m}: not all {c} connections connected within 2 minutes")
                 self.log(self.notes[-1])
+                self.log_unconnected()
             self.count_connected()
         b = m - c
         if b > self.bound:
@@ -232,6 +233,26 @@ class Scale:
                 self.notes.append(f"N={n} M={m}: {failed} binds failed: {out.strip()}")
             self.bound = b
         return self.a_conn, self.b_conn
+
+    def log_unconnected(self):
+        """Evidence for connections that did not complete: the ids that are
+        not connected (state and events) on node A, the listener's children
+        on node B, each side's neighbour entries for the addresses involved
+        and rxe0's GIDs for them."""
+        lab = self.lab
+        out = lab.exec("a", f"grep '^c[0-9]* ' {D}/ids | grep -v 'state=connected' | head -20")[1]
+        self.log("node A, ids not connected:\n" + out.rstrip())
+        srcs = sorted({m.group(1) for m in re.finditer(r"addr=(\d+\.\d+\.\d+\.\d+)", out)})
+        out = lab.exec("b", f"grep '^BL' {D}/ids | grep -v 'state=connected' | head -20")[1]
+        self.log("node B, listener and children not connected:\n" + out.rstrip())
+        for src in srcs[:10]:
+            hexip = "".join(f"{int(o):02x}" for o in src.split("."))
+            gids = lab.exec("a", "grep -l -i ':%s:%s$' /sys/class/infiniband/rxe0/ports/1/gids/* | wc -l"
+                            % (hexip[:4], hexip[4:]))[1].strip()
+            neigh = lab.exec("b", f"ip neigh show {src}")[1].strip() or "(no entry)"
+            self.log(f"{src}: GID entries on rxe0 {gids}; node B's neighbour: {neigh}")
+        self.log("node A's kernel log, last lines:\n" +
+                 lab.exec("a", "dmesg | tail -n 15")[1].rstrip())
 
     def count_connected(self):
         """Connected ids on A and on B, read while the tables are small
