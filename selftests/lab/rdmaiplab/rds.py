@@ -10,6 +10,7 @@ from .topology import ADDR, NODES
 A_ADDR, B_ADDR = ADDR["a", 1], ADDR["b", 1]
 RDS_PORT = 4000
 RECV_LOG, SEND_LOG = "/tmp/rds-recv.log", "/tmp/rds-send.log"
+RECONNECT_MIN_MS = 300
 
 
 def received(lab):
@@ -23,7 +24,11 @@ def start_rds(lab):
     created by the handler of an incoming connect (see rds_recv.py --hello:
     a lockdep false positive in 6.12's RDS)."""
     for node in NODES:
-        lab.check(node, "modprobe rds_rdma")
+        # Both ends reconnect at once after a move; RDS over IB breaks the
+        # tie by random backoff from this minimum (default one jiffy),
+        # which must exceed a connection attempt: 50-150 ms under TCG
+        # (Documentation/rdmaip.rst, "Benchmarks").
+        lab.check(node, f"modprobe rds_rdma && sysctl -qw net.rds.reconnect_min_delay_ms={RECONNECT_MIN_MS}")
     lab.link("b", 1, False)
     lab.check("a", f"(/usr/bin/python3 {CONSUMERS}/rds_recv.py {A_ADDR} {RDS_PORT} {RECV_LOG} "
                    f"--hello {B_ADDR} > /tmp/rds-recv.err 2>&1 &)")
