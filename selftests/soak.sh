@@ -15,11 +15,10 @@
 #
 # Counts (each may be set in the environment instead): RDS 20 cuts,
 # NVMe-oF 10 target-side and 3 host-side cuts, test_failover.py 200 random
-# cuts, test_fuzz.py 20000 messages, test_cm.py 20 random cuts, test_ports.py
-# 100 load/unload cycles. Each run
-# gets its own RDMAIP_SEED (the run number, unless RDMAIP_SEED is set), so
-# the random tests do not repeat one sequence; a failed run's log names its
-# seed.
+# cuts, test_fuzz.py 20000 messages, test_cm.py 20 random cuts,
+# test_ports.py 100 load/unload cycles. Each run gets its own RDMAIP_SEED
+# (the run number, unless RDMAIP_SEED is set), so the random tests do not
+# repeat one sequence; a failed run's log names its seed.
 #
 # It installs and builds what it needs as `make check` does (dependencies,
 # `make lab-install`, rdmaipctl), unless RDMAIP_SOAK_BUILD=0: then it tests

@@ -236,9 +236,9 @@ class Scale:
 
     def log_unconnected(self):
         """Evidence for connections that did not complete: the ids that are
-        not connected (state and events) on node A, the listener's children
-        on node B, each side's neighbour entries for the addresses involved
-        and rxe0's GIDs for them."""
+        not connected (state and events) on node A, the listener and its
+        children on node B, node A's RoCE GID entries and node B's
+        neighbour entry for each address involved, node A's kernel log."""
         lab = self.lab
         out = lab.exec("a", f"grep '^c[0-9]* ' {D}/ids | grep -v 'state=connected' | head -20")[1]
         self.log("node A, ids not connected:\n" + out.rstrip())

@@ -132,7 +132,7 @@ retry_at = 0.0
 paused = False
 note("pid %d, waiting for rdmaip" % os.getpid())
 while True:
-    # Paused (pause_monitor): no monitor at all. Starting one resolves
+    # Paused (monitor_paused()): no monitor at all. Starting one resolves
     # the rdmaip genetlink family, and the kernel autoloads the module
     # when it is not loaded: a test that unloads it must not have it back.
     if os.path.exists(log + ".pause") != paused:
