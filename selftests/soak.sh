@@ -15,7 +15,7 @@
 #
 # Counts (each may be set in the environment instead): RDS 20 cuts,
 # NVMe-oF 10 target-side and 3 host-side cuts, test_failover.py 200 random
-# cuts, test_fuzz.py 20000 messages, test_cm.py 20 random cuts,
+# cuts, test_fuzz.py 20000 messages, test_cm.py 40 random cuts,
 # test_ports.py 100 load/unload cycles. Each run gets its own RDMAIP_SEED
 # (the run number, unless RDMAIP_SEED is set), so the random tests do not
 # repeat one sequence; a failed run's log names its seed.
@@ -36,7 +36,7 @@ export RDMAIP_NVME_CUTS=${RDMAIP_NVME_CUTS:-10}
 export RDMAIP_NVME_HOST_CUTS=${RDMAIP_NVME_HOST_CUTS:-3}
 export RDMAIP_RANDOM_CUTS=${RDMAIP_RANDOM_CUTS:-200}
 export RDMAIP_FUZZ_COUNT=${RDMAIP_FUZZ_COUNT:-20000}
-export RDMAIP_CM_CUTS=${RDMAIP_CM_CUTS:-20}
+export RDMAIP_CM_CUTS=${RDMAIP_CM_CUTS:-40}
 export RDMAIP_LOAD_CYCLES=${RDMAIP_LOAD_CYCLES:-100}
 
 main() {

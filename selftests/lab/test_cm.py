@@ -480,7 +480,7 @@ def steps(tap, lab):
             "disconnected", test_handler_destroy, lab)
     tap.run("failover: cut NIC 1, its addresses move to NIC 2", test_failover, lab, tap)
     tap.run("failback: restore NIC 1, its addresses come home", test_failback, lab, tap)
-    cuts = int(os.environ.get("RDMAIP_CM_CUTS", "20"))
+    cuts = int(os.environ.get("RDMAIP_CM_CUTS", "10"))
     tap.run(f"stress: ids created and destroyed on three addresses during {cuts} random cuts, and on B "
             "connections to them; late_events 0, no kernel warning", test_stress, lab, tap, cuts)
     tap.run("moves: rdmaip's notifier saw each move of NIC 1's addresses with its reason", test_moves, lab, tap)

@@ -406,7 +406,7 @@ def steps(tap, lab):
             "home again when rxe1 rejoins", test_survivor_device_removed, lab)
     tap.run("netdev carrying every address deleted while both NICs are cut: re-created at home",
             test_carrier_netdev_deleted, lab)
-    rounds = int(os.environ.get("RDMAIP_RANDOM_CUTS", "60"))
+    rounds = int(os.environ.get("RDMAIP_RANDOM_CUTS", "30"))
     tap.run(f"random: {rounds} cuts, restores, device and netdev removals and re-adds keep every "
             "address once, on a healthy port", test_random_cuts, lab, tap, rounds)
     tap.run("device removal: a member's RDMA device deleted, its addresses move first",

@@ -23,7 +23,7 @@ from rdmaiplab.topology import ADDR, NETDEV, NODES, RDMA_PORT, RXE
 REPORT_LIMIT_S = 1.0
 # Each cycle checks the same leaks (ib_core references, netdev and device
 # references, kmemleak); a leak shows after one. `make soak` runs 100.
-LOAD_CYCLES = int(os.environ.get("RDMAIP_LOAD_CYCLES", "25"))
+LOAD_CYCLES = int(os.environ.get("RDMAIP_LOAD_CYCLES", "10"))
 
 
 def test_debug_kernel(lab):
