@@ -29,7 +29,7 @@ use crate::logic::group::NS_PER_MS;
 use crate::output::addr_mover::AddrMover;
 use crate::output::announcer::Announcer;
 use crate::output::planned_move::Move;
-use crate::output::{cm_events, monitor, move_report, ulp_notifier};
+use crate::output::{cm_events, gid_wait, monitor, move_report, ulp_notifier};
 use crate::state::registry::PortRegistry;
 use crate::sys::clock::mono_ns;
 use crate::sys::rtnl_sock::RtnlSocket;
@@ -156,7 +156,9 @@ impl Engine {
         let home_again = self.commit(moves, &done);
         self.announcer.schedule(moves, &done, now);
         let next = self.announcer.send_due();
-        // Local consumers: rdma_cm ids first, then the ULP notifiers.
+        // Local consumers: rdma_cm ids first, then the ULP notifiers; the
+        // ids once they can bind to their address's new port.
+        gid_wait::wait_for_gids(moves, &done);
         let cm = cm_events::deliver(&self.registry, moves, &done);
         ulp_notifier::notify(moves, &done, &cm);
         move_report::moves(moves, &done, &cm);

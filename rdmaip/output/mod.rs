@@ -10,6 +10,7 @@ pub(crate) mod addr_mover;
 pub(crate) mod announcer;
 pub(crate) mod attrs;
 pub(crate) mod cm_events;
+pub(crate) mod gid_wait;
 pub(crate) mod monitor;
 pub(crate) mod move_report;
 pub(crate) mod moved_index;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Wall-clock timestamps for logs and events (wraps `ktime_get_real_ns()`).
+//! Wall-clock timestamps for logs and events (wraps `ktime_get_real_ns()`),
+//! the monotonic clock, and short sleeps (`usleep_range()`).
 //!
 //! Wall-clock time, not monotonic, so that a timestamp in rdmaip's log can be
 //! compared with `date +%s.%N` taken by a test or an operator on the node.
@@ -35,4 +36,13 @@ impl fmt::Display for WallTime {
 /// Nanoseconds of the monotonic clock, the time base of `logic::group`.
 pub(crate) fn mono_ns() -> u64 {
     kernel::time::Ktime::ktime_get().to_ns() as u64
+}
+
+/// Sleeps between `min_us` and twice as long (an hrtimer sleep). Process
+/// context only, with no spinlock held.
+pub(crate) fn sleep_us(min_us: u32) {
+    let min = u64::from(min_us);
+    // SAFETY: sleeps; every caller runs in process context (the engine's
+    // worker or a netlink request) with no spinlock held.
+    unsafe { ffi::rdmaip_usleep_range(min as _, (2 * min) as _) }
 }

@@ -9,9 +9,10 @@
 //! serialises both for one device and waits for running callbacks in
 //! `ib_unregister_client()`.
 
+use crate::logic::rtaddr::IpAddr;
 use crate::sys::ffi;
 use crate::sys::names::DevName;
-use crate::sys::netdev::NetDevRef;
+use crate::sys::netdev::{NetDevRef, NetDevice};
 use core::ffi::{c_int, c_void};
 use core::ptr::{self, NonNull};
 use core::sync::atomic::{AtomicPtr, Ordering};
@@ -146,6 +147,31 @@ impl IbDevice {
         // SAFETY: `dev` is NULL or carries one untracked reference that we
         // hand over.
         NonNull::new(dev).map(|dev| unsafe { NetDevRef::from_held(dev) })
+    }
+
+    /// Whether `port`'s GID table holds the RoCE GID of `addr` on `netdev`,
+    /// of the type rdma_cm binds with. ib_core adds an address's GIDs from
+    /// a work item after the address appears; until then
+    /// `rdma_bind_addr()` to the address fails (ENODEV).
+    pub(crate) fn has_roce_gid(&self, port: u32, netdev: &NetDevice, addr: &IpAddr) -> bool {
+        if !self.ports().contains(&port) {
+            return false;
+        }
+        // rdma_ip2gid(): IPv4 as an IPv4-mapped IPv6 address.
+        let mut raw = [0u8; 16];
+        match addr {
+            IpAddr::V4(a) => {
+                raw[10] = 0xff;
+                raw[11] = 0xff;
+                raw[12..].copy_from_slice(a);
+            }
+            IpAddr::V6(a) => raw = *a,
+        }
+        let gid = ffi::ib_gid { raw };
+        // SAFETY: `self` and `netdev` are valid, `port` is one of the
+        // device's ports (checked above), `gid` lives across the call; the
+        // shim drops the reference the lookup takes.
+        unsafe { ffi::rdmaip_ib_has_roce_gid(self.as_ptr(), port, netdev.as_ptr(), &gid) }
     }
 
     /// Takes a counted reference, unless the device is already being

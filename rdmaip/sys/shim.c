@@ -17,6 +17,8 @@
 #include <linux/timekeeping.h>
 #include <net/genetlink.h>
 #include <rdma/ib_verbs.h>
+#include <rdma/ib_cache.h>
+#include <linux/delay.h>
 #include <rdma/ib_sa.h>
 #include <rdma/rdma_cm.h>
 #include <linux/in.h>
@@ -133,6 +135,25 @@ void rdmaip_netdev_put(struct net_device *dev, void *tracker)
 u64 rdmaip_ktime_get_real_ns(void)
 {
 	return ktime_get_real_ns();
+}
+
+bool rdmaip_ib_has_roce_gid(struct ib_device *dev, u32 port, struct net_device *ndev,
+			    const union ib_gid *gid)
+{
+	/* rdma_cm's default GID type for the port (cma_add_one()). */
+	enum ib_gid_type type = rdma_protocol_roce_udp_encap(dev, port) ?
+		IB_GID_TYPE_ROCE_UDP_ENCAP : IB_GID_TYPE_ROCE;
+	const struct ib_gid_attr *attr = rdma_find_gid_by_port(dev, gid, type, port, ndev);
+
+	if (IS_ERR(attr))
+		return false;
+	rdma_put_gid_attr(attr);
+	return true;
+}
+
+void rdmaip_usleep_range(unsigned long min_us, unsigned long max_us)
+{
+	usleep_range(min_us, max_us);
 }
 
 /* A new message of @cmd to @portid, header started in *@hdr. */

@@ -50,6 +50,15 @@ void rdmaip_netdev_put(struct net_device *dev, void *tracker);
 /* ktime_get_real_ns() */
 u64 rdmaip_ktime_get_real_ns(void);
 
+union ib_gid;
+/* rdma_find_gid_by_port() + rdma_put_gid_attr(): whether @port's GID table
+ * holds @gid on @ndev, of the type rdma_cm binds with (RoCE v2 where the
+ * port has it, else v1) */
+bool rdmaip_ib_has_roce_gid(struct ib_device *dev, u32 port, struct net_device *ndev,
+			    const union ib_gid *gid);
+/* usleep_range(); process context only */
+void rdmaip_usleep_range(unsigned long min_us, unsigned long max_us);
+
 
 /* Generic netlink (include/net/genetlink.h, include/net/netlink.h) */
 struct sk_buff;

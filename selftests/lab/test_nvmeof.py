@@ -78,11 +78,17 @@ def cuts(lab, tap, node, addr, n, tag):
     return cutter
 
 
-def report(tap, tag, cutter, times):
+def report(lab, tap, tag, cutter, times):
     g, _ = longest_gap(times)
     tap.diag(f"{tag}: longest pause in I/O completions {g:.2f}s")
     for line in stall_report(times, cutter):
         tap.diag(f"{tag}: {line}")
+    # nvmet-rdma re-creates its listener when told ADDR_CHANGE; a bind
+    # that fails (the address's GID not yet in its new port's table) is
+    # retried only 5 s later, and the host's reconnects are refused until
+    # then. rdmaip tells the ids once the GIDs are there.
+    _, out = lab.exec("a", "dmesg | grep -c 'nvmet_rdma: binding CM ID to .* failed'")
+    tap.diag(f"{tag}: failed re-binds of the target's listener so far: {out.strip()}")
 
 
 def phase(tap, lab, tag, node, addr, n, host_traddr=None):
@@ -105,7 +111,7 @@ def phase(tap, lab, tag, node, addr, n, host_traddr=None):
     errs = io_errors(lab)
     tap.ok(not errs, f"{tag}: no I/O error in B's kernel log", errs)
     if cutter is not None:
-        report(tap, tag, cutter, times)
+        report(lab, tap, tag, cutter, times)
     tap.run(f"{tag}: nvme disconnect", lambda: lab.check("b", f"nvme disconnect -n {NQN}", timeout=120))
 
 
