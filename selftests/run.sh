@@ -15,18 +15,11 @@ set -uo pipefail
 build_without_cm_internals() {
 	local dir
 	dir=$(mktemp -d /tmp/rdmaip-nocm.XXXXXX)
-	cp -r Kbuild rdmaip include kernel "$dir"/
+	copy_module_tree "$dir"
 	make -C "$KDIR" M="$dir" RUSTC="$KRUSTC" BINDGEN="$BINDGEN" RDMAIP_CM_INTERNALS=n modules &&
 		! grep -q rdma_id_private "$dir/rdmaip/bindings_generated.rs" &&
 		grep -qa 'loaded without local rdma_cm notification' "$dir/rdmaip/rdmaip.ko" &&
 		rm -rf "$dir"
-}
-
-# Copies what `make lab-install` builds from into $1, without objects, so
-# that a build there never races one in the tree.
-copy_module_tree() {
-	cp -r Makefile Kbuild rdmaip include kernel selftests tools "$1"/
-	find "$1" \( -name '*.o' -o -name '*.ko' -o -name '*.cmd' -o -name 'bindings_generated.rs' \) -delete
 }
 
 # The KASAN lab kernel and rdmaip's modules for it, built in the tree copy

@@ -19,7 +19,6 @@ rustfmt --check --edition 2021 --config-path "$KDIR/.rustfmt.toml" \
 log "clippy (CLIPPY=1, -Dwarnings) over rdmaip.ko and rdmaip_cmtest.ko"
 dir=$(mktemp -d /tmp/rdmaip-clippy.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-cp -r Kbuild rdmaip include kernel selftests "$dir"/
-find "$dir" \( -name '*.o' -o -name '*.ko' -o -name '*.cmd' -o -name 'bindings_generated.rs' \) -delete
+copy_module_tree "$dir"
 make -C "$KDIR" M="$dir" RUSTC="$KRUSTC" BINDGEN="$BINDGEN" RDMAIP_SELFTESTS=1 \
 	CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver KRUSTFLAGS=-Dwarnings modules

@@ -27,6 +27,14 @@ die() { log "error: $*"; exit 1; }
 # follows (modules must be built with the kernel's compiler), and
 # kernel/rdmaip-lab-kasan.config goes on top of the lab fragment. The
 # plain flavour has kernel/rdmaip-lab-multipath.config on top instead.
+# Copies the module's sources and what builds them (make lab-install
+# included) into directory $1, without objects: a build there never races
+# or reuses one in the tree.
+copy_module_tree() {
+	cp -r "$RDMAIP_ROOT"/{Makefile,Kbuild,rdmaip,include,kernel,selftests,tools} "$1"/
+	find "$1" \( -name '*.o' -o -name '*.ko' -o -name '*.cmd' -o -name 'bindings_generated.rs' \) -delete
+}
+
 lab_kernel_paths() {
 	local srcver fraghash tc key cc=gcc
 	srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
