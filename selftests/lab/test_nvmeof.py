@@ -26,21 +26,30 @@ events the target's listener, bound to 10.1.0.1 on NIC 1's RDMA device,
 does not follow the address to NIC 2, so I/O can resume only when the
 address is home again; with them, nvmet-rdma re-listens and the host
 reconnects while NIC 1 is still cut.
+
+Both nodes' connection manager tracepoints are traced meanwhile
+(rdmaiplab.cm_trace); a cut or restore that stalls I/O SLOW_S (3 s) or
+more gets both traces over its stall printed, and the traces are kept in
+the run directory.
 """
 
 import os
 import sys
 import time
 
+from rdmaiplab import cm_trace
 from rdmaiplab.cutter import Cutter
 from rdmaiplab.group import load_peer, setup_group, setup_nodes
 from rdmaiplab.nvmeof import (A_ADDR, B_ADDR, NQN, connect, io_count, io_errors, log_stuck_io, start_io,
                               stop_io, target_up)
 from rdmaiplab.runner import run_in_lab
-from rdmaiplab.stalls import longest_gap, stall_report
+from rdmaiplab.stalls import attribute_stalls, longest_gap, stall_report
 
 FAILBACK_S = 2
 HOLD_S = float(os.environ.get("RDMAIP_NVME_HOLD", "15"))
+# A stall this long (the 1 s reconnect delay and a reconnect that took
+# seconds) gets both nodes' connection manager traces printed.
+SLOW_S = 3.0
 
 
 def setup(lab):
@@ -54,6 +63,8 @@ def setup(lab):
 
 
 def connect_and_start(lab, tag, host_traddr):
+    for node in ("a", "b"):
+        cm_trace.start(lab, node)
     dev, disk = connect(lab, host_traddr)
     start_io(lab, dev, tag, sampled=[disk], trace=True)
     return dev
@@ -63,6 +74,7 @@ def cuts(lab, tap, node, addr, n, tag):
     t0 = time.monotonic()
     cutter = Cutter(lab, node, addr, "b", lambda: io_count(lab), dwell=3, failback_s=FAILBACK_S,
                     log=tap.diag, resume_wait=HOLD_S)
+    cutter.mark_on = ("a",)  # node A's clock too, for its trace
     # I/O that does not resume while the port is cut is a failover that
     # did not help: say why, once per phase (the log is long).
     stuck = []
@@ -89,6 +101,26 @@ def report(lab, tap, tag, cutter, times):
     # then. rdmaip tells the ids once the GIDs are there.
     _, out = lab.exec("a", "dmesg | grep -c 'nvmet_rdma: binding CM ID to .* failed'")
     tap.diag(f"{tag}: failed re-binds of the target's listener so far: {out.strip()}")
+    slow_cm_traces(lab, tap, tag, cutter, times)
+
+
+def slow_cm_traces(lab, tap, tag, cutter, times):
+    """Both nodes' connection manager traces over each slow stall (where
+    its time went), and the whole traces kept in the run directory."""
+    traces = {node: cm_trace.lines(lab, node) for node in ("a", "b")}
+    for node, trace in traces.items():
+        cm_trace.keep(lab, node, trace, tag)
+    on_a = dict((label, t) for t, label in cutter.events_on.get("a", []))
+    for label, t_b, stall, _ in attribute_stalls(times, cutter.events, times[-1] if times else 0):
+        if stall is None or stall < SLOW_S:
+            continue
+        for node, t0 in (("b", t_b), ("a", on_a.get(label))):
+            if t0 is None:
+                continue
+            tap.diag(f"{tag}: {label} stalled {stall:.2f}s; node {node.upper()}'s CM trace from the "
+                     f"event ({t0:.3f}) to {stall + 0.5:.1f}s after it:")
+            for line in cm_trace.window(traces[node], t0 - 0.1, t0 + stall + 0.5):
+                tap.diag("  " + line.strip())
 
 
 def phase(tap, lab, tag, node, addr, n, host_traddr=None):
