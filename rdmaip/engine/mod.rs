@@ -29,7 +29,7 @@ use crate::logic::group::NS_PER_MS;
 use crate::output::addr_mover::AddrMover;
 use crate::output::announcer::Announcer;
 use crate::output::planned_move::Move;
-use crate::output::{cm_events, gid_wait, monitor, move_report, ulp_notifier};
+use crate::output::{cm_events, gid_wait, monitor, move_report, neigh_warm, ulp_notifier};
 use crate::state::registry::PortRegistry;
 use crate::sys::clock::mono_ns;
 use crate::sys::rtnl_sock::RtnlSocket;
@@ -157,8 +157,11 @@ impl Engine {
         self.announcer.schedule(moves, &done, now);
         let next = self.announcer.send_due();
         // Local consumers: rdma_cm ids first, then the ULP notifiers; the
-        // ids once they can bind to their address's new port.
+        // ids once they can bind to their address's new port and the
+        // neighbours they are connected to are resolved from it.
+        let neighbours = neigh_warm::start(&self.registry, moves, &done);
         gid_wait::wait_for_gids(moves, &done);
+        neighbours.wait();
         let cm = cm_events::deliver(&self.registry, moves, &done);
         ulp_notifier::notify(moves, &done, &cm);
         move_report::moves(moves, &done, &cm);

@@ -14,6 +14,7 @@ pub(crate) mod gid_wait;
 pub(crate) mod monitor;
 pub(crate) mod move_report;
 pub(crate) mod moved_index;
+pub(crate) mod neigh_warm;
 pub(crate) mod planned_move;
 pub(crate) mod remote_cm_events;
 pub(crate) mod ulp_notifier;

@@ -93,6 +93,25 @@ pub(crate) fn notify_peer_moved(
     let _ = (dev, interesting, decide);
 }
 
+/// Calls `found` with (source, destination) of every connected rdma_cm id
+/// on `dev` whose bound source address `wanted` accepts: the remote ends
+/// whose consumers will reconnect when that address moves. Reads each id
+/// without its handler mutex (a connected id's addresses no longer change)
+/// and calls no handler.
+pub(crate) fn connected_peers(
+    dev: &IbDevice,
+    wanted: &dyn Fn(&IpAddr) -> bool,
+    found: &mut dyn FnMut(IpAddr, IpAddr),
+) {
+    #[cfg(rdmaip_cm_internals)]
+    internals::for_each_id(dev, &mut |res, _key| {
+        // SAFETY: `for_each_id` passes a cm_id entry with a reference.
+        unsafe { internals::peer_pair(res, wanted, found) }
+    });
+    #[cfg(not(rdmaip_cm_internals))]
+    let _ = (dev, wanted, found);
+}
+
 #[cfg(rdmaip_cm_internals)]
 mod internals {
     use super::*;
@@ -204,8 +223,9 @@ mod internals {
     ///
     /// # Safety
     ///
-    /// `id` must be valid, bound (not IDLE) and its handler mutex held:
-    /// rdma_cm writes the source address of a bound id only under it.
+    /// `id` must be valid, bound (not IDLE), and either its handler mutex
+    /// held (rdma_cm writes the source address of a bound id only under
+    /// it) or in `RDMA_CM_CONNECT` (past every write).
     unsafe fn src_addr(id: *mut ffi::rdma_cm_id) -> Option<IpAddr> {
         // SAFETY: `src_addr` is a 128-byte `sockaddr_storage` holding a
         // `sockaddr_in` or `sockaddr_in6` (uapi layouts: family first,
@@ -252,6 +272,41 @@ mod internals {
             dst,
             path,
         })
+    }
+
+    /// [`super::connected_peers`] for the id behind `res`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`deliver_local`].
+    pub(super) unsafe fn peer_pair(
+        res: *mut ffi::rdma_restrack_entry,
+        wanted: &dyn Fn(&IpAddr) -> bool,
+        found: &mut dyn FnMut(IpAddr, IpAddr),
+    ) {
+        // SAFETY: a cm_id's restrack entry is the `res` field of its
+        // `rdma_id_private`, whose `id` field rdma_res_to_id() returns; both
+        // valid while we hold the reference.
+        let id = unsafe { ffi::rdma_res_to_id(res) };
+        // SAFETY: as above.
+        let idp = unsafe { kernel::container_of!(id, ffi::rdma_id_private, id) }.cast_mut();
+        // SAFETY: valid while the reference is held. rdma_cm writes a
+        // CONNECT id's source and destination only before it gets there
+        // (bind, address resolution, or the passive side's new id), so
+        // they are stable without the handler mutex; `internal_id` is set
+        // before the id is tracked.
+        unsafe {
+            if ptr::addr_of!((*idp).internal_id).read() == 0
+                && state(idp) == ffi::rdma_cm_state_RDMA_CM_CONNECT
+            {
+                if let (Some(src), Some(peer)) = (src_addr(id), peer_of(id)) {
+                    if wanted(&src) {
+                        found(src, peer.dst);
+                    }
+                }
+            }
+            ffi::rdma_restrack_put(res);
+        }
     }
 
     /// Local delivery: to the id behind `res` if its bound source address

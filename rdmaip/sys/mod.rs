@@ -15,6 +15,7 @@ pub(crate) mod ib_event;
 pub(crate) mod irq_lock;
 pub(crate) mod names;
 pub(crate) mod neigh_notifier;
+pub(crate) mod neigh_resolve;
 pub(crate) mod netdev;
 pub(crate) mod netdev_notifier;
 pub(crate) mod notifier;

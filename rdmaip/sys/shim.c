@@ -30,6 +30,8 @@
 #include <net/addrconf.h>
 #include <net/ndisc.h>
 #include <net/ipv6.h>
+#include <net/route.h>
+#include <net/ip6_route.h>
 #include <rdmaip.h>
 
 #include "nl_gen.h"
@@ -438,6 +440,68 @@ void rdmaip_cm_id_peer(struct rdma_cm_id *id, struct rdmaip_cm_peer *out)
 		out->ll_kind = 2;
 		memcpy(out->ll, rec->dgid.raw, sizeof(rec->dgid.raw));
 	}
+}
+
+/* The route lookups are rdma_cm's (addr4_resolve(), addr6_resolve()), so
+ * that the entry is the one its dst_fetch_ha() will find. */
+static struct dst_entry *rdmaip_route(u16 family, const u8 *src, const u8 *dst,
+				      const void **daddr, struct flowi *fl)
+{
+	struct dst_entry *d;
+
+	memset(fl, 0, sizeof(*fl));
+	if (family == AF_INET) {
+		struct flowi4 *fl4 = &fl->u.ip4;
+		struct rtable *rt;
+
+		memcpy(&fl4->saddr, src, 4);
+		memcpy(&fl4->daddr, dst, 4);
+		rt = ip_route_output_key(&init_net, fl4);
+		if (IS_ERR(rt))
+			return ERR_CAST(rt);
+		*daddr = &fl4->daddr;
+		return &rt->dst;
+	}
+	if (family == AF_INET6) {
+		struct flowi6 *fl6 = &fl->u.ip6;
+
+		memcpy(&fl6->saddr, src, 16);
+		memcpy(&fl6->daddr, dst, 16);
+		d = ip6_route_output(&init_net, NULL, fl6);
+		if (d->error) {
+			int err = d->error;
+
+			dst_release(d);
+			return ERR_PTR(err);
+		}
+		*daddr = &fl6->daddr;
+		return d;
+	}
+	return ERR_PTR(-EAFNOSUPPORT);
+}
+
+int rdmaip_neigh_warm(u16 family, const u8 *src, const u8 *dst)
+{
+	const void *daddr = NULL;
+	struct neighbour *n;
+	struct dst_entry *d;
+	struct flowi fl;
+	int ret;
+
+	d = rdmaip_route(family, src, dst, &daddr, &fl);
+	if (IS_ERR(d))
+		return PTR_ERR(d);
+	n = dst_neigh_lookup(d, daddr);
+	if (!n) {
+		dst_release(d);
+		return -ENODATA;
+	}
+	ret = !!(READ_ONCE(n->nud_state) & NUD_VALID);
+	if (!ret)
+		neigh_event_send(n, NULL);
+	neigh_release(n);
+	dst_release(d);
+	return ret;
 }
 
 static BLOCKING_NOTIFIER_HEAD(rdmaip_ulp_chain);

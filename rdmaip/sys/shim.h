@@ -183,6 +183,17 @@ struct rdmaip_cm_peer {
 void rdmaip_cm_id_peer(struct rdma_cm_id *id, struct rdmaip_cm_peer *out);
 
 /*
+ * Neighbour warm-up (sys/neigh_resolve.rs): the neighbour entry rdma_cm's
+ * address resolution will use for a packet from @src to @dst (@family
+ * AF_INET or AF_INET6, addresses in network order, init_net), after the
+ * same route lookup; its resolution is started (neigh_event_send()) unless
+ * it is valid. Returns 1 if it is valid, 0 if it is being resolved, a
+ * negative errno without a route (or -ENODATA without an entry). Process
+ * context.
+ */
+int rdmaip_neigh_warm(u16 family, const u8 *src, const u8 *dst);
+
+/*
  * Path probing: a packet tap for probe replies (sys/packet_tap.rs) and the
  * probes themselves (sys/netdev.rs).
  */

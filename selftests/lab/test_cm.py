@@ -317,6 +317,15 @@ def test_failover(lab, tap):
            and f"{ADDR['a', 1]}:7483" not in restrack(lab),
            "destroy-on ADDR_CHANGE: the handler's non-zero return destroyed the id (gone from restrack)",
            f"DOA {doa}\nrestrack {restrack(lab)}")
+    # Before telling them, rdmaip resolved the neighbours that the moved
+    # addresses' connected ids lead to, from the new netdev (so that a
+    # reconnect finds the entry valid: output/neigh_warm.rs). Nothing else
+    # sends from A to B's NIC 1 addresses through NIC 2.
+    neigh = {a: lab.check("a", f"ip neigh show {a} dev {NETDEV[2]}").strip()
+             for a in (ADDR["b", 1], ADDR6["b", 1])}
+    tap.ok(all(re.search(r"\b(REACHABLE|STALE|DELAY|PROBE)$", v) for v in neigh.values()),
+           "A's neighbour entries for B's NIC 1 addresses (where A's moved ids lead) are valid on NIC 2",
+           neigh)
     tap.diag("node B after the failover: " + "; ".join(
         f"{n} state={v['state']} UNREACHABLE={v['UNREACHABLE']} ADDR_CHANGE={v['ADDR_CHANGE']}"
         for n, v in ids(lab, "b")[0].items()))
