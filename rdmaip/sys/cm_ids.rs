@@ -94,10 +94,11 @@ pub(crate) fn notify_peer_moved(
 }
 
 /// Calls `found` with (source, destination) of every connected rdma_cm id
-/// on `dev` whose bound source address `wanted` accepts: the remote ends
-/// whose consumers will reconnect when that address moves. Reads each id
-/// without its handler mutex (a connected id's addresses no longer change)
-/// and calls no handler.
+/// on `dev` (`RDMA_CM_CONNECT`, or `RDMA_CM_DISCONNECT` when the peer just
+/// disconnected it) whose bound source address `wanted` accepts: the
+/// remote ends whose consumers will reconnect when that address moves.
+/// Reads each id without its handler mutex (the addresses of an id that
+/// got that far no longer change) and calls no handler.
 pub(crate) fn connected_peers(
     dev: &IbDevice,
     wanted: &dyn Fn(&IpAddr) -> bool,
@@ -225,7 +226,8 @@ mod internals {
     ///
     /// `id` must be valid, bound (not IDLE), and either its handler mutex
     /// held (rdma_cm writes the source address of a bound id only under
-    /// it) or in `RDMA_CM_CONNECT` (past every write).
+    /// it) or in `RDMA_CM_CONNECT` or `RDMA_CM_DISCONNECT` (past every
+    /// write).
     unsafe fn src_addr(id: *mut ffi::rdma_cm_id) -> Option<IpAddr> {
         // SAFETY: `src_addr` is a 128-byte `sockaddr_storage` holding a
         // `sockaddr_in` or `sockaddr_in6` (uapi layouts: family first,
@@ -251,8 +253,8 @@ mod internals {
     ///
     /// # Safety
     ///
-    /// `id` must be valid and in `RDMA_CM_CONNECT`, whose destination and
-    /// path rdma_cm no longer changes.
+    /// `id` must be valid and in `RDMA_CM_CONNECT` or `RDMA_CM_DISCONNECT`,
+    /// whose destination and path rdma_cm no longer changes.
     unsafe fn peer_of(id: *mut ffi::rdma_cm_id) -> Option<ConnectedId> {
         let mut p = ffi::rdmaip_cm_peer::default();
         // SAFETY: by the caller's contract.
@@ -290,14 +292,17 @@ mod internals {
         let id = unsafe { ffi::rdma_res_to_id(res) };
         // SAFETY: as above.
         let idp = unsafe { kernel::container_of!(id, ffi::rdma_id_private, id) }.cast_mut();
-        // SAFETY: valid while the reference is held. rdma_cm writes a
-        // CONNECT id's source and destination only before it gets there
-        // (bind, address resolution, or the passive side's new id), so
-        // they are stable without the handler mutex; `internal_id` is set
-        // before the id is tracked.
+        // SAFETY: valid while the reference is held. rdma_cm writes an
+        // id's source and destination only before it reaches CONNECT
+        // (bind, address resolution, or the passive side's new id), and
+        // DISCONNECT comes only after CONNECT, so they are stable without
+        // the handler mutex; `internal_id` is set before the id is tracked.
         unsafe {
             if ptr::addr_of!((*idp).internal_id).read() == 0
-                && state(idp) == ffi::rdma_cm_state_RDMA_CM_CONNECT
+                && matches!(
+                    state(idp),
+                    ffi::rdma_cm_state_RDMA_CM_CONNECT | ffi::rdma_cm_state_RDMA_CM_DISCONNECT
+                )
             {
                 if let (Some(src), Some(peer)) = (src_addr(id), peer_of(id)) {
                     if wanted(&src) {
