@@ -153,13 +153,15 @@ impl Engine {
     /// next announcement is due.
     fn carry_out(&self, moves: &[Move], now: u64) -> Option<u64> {
         let done = self.mover.move_all(moves);
-        // The moved addresses' connected ids, before the announcements:
-        // a peer that hears of the move disconnects its end at once, and
-        // the consumer here may destroy its id before the scan finds it.
-        let neighbours = neigh_warm::start(&self.registry, moves, &done);
         let home_again = self.commit(moves, &done);
         self.announcer.schedule(moves, &done, now);
         let next = self.announcer.send_due();
+        // The moved addresses' connected ids, right after the first
+        // announcement (the scan of 10000 ids takes a few hundred ms under
+        // emulation, which the peers must not wait for); a peer that heard
+        // of the move may have disconnected its end already, which the scan
+        // allows for.
+        let neighbours = neigh_warm::start(&self.registry, moves, &done);
         // Local consumers: rdma_cm ids first, then the ULP notifiers; the
         // ids once they can bind to their address's new port and the
         // neighbours they are connected to are resolved from it.

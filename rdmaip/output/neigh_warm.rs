@@ -15,9 +15,8 @@
 //! so every reconnect runs that race; in the lab the reply won it in 19
 //! of 150 host-side NVMe-oF cuts and restores (test_nvmeof's cm trace:
 //! the ARP reply 9 ms after the request, `ADDR_RESOLVED` 3.4 s after it).
-//! rdmaip resolves those entries itself, right after the move (before the
-//! announcements, after which the peer may disconnect and the consumer
-//! destroy the ids), and waits for them, briefly, before it tells the
+//! rdmaip resolves those entries itself, right after the move and its
+//! first announcement, and waits for them, briefly, before it tells the
 //! ids: a consumer that finds the entry valid uses it at once and sends no
 //! request of its own.
 
@@ -46,7 +45,7 @@ pub(crate) struct Warming {
 
 /// Starts resolving, from their new netdevs, the neighbours that the
 /// connected rdma_cm ids of the addresses moved (`done`) lead to. Call
-/// with no lock held, after the moves and before the announcements.
+/// with no lock held, after the moves (and their first announcement).
 pub(crate) fn start(registry: &PortRegistry, moves: &[Move], done: &[bool]) -> Warming {
     let mut w = Warming {
         pending: KVec::new(),
