@@ -3,7 +3,7 @@
 //! `RDMA_CM_EVENT_ADDR_CHANGE` for every rdma_cm id bound to a moved
 //! address (see `sys/cm_ids.rs`).
 
-use super::moved_index::MovedIndex;
+use super::moved_index;
 use super::planned_move::Move;
 use crate::logic::rtaddr::IpAddr;
 use crate::state::registry::PortRegistry;
@@ -51,12 +51,7 @@ pub(crate) fn deliver(registry: &PortRegistry, moves: &[Move], done: &[bool]) ->
     };
     let start = mono_ns();
     if cm_ids::AVAILABLE && done.iter().any(|ok| *ok) {
-        let moved = MovedIndex::new(moves.len(), |i| {
-            moves
-                .get(i)
-                .filter(|_| done.get(i) == Some(&true))
-                .map(|m| m.info.addr)
-        });
+        let moved = moved_index::of_done(moves, done);
         let wanted = |a: &IpAddr| moved.find(a, |_| true);
         for dev in registry.cm_devices().iter() {
             cm_ids::notify_addr_change(dev, &wanted, &mut |i| {

@@ -4,6 +4,7 @@
 //! sorted once so that each rdma_cm id's address is a binary search
 //! (`logic::moved_addrs`).
 
+use super::planned_move::Move;
 use crate::logic::moved_addrs::{self, MovedAddr};
 use crate::logic::rtaddr::IpAddr;
 use kernel::prelude::*;
@@ -46,4 +47,18 @@ impl<F: Fn(usize) -> Option<IpAddr>> MovedIndex<F> {
             None => (0..self.len).find(|i| (self.addr_of)(*i) == Some(*addr) && accept(*i)),
         }
     }
+}
+
+/// The addresses of a pass's moves that were carried out (`done`), by move
+/// index: what local delivery and the neighbour warm-up look ids up in.
+pub(crate) fn of_done<'a>(
+    moves: &'a [Move],
+    done: &'a [bool],
+) -> MovedIndex<impl Fn(usize) -> Option<IpAddr> + 'a> {
+    MovedIndex::new(moves.len(), move |i| {
+        moves
+            .get(i)
+            .filter(|_| done.get(i) == Some(&true))
+            .map(|m| m.info.addr)
+    })
 }

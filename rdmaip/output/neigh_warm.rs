@@ -20,7 +20,7 @@
 //! ids: a consumer that finds the entry valid uses it at once and sends no
 //! request of its own.
 
-use super::moved_index::MovedIndex;
+use super::moved_index;
 use super::planned_move::Move;
 use crate::logic::rtaddr::IpAddr;
 use crate::state::registry::PortRegistry;
@@ -54,12 +54,7 @@ pub(crate) fn start(registry: &PortRegistry, moves: &[Move], done: &[bool]) -> W
     if !cm_ids::AVAILABLE || !done.iter().any(|ok| *ok) {
         return w;
     }
-    let moved = MovedIndex::new(moves.len(), |i| {
-        moves
-            .get(i)
-            .filter(|_| done.get(i) == Some(&true))
-            .map(|m| m.info.addr)
-    });
+    let moved = moved_index::of_done(moves, done);
     let wanted = |a: &IpAddr| moved.find(a, |_| true).is_some();
     let mut pairs: KVec<(IpAddr, IpAddr)> = KVec::new();
     for dev in registry.cm_devices().iter() {
