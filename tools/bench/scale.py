@@ -10,17 +10,18 @@ node A gets N more IPv4 addresses on eth0 (10.50.<i / 250>.<i % 250 +
 1>/32, next to the lab's own 10.1.0.1/24; rdmaip homes them all on
 rxe0/1). For each id count M (default 10, 100, 1000, 10000) the test
 module rdmaip_cmtest (selftests/cmtest) holds M rdma_cm ids on node A,
-spread round-robin over the N test addresses (over the first 200 of
-1000: rxe's GID table has 1024 entries, two per IPv4 address, entries
-that ids still use stay taken after their address left, and rdma_cm
-cannot bind to an address without one): C = min(M, 100) of them
-connected to a listener of the module on node B (10.1.0.2; node B routes
-10.50.0.0/16 on-link through eth0), the rest bound (port 0). Node B runs
-rdmaip with no group (peer notification): its C accepted ids are
-connected to A's moved addresses. The ids grow in place (10, then 100,
-1000, 10000); they are reset when N changes. Connections are counted
-before the bound ids are added: the module's `ids` report of 10000 ids
-is megabytes of text, read under emulation.
+spread round-robin over the N test addresses (over at most 200 of them,
+the first that have a RoCE v2 GID on rxe0: rxe's GID table has 1024
+entries, two per IPv4 address, entries that ids still use stay taken
+after their address left, and rdma_cm cannot bind to an address without
+one): C = min(M, 100) of them connected to a listener of the module on
+node B (10.1.0.2; node B routes 10.50.0.0/16 on-link through eth0), the
+rest bound (port 0). Node B runs rdmaip with no group (peer
+notification): its C accepted ids are connected to A's moved addresses.
+The ids grow in place (10, then 100, 1000, 10000); they are reset when
+N changes. Connections are counted before the bound ids are added: the
+module's `ids` report of 10000 ids is megabytes of text, read under
+emulation.
 
 Each combination cuts node A's NIC 1 (QMP set_link), waits until every
 address has moved and node B has told its ids, restores NIC 1 and waits
@@ -90,12 +91,16 @@ MON = "/tmp/scale-monitor.json"
 IPMON = "/tmp/scale-ipmon.log"
 RMEM = 8 << 20
 GUEST_PY = f"/usr/bin/python3 {SELF} --guest"
+ID_ADDRS_FILE = "/tmp/scale-id-addrs"
+RXE0_PORT = "/sys/class/infiniband/rxe0/ports/1"
 # rxe's GID table has 1024 entries and every IPv4 address takes two (RoCE
 # v1 and v2): past about 510 addresses on a port the rest get no GID, and
-# rdma_cm cannot bind ids to them (ENODEV). An entry that an id still
-# refers to stays taken after its address left, until the id goes: after
-# a failover and failback, the addresses of bound ids take four entries.
-# Ids are spread over this many addresses.
+# rdma_cm cannot bind ids to them (ENODEV). Which addresses miss out
+# depends on the order of ib_core's GID work, not on the order they were
+# added in, and an entry that an id still refers to stays taken after its
+# address left, until the id goes. Ids are spread over this many test
+# addresses, the first ones that have a RoCE v2 GID on rxe0 when the ids
+# are made (rdma_cm binds by the v2 GID).
 ID_ADDRS = 200
 
 
@@ -106,19 +111,56 @@ def test_addr(i):
 # ---------------------------------------------------------------------------
 # Guest side (node A). Standard library only.
 
+def guest_pick(argv):
+    """`N LIMIT`: writes to ID_ADDRS_FILE the first LIMIT of the N test
+    addresses that have a RoCE v2 GID on rxe0/1, one per line, and prints
+    how many it found and how many of the N it looked at."""
+    n, limit = int(argv[0]), int(argv[1])
+    port = RXE0_PORT
+    v2 = set()
+    for idx in os.listdir(f"{port}/gids"):
+        with open(f"{port}/gids/{idx}") as f:
+            gid = f.read().strip()
+        if not gid.startswith("0000:0000:0000:0000:0000:ffff:"):
+            continue
+        try:
+            with open(f"{port}/gid_attrs/types/{idx}") as f:
+                if f.read().strip() != "RoCE v2":
+                    continue
+        except OSError:  # the entry went away meanwhile
+            continue
+        hi, lo = (int(x, 16) for x in gid.split(":")[-2:])
+        v2.add(f"{hi >> 8}.{hi & 255}.{lo >> 8}.{lo & 255}")
+    picked, looked = [], 0
+    for i in range(n):
+        if len(picked) == limit:
+            break
+        looked += 1
+        if test_addr(i) in v2:
+            picked.append(test_addr(i))
+    with open(ID_ADDRS_FILE, "w") as f:
+        f.write("".join(a + "\n" for a in picked))
+    print(f"{len(picked)} {looked}")
+
+
 def guest_ctl(argv):
-    """`bind PREFIX FIRST COUNT NADDRS` or `connect PREFIX FIRST COUNT
-    NADDRS DST PORT`: ids PREFIX<i>, i from FIRST, on test address i %
-    NADDRS, one write to the module's control file each. Prints "<ok>
-    <failed> <seconds> <first error>"."""
-    kind, prefix, first, count, naddrs = argv[0], argv[1], int(argv[2]), int(argv[3]), int(argv[4])
+    """`bind PREFIX FIRST COUNT` or `connect PREFIX FIRST COUNT DST PORT`:
+    ids PREFIX<i>, i from FIRST, on address i % K of the K in
+    ID_ADDRS_FILE (guest_pick), one write to the module's control file
+    each. Prints "<ok> <failed> <seconds> <first error>"."""
+    kind, prefix, first, count = argv[0], argv[1], int(argv[2]), int(argv[3])
+    with open(ID_ADDRS_FILE) as f:
+        srcs = f.read().split()
+    if not srcs:
+        print(f"0 {count} 0 no_test_address_with_a_RoCE_v2_GID")
+        return
     fd = os.open(f"{D}/control", os.O_WRONLY)
     failed, why = 0, "-"
     t = time.monotonic()
     for i in range(first, first + count):
-        src = test_addr(i % naddrs)
+        src = srcs[i % len(srcs)]
         cmd = (f"bind {prefix}{i} {src}" if kind == "bind"
-               else f"connect {prefix}{i} {src} {argv[5]} {argv[6]}")
+               else f"connect {prefix}{i} {src} {argv[4]} {argv[5]}")
         try:
             os.write(fd, cmd.encode())
         except OSError as e:
@@ -127,7 +169,7 @@ def guest_ctl(argv):
     print(f"{count - failed} {failed} {time.monotonic() - t:.3f} {why}")
 
 
-GUEST_ROLES = {"ctl": guest_ctl}
+GUEST_ROLES = {"ctl": guest_ctl, "pick": guest_pick}
 
 
 # ---------------------------------------------------------------------------
@@ -145,6 +187,7 @@ class Scale:
         self.conns = 0       # connected ids (c0...)
         self.bound = 0       # bound ids (b0...)
         self.notes = []
+        self.id_addrs = 0    # test addresses the ids are spread over
 
     def log(self, msg):
         print(f"bench: {msg}", flush=True)
@@ -197,19 +240,27 @@ class Scale:
                             "/sys/class/infiniband/rxe0/ports/1/gids/* | wc -l); "
                             "[ \"$c\" = \"$p\" ] && break; p=$c; sleep 2; done", timeout=120)
 
-    def reset_ids(self):
+    def reset_ids(self, n):
+        """No ids on either node but node B's listener; the ids to come
+        will use the first ID_ADDRS of the N test addresses that have a
+        RoCE v2 GID on rxe0 once the old ids are gone."""
         for node in NODES:
             self.ctl(node, "reset")
         self.ctl("b", f"listen BL {ADDR['b', 1]} {LISTEN_PORT}")
         self.conns = self.bound = self.a_conn = self.b_conn = 0
+        found, looked = (int(x) for x in self.lab.check("a", f"{GUEST_PY} pick {n} {ID_ADDRS}").split()[:2])
+        if found < min(n, ID_ADDRS):
+            self.notes.append(f"N={n}: {looked - found} of the first {looked} test addresses had no "
+                              f"RoCE v2 GID on rxe0; ids use the {found} that had")
+            self.log(self.notes[-1])
+        self.id_addrs = found
 
     def grow_ids(self, n, m):
         """M ids on node A (C = min(M, connected) of them connected to B),
-        spread over the first min(N, ID_ADDRS) test addresses."""
+        spread over the addresses reset_ids() picked."""
         c = min(m, self.args.connected)
-        spread = min(n, ID_ADDRS)
         if c > self.conns:
-            out = self.lab.check("a", f"{GUEST_PY} ctl connect c {self.conns} {c - self.conns} {spread} "
+            out = self.lab.check("a", f"{GUEST_PY} ctl connect c {self.conns} {c - self.conns} "
                                       f"{ADDR['b', 1]} {LISTEN_PORT}", timeout=600)
             self.log(f"connect: {out.strip()}")
             self.conns = c
@@ -225,7 +276,7 @@ class Scale:
             self.count_connected()
         b = m - c
         if b > self.bound:
-            out = self.lab.check("a", f"{GUEST_PY} ctl bind b {self.bound} {b - self.bound} {spread}",
+            out = self.lab.check("a", f"{GUEST_PY} ctl bind b {self.bound} {b - self.bound}",
                                  timeout=1800)
             self.log(f"bind: {out.strip()}")
             ok, failed = out.split()[:2]
@@ -284,7 +335,7 @@ class Scale:
     def measure(self, n, m, a_conn, b_conn):
         lab, timeout = self.lab, self.args.timeout
         moves = n + 1  # the test addresses and the lab's own 10.1.0.1
-        peer_moves = min(n, ID_ADDRS, b_conn)  # B: one remote move per address its ids use
+        peer_moves = min(self.id_addrs, b_conn)  # B: one remote move per address its ids use
         a0, b0 = self.lines("a", MON), self.lines("b", MON)
         i0 = self.lines("a", IPMON)
         off, rtt = self.clock_offset()
@@ -405,7 +456,7 @@ def main():
         s.setup()
         for n in sorted(addrs):
             s.set_addrs(n)
-            s.reset_ids()
+            s.reset_ids(n)
             for m in id_counts:
                 a_conn, b_conn = s.grow_ids(n, m)
                 s.log(f"N={n} M={m}: {a_conn} connected on A, {b_conn} on B; cutting NIC 1 "
