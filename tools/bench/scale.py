@@ -116,15 +116,14 @@ def guest_pick(argv):
     addresses that have a RoCE v2 GID on rxe0/1, one per line, and prints
     how many it found and how many of the N it looked at."""
     n, limit = int(argv[0]), int(argv[1])
-    port = RXE0_PORT
     v2 = set()
-    for idx in os.listdir(f"{port}/gids"):
-        with open(f"{port}/gids/{idx}") as f:
+    for idx in os.listdir(f"{RXE0_PORT}/gids"):
+        with open(f"{RXE0_PORT}/gids/{idx}") as f:
             gid = f.read().strip()
         if not gid.startswith("0000:0000:0000:0000:0000:ffff:"):
             continue
         try:
-            with open(f"{port}/gid_attrs/types/{idx}") as f:
+            with open(f"{RXE0_PORT}/gid_attrs/types/{idx}") as f:
                 if f.read().strip() != "RoCE v2":
                     continue
         except OSError:  # the entry went away meanwhile
