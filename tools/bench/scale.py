@@ -11,10 +11,11 @@ node A gets N more IPv4 addresses on eth0 (10.50.<i / 250>.<i % 250 +
 rxe0/1). For each id count M (default 10, 100, 1000, 10000) the test
 module rdmaip_cmtest (selftests/cmtest) holds M rdma_cm ids on node A,
 spread round-robin over the N test addresses (over at most 200 of them,
-the first that have a RoCE v2 GID on rxe0: rxe's GID table has 1024
-entries, two per IPv4 address, entries that ids still use stay taken
-after their address left, and rdma_cm cannot bind to an address without
-one): C = min(M, 100) of them connected to a listener of the module on
+the first that have a RoCE v2 GID on rxe0 at an index below 256: rxe's
+GID table has 1024 entries, two per IPv4 address, entries that ids still
+use stay taken after their address left, rdma_cm cannot bind to an
+address without one, and the CM cannot connect from an entry at index
+256 or above; see CM_GID_INDEXES): C = min(M, 100) of them connected to a listener of the module on
 node B (10.1.0.2; node B routes 10.50.0.0/16 on-link through eth0), the
 rest bound (port 0). Node B runs rdmaip with no group (peer
 notification): its C accepted ids are connected to A's moved addresses.
@@ -98,10 +99,20 @@ RXE0_PORT = "/sys/class/infiniband/rxe0/ports/1"
 # rdma_cm cannot bind ids to them (ENODEV). Which addresses miss out
 # depends on the order of ib_core's GID work, not on the order they were
 # added in, and an entry that an id still refers to stays taken after its
-# address left, until the id goes. Ids are spread over this many test
-# addresses, the first ones that have a RoCE v2 GID on rxe0 when the ids
-# are made (rdma_cm binds by the v2 GID).
+# address left, until the id goes; an address that moves away and back
+# while ids hold its old entry gets new entries, wherever the table has
+# room.
+#
+# Only the first 256 entries can carry a connection: an address handle's
+# GRH keeps the source GID's index in a u8 (struct ib_global_route's
+# sgid_index), and rdma_check_ah_attr() refuses the CM's address handle
+# (-EINVAL from rdma_create_ah(), so rdma_connect() fails right after
+# ROUTE_RESOLVED) when the GID entry's real index differs from it. Ids are
+# spread over at most this many test addresses, the first ones whose RoCE
+# v2 GID on rxe0 (the one rdma_cm binds by) sits below that index when the
+# ids are made.
 ID_ADDRS = 200
+CM_GID_INDEXES = 256
 
 
 def test_addr(i):
@@ -113,11 +124,14 @@ def test_addr(i):
 
 def guest_pick(argv):
     """`N LIMIT`: writes to ID_ADDRS_FILE the first LIMIT of the N test
-    addresses that have a RoCE v2 GID on rxe0/1, one per line, and prints
-    how many it found and how many of the N it looked at."""
+    addresses that have a RoCE v2 GID on rxe0/1 below CM_GID_INDEXES, one
+    per line, and prints how many it found and how many of the N it
+    looked at."""
     n, limit = int(argv[0]), int(argv[1])
     v2 = set()
     for idx in os.listdir(f"{RXE0_PORT}/gids"):
+        if int(idx) >= CM_GID_INDEXES:
+            continue
         with open(f"{RXE0_PORT}/gids/{idx}") as f:
             gid = f.read().strip()
         if not gid.startswith("0000:0000:0000:0000:0000:ffff:"):
@@ -242,7 +256,8 @@ class Scale:
     def reset_ids(self, n):
         """No ids on either node but node B's listener; the ids to come
         will use the first ID_ADDRS of the N test addresses that have a
-        RoCE v2 GID on rxe0 once the old ids are gone."""
+        RoCE v2 GID on rxe0 that the CM can use (guest_pick) once the old
+        ids are gone."""
         for node in NODES:
             self.ctl(node, "reset")
         self.ctl("b", f"listen BL {ADDR['b', 1]} {LISTEN_PORT}")
@@ -250,7 +265,7 @@ class Scale:
         found, looked = (int(x) for x in self.lab.check("a", f"{GUEST_PY} pick {n} {ID_ADDRS}").split()[:2])
         if found < min(n, ID_ADDRS):
             self.notes.append(f"N={n}: {looked - found} of the first {looked} test addresses had no "
-                              f"RoCE v2 GID on rxe0; ids use the {found} that had")
+                              f"RoCE v2 GID on rxe0 below index {CM_GID_INDEXES}; ids use the {found} that had")
             self.log(self.notes[-1])
         self.id_addrs = found
 
