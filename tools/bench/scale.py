@@ -11,13 +11,10 @@ node A gets N more IPv4 addresses on eth0 (10.50.<i / 250>.<i % 250 +
 rxe0/1). For each id count M (default 10, 100, 1000, 10000) the test
 module rdmaip_cmtest (selftests/cmtest) holds M rdma_cm ids on node A,
 spread round-robin over the N test addresses (over at most 200 of them,
-the first that have a RoCE v2 GID on rxe0 at an index below 256: rxe's
-GID table has 1024 entries, two per IPv4 address, entries that ids still
-use stay taken after their address left, rdma_cm cannot bind to an
-address without one, and the CM cannot connect from an entry at index
-256 or above; see CM_GID_INDEXES): C = min(M, 100) of them connected to a listener of the module on
-node B (10.1.0.2; node B routes 10.50.0.0/16 on-link through eth0), the
-rest bound (port 0). Node B runs rdmaip with no group (peer
+the first whose RoCE v2 GID on rxe0 rdma_cm can bind and connect from;
+see ID_ADDRS): C = min(M, 100) of them connected to a listener of the
+module on node B (10.1.0.2; node B routes 10.50.0.0/16 on-link through
+eth0), the rest bound (port 0). Node B runs rdmaip with no group (peer
 notification): its C accepted ids are connected to A's moved addresses.
 The ids grow in place (10, then 100, 1000, 10000); they are reset when
 N changes. Connections are counted before the bound ids are added: the
