@@ -16,8 +16,9 @@ see ID_ADDRS): C = min(M, 100) of them connected to a listener of the
 module on node B (10.1.0.2; node B routes 10.50.0.0/16 on-link through
 eth0), the rest bound (port 0). Node B runs rdmaip with no group (peer
 notification): its C accepted ids are connected to A's moved addresses.
-The ids grow in place (10, then 100, 1000, 10000); they are reset when
-N changes. Connections are counted before the bound ids are added: the
+The ids grow in place (10, then 100, 1000, 10000); they are all destroyed
+before the addresses grow (so that the new addresses get GID entries the
+ids held) and made again after. Connections are counted before the bound ids are added: the
 module's `ids` report of 10000 ids is megabytes of text, read under
 emulation.
 
@@ -250,15 +251,22 @@ class Scale:
                             "/sys/class/infiniband/rxe0/ports/1/gids/* | wc -l); "
                             "[ \"$c\" = \"$p\" ] && break; p=$c; sleep 2; done", timeout=120)
 
-    def reset_ids(self, n):
-        """No ids on either node but node B's listener; the ids to come
-        will use the first ID_ADDRS of the N test addresses that have a
-        RoCE v2 GID on rxe0 that the CM can use (guest_pick) once the old
+    def drop_ids(self):
+        """No ids on either node but node B's listener. Called before new
+        addresses are added: a GID entry that an id holds stays taken
+        after its address moved away (and the address gets a new entry
+        when it moves back), so the new addresses can only have the low
+        GID indexes that rdma_cm can use (see CM_GID_INDEXES) once the old
         ids are gone."""
         for node in NODES:
             self.ctl(node, "reset")
         self.ctl("b", f"listen BL {ADDR['b', 1]} {LISTEN_PORT}")
         self.conns = self.bound = self.a_conn = self.b_conn = 0
+
+    def pick_id_addrs(self, n):
+        """The ids to come will use the first ID_ADDRS of the N test
+        addresses that have a RoCE v2 GID on rxe0 that the CM can use
+        (guest_pick)."""
         found, looked = (int(x) for x in self.lab.check("a", f"{GUEST_PY} pick {n} {ID_ADDRS}").split()[:2])
         if found < min(n, ID_ADDRS):
             self.notes.append(f"N={n}: {looked - found} of the first {looked} test addresses had no "
@@ -268,7 +276,7 @@ class Scale:
 
     def grow_ids(self, n, m):
         """M ids on node A (C = min(M, connected) of them connected to B),
-        spread over the addresses reset_ids() picked."""
+        spread over the addresses pick_id_addrs() picked."""
         c = min(m, self.args.connected)
         if c > self.conns:
             out = self.lab.check("a", f"{GUEST_PY} ctl connect c {self.conns} {c - self.conns} "
@@ -315,6 +323,23 @@ class Scale:
             self.log(f"{src}: GID entries on rxe0 {gids}; node B's neighbour: {neigh}")
         self.log("node A's kernel log, last lines:\n" +
                  lab.exec("a", "dmesg | tail -n 15")[1].rstrip())
+
+    def log_untold(self, remote):
+        """Evidence for node B's connected ids that were not told: the
+        remote addresses no remote-move event of the cut named, node B's
+        neighbour entry and its kernel log's remote moves for some of them,
+        its peer counters."""
+        lab = self.lab
+        named = {e.get("addr") for e in remote}
+        out = lab.exec("b", f"grep '^BL.child' {D}/ids | grep 'state=connected'")[1]
+        untold = sorted({mt.group(1) for mt in re.finditer(r"peer=(\d+\.\d+\.\d+\.\d+):", out)} - named)
+        self.log(f"node B: {len(untold)} remote addresses of connected ids with no remote-move event: "
+                 + " ".join(untold[:20]))
+        for ip in untold[:5]:
+            neigh = lab.exec("b", f"ip -s neigh show {ip}")[1].strip() or "(no entry)"
+            moves = lab.exec("b", f"dmesg | grep 'remote {ip} ' | tail -n 4")[1].rstrip()
+            self.log(f"{ip}: node B's neighbour: {neigh}\n{moves}")
+        self.log("node B: " + lab.exec("b", f"{R} -j module show")[1].strip())
 
     def count_connected(self):
         """Connected ids on A and on B, read while the tables are small
@@ -408,6 +433,8 @@ class Scale:
             lab.exec("b", f"grep -c 'events lost' {MON}")[1].strip()
         if lost != "0/0":
             self.notes.append(f"N={n} M={m}: monitor overruns (A/B, whole run so far): {lost}")
+        if not b_done:
+            self.log_untold(remote)
         if not res["complete"]:
             self.notes.append(f"N={n} M={m}: incomplete within {timeout} s: A {len(moved)}/{moves} moves, "
                               f"B {len(remote)}/{peer_moves} remote moves")
@@ -466,8 +493,9 @@ def main():
         s = Scale(lab, args)
         s.setup()
         for n in sorted(addrs):
+            s.drop_ids()
             s.set_addrs(n)
-            s.reset_ids(n)
+            s.pick_id_addrs(n)
             for m in id_counts:
                 a_conn, b_conn = s.grow_ids(n, m)
                 s.log(f"N={n} M={m}: {a_conn} connected on A, {b_conn} on B; cutting NIC 1 "
