@@ -429,6 +429,9 @@ class Scale:
         if remote:
             res["b_cm"] = (max(e["time_ns"] / 1e9 for e in remote) + off - t0) * 1e3
             res["b_neigh"] = max(e.get("neigh_latency_us", 0) for e in remote) / 1e3
+        # Node B's IPv4 neighbour entries on NIC 1: past 128 (gc_thresh1) the
+        # kernel collects entries unused for 60 s, idle connections' too.
+        res["b_neigh_entries"] = int(lab.exec("b", f"ip -4 neigh show dev {NETDEV[1]} | wc -l")[1].strip() or 0)
         lost = lab.exec("a", f"grep -c 'events lost' {MON}")[1].strip() + "/" + \
             lab.exec("b", f"grep -c 'events lost' {MON}")[1].strip()
         if lost != "0/0":
