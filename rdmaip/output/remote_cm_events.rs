@@ -6,12 +6,16 @@
 
 use super::monitor;
 use super::moved_index::MovedIndex;
-use crate::logic::peer::{remember, verdict, LinkAddr, NeighUpdate, PeerPath, Verdict};
+use crate::logic::peer::{
+    needs_entry, remember, verdict, LinkAddr, NeighUpdate, PeerPath, Verdict,
+};
 use crate::logic::rtaddr::IpAddr;
 use crate::sys::clock::{mono_ns, WallTime};
 use crate::sys::cm_ids::{self, IdKey};
 use crate::sys::ib::IbDeviceRef;
 use crate::sys::names::IfName;
+use crate::sys::neigh_resolve;
+use kernel::error::code::ENODEV;
 use kernel::prelude::*;
 
 /// What an id was last told about its remote address (kept between
@@ -36,6 +40,8 @@ pub(crate) struct RemoteMove {
     pub(crate) ids: u32,
     /// When the last of them was told (monotonic ns).
     pub(crate) done_ns: u64,
+    /// Whether a connected id needs the entry the update removed.
+    pub(crate) remake: bool,
 }
 
 /// The link-layer address an id's path uses, for the report.
@@ -63,6 +69,7 @@ pub(crate) fn deliver(
             old: None,
             ids: 0,
             done_ns: 0,
+            remake: false,
         };
         if moves.push(m, GFP_KERNEL).is_err() {
             pr_warn!("out of memory: remote moves are not reported\n");
@@ -100,6 +107,11 @@ pub(crate) fn deliver(
             let before = slot.and_then(|s| told.get(s)).and_then(|t| t.lladdr);
             let v = verdict(id, u, before.as_ref());
             let after = remember(v, u, before);
+            if needs_entry(id, u) {
+                if let Some(m) = moves.get_mut(i) {
+                    m.remake = true;
+                }
+            }
             match slot.and_then(|s| told.get_mut(s)) {
                 Some(t) => {
                     t.lladdr = after;
@@ -138,7 +150,28 @@ pub(crate) fn deliver(
             break;
         }
     }
+    remake_entries(&moves);
     moves
+}
+
+/// Makes again the neighbour entries that the kernel removed while
+/// connected ids depend on them (see `logic::peer::needs_entry`), so that
+/// the peer's next announcement finds an entry to update.
+fn remake_entries(moves: &[RemoteMove]) {
+    for m in moves.iter().filter(|m| m.remake) {
+        let u = &m.update;
+        match neigh_resolve::remake(u.ifindex, &u.ip) {
+            // The netdev is going away (unregistering removes its entries),
+            // and its ids with it.
+            Ok(_) | Err(ENODEV) => {}
+            Err(e) => pr_warn!(
+                "neighbour entry for {} (ifindex {}) not made again ({:?}): a move of that address may go unnoticed\n",
+                u.ip,
+                u.ifindex,
+                e
+            ),
+        }
+    }
 }
 
 /// Drops what was remembered about ids that are gone (destroyed or no

@@ -79,6 +79,7 @@ impl<L: NeighListener> Call for Updates<L> {
             ip,
             lladdr,
             valid: n.valid,
+            removed: n.dead,
             at_ns: (self.clock)(),
         });
     }

@@ -4,7 +4,9 @@
 //! `ip6_route_output()`, `dst_neigh_lookup()` and `neigh_event_send()`,
 //! through the shim): the neighbour entry that rdma_cm's address
 //! resolution will use for a packet from a local address to a remote one,
-//! looked up as rdma_cm looks it up, and its resolution started.
+//! looked up as rdma_cm looks it up, and its resolution started. And for
+//! peer notification (wraps `__neigh_lookup()` and `neigh_event_send()`):
+//! an entry on a given netdev made again after the kernel removed it.
 
 use crate::logic::rtaddr::IpAddr;
 use crate::sys::ffi;
@@ -32,6 +34,25 @@ pub(crate) fn resolve(src: &IpAddr, dst: &IpAddr) -> Result<Neigh> {
     // SAFETY: `s` and `d` hold 4 bytes for AF_INET and 16 for AF_INET6, as
     // the shim reads them; it takes its own references and drops them.
     let ret = unsafe { ffi::rdmaip_neigh_warm(family, s.as_ptr(), d.as_ptr()) };
+    match ret {
+        1 => Ok(Neigh::Valid),
+        0 => Ok(Neigh::Resolving),
+        e => Err(Error::from_errno(e)),
+    }
+}
+
+/// Makes the neighbour entry for `dst` on netdev `ifindex` (`init_net`)
+/// if there is none, and starts resolving it unless it is valid.
+/// `ENODEV` without the netdev, `ENOMEM`. Process context, no lock held
+/// that the stack's transmit path takes.
+pub(crate) fn remake(ifindex: u32, dst: &IpAddr) -> Result<Neigh> {
+    let d: &[u8] = match dst {
+        IpAddr::V4(d) => d,
+        IpAddr::V6(d) => d,
+    };
+    // SAFETY: `d` holds 4 bytes for AF_INET and 16 for AF_INET6, as the
+    // shim reads them; it takes its own references and drops them.
+    let ret = unsafe { ffi::rdmaip_neigh_remake(ifindex, dst.family().into(), d.as_ptr()) };
     match ret {
         1 => Ok(Neigh::Valid),
         0 => Ok(Neigh::Resolving),

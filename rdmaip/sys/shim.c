@@ -403,6 +403,8 @@ void rdmaip_neigh_read(struct neighbour *n, struct rdmaip_neigh *out)
 	out->dev_type = dev->type;
 	out->init_net = net_eq(dev_net(dev), &init_net);
 	out->valid = READ_ONCE(n->nud_state) & NUD_VALID;
+	/* Set before neigh_cleanup_and_release() notifies the removal. */
+	out->dead = READ_ONCE(n->dead);
 	if (n->tbl->family == AF_INET) {
 		out->family = AF_INET;
 		memcpy(out->key, n->primary_key, 4);
@@ -501,6 +503,36 @@ int rdmaip_neigh_warm(u16 family, const u8 *src, const u8 *dst)
 		neigh_event_send(n, NULL);
 	neigh_release(n);
 	dst_release(d);
+	return ret;
+}
+
+int rdmaip_neigh_remake(u32 ifindex, u16 family, const u8 *dst)
+{
+	netdevice_tracker tracker;
+	struct neigh_table *tbl;
+	struct net_device *dev;
+	struct neighbour *n;
+	int ret;
+
+	if (family == AF_INET)
+		tbl = &arp_tbl;
+	else if (family == AF_INET6)
+		tbl = &nd_tbl;
+	else
+		return -EAFNOSUPPORT;
+	dev = netdev_get_by_index(&init_net, ifindex, &tracker, GFP_KERNEL);
+	if (!dev)
+		return -ENODEV;
+	n = __neigh_lookup(tbl, dst, dev, true);
+	if (!n) {
+		netdev_put(dev, &tracker);
+		return -ENOMEM;
+	}
+	ret = !!(READ_ONCE(n->nud_state) & NUD_VALID);
+	if (!ret)
+		neigh_event_send(n, NULL);
+	neigh_release(n);
+	netdev_put(dev, &tracker);
 	return ret;
 }
 

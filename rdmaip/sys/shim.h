@@ -161,6 +161,7 @@ struct rdmaip_neigh {
 	u8 ha[32];
 	u8 ha_len;
 	bool valid;
+	bool dead;
 	bool init_net;
 };
 void rdmaip_neigh_read(struct neighbour *n, struct rdmaip_neigh *out);
@@ -192,6 +193,15 @@ void rdmaip_cm_id_peer(struct rdma_cm_id *id, struct rdmaip_cm_peer *out);
  * context.
  */
 int rdmaip_neigh_warm(u16 family, const u8 *src, const u8 *dst);
+
+/*
+ * Peer notification (sys/neigh_resolve.rs): the neighbour entry for @dst
+ * (@family AF_INET or AF_INET6, network order) on netdev @ifindex
+ * (init_net), made if there is none, and its resolution started unless it
+ * is valid. Returns 1 if it is valid, 0 if it is being resolved, -ENODEV
+ * without the netdev, -EAFNOSUPPORT, -ENOMEM. Process context.
+ */
+int rdmaip_neigh_remake(u32 ifindex, u16 family, const u8 *dst);
 
 /*
  * Path probing: a packet tap for probe replies (sys/packet_tap.rs) and the

@@ -33,7 +33,7 @@ from rdmaiplab.monitor import MONITOR_LOG, load_rdmaip
 from rdmaiplab.nodes import setup_nic
 from rdmaiplab.paths import RDMAIPCTL
 from rdmaiplab.runner import run_in_lab
-from rdmaiplab.topology import ADDR, ADDR6, NETDEV, NODES, PREFIX6, RDMA_PORT, RXE
+from rdmaiplab.topology import ADDR, ADDR6, NETDEV, NODES, PREFIX6, RDMA_PORT, RXE, mac
 
 R = RDMAIPCTL
 D = "/sys/kernel/debug/rdmaip_cmtest"
@@ -307,6 +307,31 @@ def connect_while_away(lab):
              "A's connections made while the addresses were away not all connected")
 
 
+def test_removed_neighbour(lab, tap):
+    """The kernel removes neighbour entries that RDMA traffic never uses:
+    after 60 s unused once the table holds 128 entries, with a carrier
+    loss, or by hand. An announcement updates existing entries only, so
+    without them B would not hear of A's moves; B's rdmaip makes again
+    the entries that its connected ids depend on. Here they are deleted
+    by hand; the failover below then checks that B's ids hear of it."""
+    before = {a: lab.check("b", f"ip neigh show {a} dev {NETDEV[1]}").strip() for a in HOME[1]}
+    assert all(before.values()), f"B has no neighbour entry for A's NIC 1 addresses: {before}"
+    for a in HOME[1]:
+        lab.check("b", f"ip neigh del {a} dev {NETDEV[1]}")
+    home = mac("a", 1)
+    valid = re.compile(rf"lladdr {home} .*\b(REACHABLE|STALE|DELAY|PROBE)$")
+    deadline = time.monotonic() + 10
+    while True:
+        now = {a: lab.check("b", f"ip neigh show {a} dev {NETDEV[1]}").strip() for a in HOME[1]}
+        if all(valid.search(v) for v in now.values()) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    tap.ok(all(valid.search(v) for v in now.values()),
+           "B's neighbour entries for A's NIC 1 addresses, deleted by hand, were made again "
+           "(connected ids depend on them) and resolved to NIC 1's MAC",
+           {"before": before, "after": now})
+
+
 def test_failover(lab, tap):
     lab.link("a", 1, False)
     wait_placed(lab, moved=True)
@@ -487,6 +512,8 @@ def steps(tap, lab):
     tap.run("destroy: a destroyed id leaves restrack; bad commands fail", test_destroy, lab)
     tap.run("destroy-on: a handler's non-zero return (ESTABLISHED) destroys its id; the peer is "
             "disconnected", test_handler_destroy, lab)
+    tap.run("removed neighbour: B makes again the entries its connected ids depend on",
+            test_removed_neighbour, lab, tap)
     tap.run("failover: cut NIC 1, its addresses move to NIC 2", test_failover, lab, tap)
     tap.run("failback: restore NIC 1, its addresses come home", test_failback, lab, tap)
     cuts = int(os.environ.get("RDMAIP_CM_CUTS", "10"))

@@ -67,6 +67,11 @@ pub struct NeighUpdate {
     /// Whether the entry is valid (`NUD_VALID`): only a valid entry says
     /// where the remote address is.
     pub valid: bool,
+    /// Whether the entry is being removed (garbage-collected, flushed with
+    /// its netdev's carrier, deleted by hand): it says nothing about where
+    /// the address is now, and the next announcement would find no entry
+    /// to update (see [`needs_entry`]).
+    pub removed: bool,
     /// When the update arrived (monotonic ns).
     pub at_ns: u64,
 }
@@ -83,6 +88,7 @@ impl NeighUpdate {
     pub fn merge(&mut self, later: &NeighUpdate) {
         self.lladdr = later.lladdr;
         self.valid = later.valid;
+        self.removed = later.removed;
     }
 }
 
@@ -140,12 +146,16 @@ pub enum Verdict {
     Current,
     /// The id was already told that the address moved there.
     AlreadyTold,
+    /// The entry is being removed: nothing moved (see [`needs_entry`]).
+    Removed,
 }
 
 /// What `update` means for `id`, which was last told that its remote
 /// address moved to `told` (if it was).
 pub fn verdict(id: &ConnectedId, update: &NeighUpdate, told: Option<&LinkAddr>) -> Verdict {
-    if !update.valid || update.lladdr.is_unset() {
+    if update.removed {
+        Verdict::Removed
+    } else if !update.valid || update.lladdr.is_unset() {
         Verdict::Unresolved
     } else if id.dst != update.ip {
         Verdict::OtherAddress
@@ -175,4 +185,20 @@ pub fn remember(
         Verdict::Current => None,
         _ => told,
     }
+}
+
+/// Whether `id` needs the entry that `update` removes made again. An
+/// announcement updates an existing entry only (ARP and neighbour
+/// discovery create none for unsolicited messages), and RDMA traffic never
+/// uses the entry, so the kernel removes an entry that a long-lived
+/// connection depends on: after `gc_stale_time` (60 s) unused once the
+/// table holds `gc_thresh1` (128) entries, or with its netdev's carrier.
+/// Without an entry, the peer's next move would go unnoticed. Only an
+/// entry that had a link-layer address is made again, so an unreachable
+/// peer's failed entry is not resolved over and over.
+pub fn needs_entry(id: &ConnectedId, update: &NeighUpdate) -> bool {
+    update.removed
+        && !update.lladdr.is_unset()
+        && id.dst == update.ip
+        && (id.ifindex == 0 || id.ifindex == update.ifindex)
 }

@@ -8,7 +8,9 @@
 //! ever told anything.
 
 use proptest::prelude::*;
-use rdmaip_core::peer::{remember, verdict, ConnectedId, LinkAddr, NeighUpdate, PeerPath, Verdict};
+use rdmaip_core::peer::{
+    needs_entry, remember, verdict, ConnectedId, LinkAddr, NeighUpdate, PeerPath, Verdict,
+};
 use rdmaip_core::rtaddr::IpAddr;
 
 const REMOTE: IpAddr = IpAddr::V4([10, 1, 0, 1]);
@@ -29,7 +31,15 @@ fn update(ip: IpAddr, ifindex: u32, lladdr: LinkAddr, valid: bool) -> NeighUpdat
         ip,
         lladdr,
         valid,
+        removed: false,
         at_ns: 0,
+    }
+}
+
+fn removal(ip: IpAddr, ifindex: u32, lladdr: LinkAddr, valid: bool) -> NeighUpdate {
+    NeighUpdate {
+        removed: true,
+        ..update(ip, ifindex, lladdr, valid)
     }
 }
 
@@ -100,6 +110,31 @@ fn what_is_never_told() {
 }
 
 #[test]
+fn a_removed_entry_is_never_told_and_is_made_again_for_its_ids() {
+    let i = id(PeerPath::Roce(mac(1)));
+    let zero = LinkAddr::new(&[0; 6]).unwrap();
+    for valid in [true, false] {
+        // Whatever address it had, a removal says nothing of a move, and
+        // what the id was told stays.
+        for n in [1, 2] {
+            let u = removal(REMOTE, NETDEV, ll(n), valid);
+            assert_eq!(verdict(&i, &u, None), Verdict::Removed);
+            assert_eq!(remember(Verdict::Removed, &u, Some(ll(2))), Some(ll(2)));
+            assert!(needs_entry(&i, &u));
+        }
+        // Not for an entry that never resolved, another address, another
+        // netdev; an id bound to no netdev needs it on any.
+        assert!(!needs_entry(&i, &removal(REMOTE, NETDEV, zero, valid)));
+        assert!(!needs_entry(&i, &removal(OTHER, NETDEV, ll(1), valid)));
+        assert!(!needs_entry(&i, &removal(REMOTE, 9, ll(1), valid)));
+        let unbound = ConnectedId { ifindex: 0, ..i };
+        assert!(needs_entry(&unbound, &removal(REMOTE, 9, ll(1), valid)));
+    }
+    // An update that removes nothing needs nothing made.
+    assert!(!needs_entry(&i, &update(REMOTE, NETDEV, ll(2), true)));
+}
+
+#[test]
 fn infiniband_paths_compare_the_gid_of_the_ipoib_address() {
     let gid = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 2, 0xc9, 3, 0, 1, 2, 3];
     let mut ha = [0u8; 20];
@@ -131,6 +166,10 @@ enum Step {
     Update { n: u8, repeat: u8 },
     /// The entry becomes invalid (FAILED, INCOMPLETE) with MAC n.
     Invalid { n: u8 },
+    /// The entry is removed (garbage collection, carrier loss, by hand)
+    /// while it has MAC n; then made again (resolved to the current MAC)
+    /// if `remade`.
+    Removed { n: u8, valid: bool, remade: bool },
     /// Another remote address, or the same on another netdev, is updated.
     Unrelated { n: u8, other_netdev: bool },
     /// Id i reconnects: a new id whose path is the current MAC.
@@ -141,6 +180,8 @@ fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         4 => (1u8..4, 1u8..4).prop_map(|(n, repeat)| Step::Update { n, repeat }),
         1 => (1u8..4).prop_map(|n| Step::Invalid { n }),
+        1 => (1u8..4, any::<bool>(), any::<bool>())
+            .prop_map(|(n, valid, remade)| Step::Removed { n, valid, remade }),
         1 => (1u8..4, any::<bool>()).prop_map(|(n, other_netdev)| Step::Unrelated { n, other_netdev }),
         2 => (0usize..6).prop_map(|i| Step::Reconnect { i }),
     ]
@@ -212,6 +253,29 @@ proptest! {
                     let after: Vec<_> = ids.iter().map(|m| m.told).collect();
                     prop_assert_eq!(before, after);
                 }
+                Step::Removed { n, valid, remade } => {
+                    let u = removal(REMOTE, NETDEV, ll(n), valid);
+                    for m in &ids {
+                        prop_assert!(needs_entry(&m.id, &u));
+                        prop_assert!(!needs_entry(&bystander, &u));
+                    }
+                    // Ids that know where the address is (on it, or told
+                    // of it) hear nothing from the removal or from a first
+                    // resolution to where the address already was.
+                    let knows = |m: &Id| m.id.path.reaches(&current) || m.told == Some(current);
+                    let before: Vec<_> = ids.iter().map(|m| (knows(m), m.told, m.tells_this_move)).collect();
+                    deliver(&mut ids, &u)?;
+                    if remade {
+                        deliver(&mut ids, &update(REMOTE, NETDEV, current, true))?;
+                    }
+                    for (m, (knew, told, tells)) in ids.iter().zip(before) {
+                        if knew || !remade {
+                            prop_assert_eq!((m.told, m.tells_this_move), (told, tells));
+                        } else {
+                            prop_assert_eq!(m.told, Some(current));
+                        }
+                    }
+                }
                 Step::Unrelated { n, other_netdev } => {
                     let u = if other_netdev {
                         update(REMOTE, NETDEV + 1, ll(n), true)
@@ -244,5 +308,9 @@ fn merged_updates_keep_the_first_arrival_and_the_last_state() {
     assert!(a.same_entry(&b));
     a.merge(&b);
     assert_eq!((a.at_ns, a.lladdr, a.valid), (5, ll(3), false));
+    a.merge(&removal(REMOTE, NETDEV, ll(3), false));
+    assert!(a.removed);
+    a.merge(&update(REMOTE, NETDEV, ll(3), true));
+    assert!(!a.removed);
     assert!(!a.same_entry(&update(OTHER, NETDEV, ll(2), true)));
 }
