@@ -15,7 +15,7 @@ use crate::sys::cm_ids::{self, IdKey};
 use crate::sys::ib::IbDeviceRef;
 use crate::sys::names::IfName;
 use crate::sys::neigh_resolve;
-use kernel::error::code::ENODEV;
+use kernel::error::code::ENOMEM;
 use kernel::prelude::*;
 
 /// What an id was last told about its remote address (kept between
@@ -160,16 +160,15 @@ pub(crate) fn deliver(
 fn remake_entries(moves: &[RemoteMove]) {
     for m in moves.iter().filter(|m| m.remake) {
         let u = &m.update;
-        match neigh_resolve::remake(u.ifindex, &u.ip) {
-            // The netdev is going away (unregistering removes its entries),
-            // and its ids with it.
-            Ok(_) | Err(ENODEV) => {}
-            Err(e) => pr_warn!(
-                "neighbour entry for {} (ifindex {}) not made again ({:?}): a move of that address may go unnoticed\n",
+        // Any other error means nothing to make: the route leads elsewhere
+        // now or the netdev lost its carrier (both flush its entries, and
+        // the ids hear of that otherwise), or the netdev is gone.
+        if let Err(ENOMEM) = neigh_resolve::remake(u.ifindex, &u.ip) {
+            pr_warn!(
+                "out of memory: neighbour entry for {} (ifindex {}) not made again; a move of that address may go unnoticed\n",
                 u.ip,
-                u.ifindex,
-                e
-            ),
+                u.ifindex
+            );
         }
     }
 }

@@ -5,8 +5,8 @@
 //! through the shim): the neighbour entry that rdma_cm's address
 //! resolution will use for a packet from a local address to a remote one,
 //! looked up as rdma_cm looks it up, and its resolution started. And for
-//! peer notification (wraps `__neigh_lookup()` and `neigh_event_send()`):
-//! an entry on a given netdev made again after the kernel removed it.
+//! peer notification: an entry made again after the kernel removed it, on
+//! the netdev it was on if the route still leads there.
 
 use crate::logic::rtaddr::IpAddr;
 use crate::sys::ffi;
@@ -41,10 +41,11 @@ pub(crate) fn resolve(src: &IpAddr, dst: &IpAddr) -> Result<Neigh> {
     }
 }
 
-/// Makes the neighbour entry for `dst` on netdev `ifindex` (`init_net`)
-/// if there is none, and starts resolving it unless it is valid.
-/// `ENODEV` without the netdev, `ENOMEM`. Process context, no lock held
-/// that the stack's transmit path takes.
+/// Makes the neighbour entry for `dst` (`init_net`) if there is none, and
+/// starts resolving it unless it is valid, when the route to `dst` leads
+/// through netdev `ifindex` and that has carrier (`ENETUNREACH` if not);
+/// the route lookup's error, `ENOMEM`. Process context, no lock held that
+/// the stack's transmit path takes.
 pub(crate) fn remake(ifindex: u32, dst: &IpAddr) -> Result<Neigh> {
     let d: &[u8] = match dst {
         IpAddr::V4(d) => d,

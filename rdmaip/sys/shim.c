@@ -508,31 +508,37 @@ int rdmaip_neigh_warm(u16 family, const u8 *src, const u8 *dst)
 
 int rdmaip_neigh_remake(u32 ifindex, u16 family, const u8 *dst)
 {
-	netdevice_tracker tracker;
-	struct neigh_table *tbl;
+	static const u8 any[16];
+	const void *daddr = NULL;
 	struct net_device *dev;
 	struct neighbour *n;
+	struct dst_entry *d;
+	struct flowi fl;
 	int ret;
 
-	if (family == AF_INET)
-		tbl = &arp_tbl;
-	else if (family == AF_INET6)
-		tbl = &nd_tbl;
-	else
-		return -EAFNOSUPPORT;
-	dev = netdev_get_by_index(&init_net, ifindex, &tracker, GFP_KERNEL);
-	if (!dev)
-		return -ENODEV;
-	n = __neigh_lookup(tbl, dst, dev, true);
-	if (!n) {
-		netdev_put(dev, &tracker);
-		return -ENOMEM;
-	}
+	d = rdmaip_route(family, any, dst, &daddr, &fl);
+	if (IS_ERR(d))
+		return PTR_ERR(d);
+	/*
+	 * Only where the route still leads, and only with carrier: a netdev
+	 * that lost its carrier or its addresses flushes its entries, and an
+	 * entry made there could only fail, which rdma_cm reports to its
+	 * active ids as UNREACHABLE.
+	 */
+	dev = d->dev;
+	ret = -ENETUNREACH;
+	if (!dev || dev->ifindex != ifindex || !netif_running(dev) || !netif_carrier_ok(dev))
+		goto out;
+	ret = -ENOMEM;
+	n = dst_neigh_lookup(d, daddr);
+	if (!n)
+		goto out;
 	ret = !!(READ_ONCE(n->nud_state) & NUD_VALID);
 	if (!ret)
 		neigh_event_send(n, NULL);
 	neigh_release(n);
-	netdev_put(dev, &tracker);
+out:
+	dst_release(d);
 	return ret;
 }
 

@@ -196,10 +196,12 @@ int rdmaip_neigh_warm(u16 family, const u8 *src, const u8 *dst);
 
 /*
  * Peer notification (sys/neigh_resolve.rs): the neighbour entry for @dst
- * (@family AF_INET or AF_INET6, network order) on netdev @ifindex
- * (init_net), made if there is none, and its resolution started unless it
- * is valid. Returns 1 if it is valid, 0 if it is being resolved, -ENODEV
- * without the netdev, -EAFNOSUPPORT, -ENOMEM. Process context.
+ * (@family AF_INET or AF_INET6, network order, init_net), made if there is
+ * none and resolving started unless it is valid, when the route to @dst
+ * leads through netdev @ifindex and that has carrier. Returns 1 if it is
+ * valid, 0 if it is being resolved, -ENETUNREACH if the route leads
+ * elsewhere or the netdev is down, the route lookup's error, -ENOMEM.
+ * Process context.
  */
 int rdmaip_neigh_remake(u32 ifindex, u16 family, const u8 *dst);
 
