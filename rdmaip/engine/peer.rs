@@ -10,7 +10,9 @@
 //! 3. with no lock held, tell the connected ids on those devices whose
 //!    remote address moved (`output::remote_cm_events`, deciding with
 //!    `logic::peer`);
-//! 4. count, log and report the moves.
+//! 4. make again the neighbour entries the kernel removed while connected
+//!    ids depend on them (`output::remote_cm_events`);
+//! 5. count, log and report the moves.
 
 use crate::logic::peer::NeighUpdate;
 use crate::output::remote_cm_events::{self, Told};
@@ -70,6 +72,7 @@ impl PeerNotifier {
         let moves = remote_cm_events::deliver(&devs, &updates, &mut told);
         let delivery_us = mono_ns().saturating_sub(start) / 1000;
         *self.told.lock() = told;
+        remote_cm_events::remake_entries(&moves);
         remote_cm_events::report(&ifname, &moves, delivery_us, &|ids| {
             self.peers.count_move(ids)
         });

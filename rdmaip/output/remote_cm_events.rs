@@ -150,14 +150,13 @@ pub(crate) fn deliver(
             break;
         }
     }
-    remake_entries(&moves);
     moves
 }
 
 /// Makes again the neighbour entries that the kernel removed while
 /// connected ids depend on them (see `logic::peer::needs_entry`), so that
 /// the peer's next announcement finds an entry to update.
-fn remake_entries(moves: &[RemoteMove]) {
+pub(crate) fn remake_entries(moves: &[RemoteMove]) {
     for m in moves.iter().filter(|m| m.remake) {
         let u = &m.update;
         // Any other error means nothing to make: the route leads elsewhere

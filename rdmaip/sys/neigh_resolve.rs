@@ -33,7 +33,11 @@ pub(crate) fn resolve(src: &IpAddr, dst: &IpAddr) -> Result<Neigh> {
     };
     // SAFETY: `s` and `d` hold 4 bytes for AF_INET and 16 for AF_INET6, as
     // the shim reads them; it takes its own references and drops them.
-    let ret = unsafe { ffi::rdmaip_neigh_warm(family, s.as_ptr(), d.as_ptr()) };
+    neigh_of(unsafe { ffi::rdmaip_neigh_warm(family, s.as_ptr(), d.as_ptr()) })
+}
+
+/// The shim's answer: 1 valid, 0 being resolved, a negative errno.
+fn neigh_of(ret: i32) -> Result<Neigh> {
     match ret {
         1 => Ok(Neigh::Valid),
         0 => Ok(Neigh::Resolving),
@@ -44,19 +48,12 @@ pub(crate) fn resolve(src: &IpAddr, dst: &IpAddr) -> Result<Neigh> {
 /// Makes the neighbour entry for `dst` (`init_net`) if there is none, and
 /// starts resolving it unless it is valid, when the route to `dst` leads
 /// through netdev `ifindex` and that has carrier (`ENETUNREACH` if not);
-/// the route lookup's error, `ENOMEM`. Process context, no lock held that
+/// the route lookup's error; `ENOMEM`. Process context, no lock held that
 /// the stack's transmit path takes.
 pub(crate) fn remake(ifindex: u32, dst: &IpAddr) -> Result<Neigh> {
-    let d: &[u8] = match dst {
-        IpAddr::V4(d) => d,
-        IpAddr::V6(d) => d,
-    };
-    // SAFETY: `d` holds 4 bytes for AF_INET and 16 for AF_INET6, as the
-    // shim reads them; it takes its own references and drops them.
-    let ret = unsafe { ffi::rdmaip_neigh_remake(ifindex, dst.family().into(), d.as_ptr()) };
-    match ret {
-        1 => Ok(Neigh::Valid),
-        0 => Ok(Neigh::Resolving),
-        e => Err(Error::from_errno(e)),
-    }
+    // SAFETY: `bytes()` holds 4 bytes for AF_INET and 16 for AF_INET6, as
+    // the shim reads them; it takes its own references and drops them.
+    neigh_of(unsafe {
+        ffi::rdmaip_neigh_remake(ifindex, dst.family().into(), dst.bytes().as_ptr())
+    })
 }

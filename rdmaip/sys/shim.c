@@ -482,10 +482,25 @@ static struct dst_entry *rdmaip_route(u16 family, const u8 *src, const u8 *dst,
 	return ERR_PTR(-EAFNOSUPPORT);
 }
 
+/* The route's neighbour entry (made if there is none), its resolution
+ * started unless it is valid: 1 if valid, 0 if being resolved, -ENOMEM. */
+static int rdmaip_neigh_kick(struct dst_entry *d, const void *daddr)
+{
+	struct neighbour *n = dst_neigh_lookup(d, daddr);
+	int ret;
+
+	if (!n)
+		return -ENOMEM;
+	ret = !!(READ_ONCE(n->nud_state) & NUD_VALID);
+	if (!ret)
+		neigh_event_send(n, NULL);
+	neigh_release(n);
+	return ret;
+}
+
 int rdmaip_neigh_warm(u16 family, const u8 *src, const u8 *dst)
 {
 	const void *daddr = NULL;
-	struct neighbour *n;
 	struct dst_entry *d;
 	struct flowi fl;
 	int ret;
@@ -493,15 +508,7 @@ int rdmaip_neigh_warm(u16 family, const u8 *src, const u8 *dst)
 	d = rdmaip_route(family, src, dst, &daddr, &fl);
 	if (IS_ERR(d))
 		return PTR_ERR(d);
-	n = dst_neigh_lookup(d, daddr);
-	if (!n) {
-		dst_release(d);
-		return -ENODATA;
-	}
-	ret = !!(READ_ONCE(n->nud_state) & NUD_VALID);
-	if (!ret)
-		neigh_event_send(n, NULL);
-	neigh_release(n);
+	ret = rdmaip_neigh_kick(d, daddr);
 	dst_release(d);
 	return ret;
 }
@@ -511,7 +518,6 @@ int rdmaip_neigh_remake(u32 ifindex, u16 family, const u8 *dst)
 	static const u8 any[16];
 	const void *daddr = NULL;
 	struct net_device *dev;
-	struct neighbour *n;
 	struct dst_entry *d;
 	struct flowi fl;
 	int ret;
@@ -526,18 +532,10 @@ int rdmaip_neigh_remake(u32 ifindex, u16 family, const u8 *dst)
 	 * active ids as UNREACHABLE.
 	 */
 	dev = d->dev;
-	ret = -ENETUNREACH;
-	if (!dev || dev->ifindex != ifindex || !netif_running(dev) || !netif_carrier_ok(dev))
-		goto out;
-	ret = -ENOMEM;
-	n = dst_neigh_lookup(d, daddr);
-	if (!n)
-		goto out;
-	ret = !!(READ_ONCE(n->nud_state) & NUD_VALID);
-	if (!ret)
-		neigh_event_send(n, NULL);
-	neigh_release(n);
-out:
+	if (dev && dev->ifindex == ifindex && netif_running(dev) && netif_carrier_ok(dev))
+		ret = rdmaip_neigh_kick(d, daddr);
+	else
+		ret = -ENETUNREACH;
 	dst_release(d);
 	return ret;
 }

@@ -189,7 +189,7 @@ void rdmaip_cm_id_peer(struct rdma_cm_id *id, struct rdmaip_cm_peer *out);
  * AF_INET or AF_INET6, addresses in network order, init_net), after the
  * same route lookup; its resolution is started (neigh_event_send()) unless
  * it is valid. Returns 1 if it is valid, 0 if it is being resolved, a
- * negative errno without a route (or -ENODATA without an entry). Process
+ * negative errno without a route (or -ENOMEM without an entry). Process
  * context.
  */
 int rdmaip_neigh_warm(u16 family, const u8 *src, const u8 *dst);

@@ -18,9 +18,9 @@ eth0), the rest bound (port 0). Node B runs rdmaip with no group (peer
 notification): its C accepted ids are connected to A's moved addresses.
 The ids grow in place (10, then 100, 1000, 10000); they are all destroyed
 before the addresses grow (so that the new addresses get GID entries the
-ids held) and made again after. Connections are counted before the bound ids are added: the
-module's `ids` report of 10000 ids is megabytes of text, read under
-emulation.
+ids held) and made again after. Connections are counted before the bound
+ids are added: the module's `ids` report of 10000 ids is megabytes of
+text, read under emulation.
 
 Each combination cuts node A's NIC 1 (QMP set_link), waits until every
 address has moved and node B has told its ids, restores NIC 1 and waits

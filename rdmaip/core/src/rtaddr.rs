@@ -87,7 +87,8 @@ impl IpAddr {
         }
     }
 
-    fn bytes(&self) -> &[u8] {
+    /// The address's bytes, in network order (4 or 16).
+    pub fn bytes(&self) -> &[u8] {
         match self {
             IpAddr::V4(a) => a,
             IpAddr::V6(a) => a,
